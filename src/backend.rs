@@ -1,0 +1,21 @@
+//! The backends, one module each under `backends/`, each behind its Cargo feature and present
+//! on the targets where it runs.
+//!
+//! | backend | targets | feature | default on |
+//! |---|---|---|---|
+//! | [`Linux`] | Linux, Android | `linux` | Linux, Android |
+//! | [`SingleThreaded`] | all | `single-threaded` | wasm32 without `atomics` |
+//!
+//! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
+
+#[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
+#[path = "../backends/linux.rs"]
+mod linux;
+#[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
+pub use linux::Linux;
+
+#[cfg(feature = "single-threaded")]
+#[path = "../backends/single_threaded.rs"]
+mod single_threaded;
+#[cfg(feature = "single-threaded")]
+pub use single_threaded::SingleThreaded;
