@@ -29,7 +29,12 @@ impl FutexBackend for Linux {
         // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a valid,
         // aligned u32; `timeout` is either absent or a value on this stack frame.
         let result = unsafe {
-            sys::futex(futex.as_ptr(), libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG, expect, timeout)
+            sys::futex(
+                futex.as_ptr(),
+                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                expect,
+                timeout,
+            )
         };
         match result {
             // Woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup).
@@ -60,7 +65,12 @@ impl FutexBackend for Linux {
         // SAFETY: `FUTEX_WAKE` never reads or writes the word: the kernel uses the address
         // only as a hash key, so a dangling or freed `futex` is fine. No timeout is passed.
         let result = unsafe {
-            sys::futex(futex.cast(), libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, count, None)
+            sys::futex(
+                futex.cast(),
+                libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+                count,
+                None,
+            )
         };
         // Ok(n) is how many were woken, perhaps zero. EFAULT: the page of the word was unmapped
         // after its owner freed it; nobody can be waiting there. EINVAL: the address is used
@@ -84,8 +94,16 @@ impl RelativeTimeout {
     /// 32-bit `time_t` of the old 32-bit `futex`, so one conversion serves every target.
     fn from_duration(duration: Duration) -> Self {
         match i32::try_from(duration.as_secs()) {
-            Ok(secs) => Self { secs, nanos: duration.subsec_nanos() as i32, clamped: false },
-            Err(_) => Self { secs: i32::MAX, nanos: 0, clamped: true },
+            Ok(secs) => Self {
+                secs,
+                nanos: duration.subsec_nanos() as i32,
+                clamped: false,
+            },
+            Err(_) => Self {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true,
+            },
         }
     }
 }
@@ -125,7 +143,10 @@ mod sys {
             if result != Err(libc::ENOSYS) || libc::SYS_futex == SYS_FUTEX_TIME64 {
                 return result;
             }
-            let ts = timeout.map(|t| Timespec32 { tv_sec: t.secs, tv_nsec: t.nanos });
+            let ts = timeout.map(|t| Timespec32 {
+                tv_sec: t.secs,
+                tv_nsec: t.nanos,
+            });
             // SAFETY: as above.
             unsafe { call(libc::SYS_futex, uaddr, op, val, opt_ptr(&ts)) }
         }
@@ -140,7 +161,10 @@ mod sys {
 
     impl Timespec64 {
         fn new(t: RelativeTimeout) -> Self {
-            Self { tv_sec: t.secs.into(), tv_nsec: t.nanos.into() }
+            Self {
+                tv_sec: t.secs.into(),
+                tv_nsec: t.nanos.into(),
+            }
         }
     }
 
@@ -179,7 +203,15 @@ mod sys {
         // SAFETY: the caller vouches for every argument. The last two (uaddr2, val3) are unused
         // by WAIT and WAKE and passed as null and zero.
         let ret = unsafe {
-            libc::syscall(number, uaddr, op, val, timeout, core::ptr::null::<u32>(), 0u32)
+            libc::syscall(
+                number,
+                uaddr,
+                op,
+                val,
+                timeout,
+                core::ptr::null::<u32>(),
+                0u32,
+            )
         };
         if ret >= 0 {
             Ok(ret)
@@ -208,16 +240,55 @@ mod tests {
     #[test]
     fn timeout_conversion() {
         let t = RelativeTimeout::from_duration;
-        assert_eq!(t(Duration::ZERO), RelativeTimeout { secs: 0, nanos: 0, clamped: false });
-        assert_eq!(t(Duration::from_nanos(1)), RelativeTimeout { secs: 0, nanos: 1, clamped: false });
+        assert_eq!(
+            t(Duration::ZERO),
+            RelativeTimeout {
+                secs: 0,
+                nanos: 0,
+                clamped: false
+            }
+        );
+        assert_eq!(
+            t(Duration::from_nanos(1)),
+            RelativeTimeout {
+                secs: 0,
+                nanos: 1,
+                clamped: false
+            }
+        );
         assert_eq!(
             t(Duration::new(3, 999_999_999)),
-            RelativeTimeout { secs: 3, nanos: 999_999_999, clamped: false }
+            RelativeTimeout {
+                secs: 3,
+                nanos: 999_999_999,
+                clamped: false
+            }
         );
         let max_exact = Duration::new(i32::MAX as u64, 999_999_999);
-        assert_eq!(t(max_exact), RelativeTimeout { secs: i32::MAX, nanos: 999_999_999, clamped: false });
+        assert_eq!(
+            t(max_exact),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 999_999_999,
+                clamped: false
+            }
+        );
         let just_over = Duration::from_secs(i32::MAX as u64 + 1);
-        assert_eq!(t(just_over), RelativeTimeout { secs: i32::MAX, nanos: 0, clamped: true });
-        assert_eq!(t(Duration::MAX), RelativeTimeout { secs: i32::MAX, nanos: 0, clamped: true });
+        assert_eq!(
+            t(just_over),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true
+            }
+        );
+        assert_eq!(
+            t(Duration::MAX),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true
+            }
+        );
     }
 }

@@ -1,6 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "std")]
@@ -13,11 +17,11 @@ mod futex_backend;
 mod select;
 mod timeout;
 
-pub use deadline::{Clock, Deadline, DefaultClock};
 #[cfg(not(feature = "std"))]
 pub use deadline::NoDefaultClock;
 #[cfg(feature = "std")]
 pub use deadline::StdClock;
+pub use deadline::{Clock, Deadline, DefaultClock};
 pub use futex::Futex;
 pub use futex_backend::FutexBackend;
 pub use select::{DefaultBackend, NoDefaultBackend};
