@@ -127,14 +127,14 @@ mod sys {
         #[cfg(any(target_pointer_width = "64", target_arch = "x86_64"))]
         {
             // 64-bit targets (and x32) have one `futex`, with a 64-bit timespec.
-            let ts = timeout.map(|t| Timespec64::new(t));
+            let ts = timeout.map(Timespec64::new);
             // SAFETY: the caller's rules for `uaddr`; `ts` lives on this frame until the call
             // returns, and is null for "no timeout".
             unsafe { call(libc::SYS_futex, uaddr, op, val, opt_ptr(&ts)) }
         }
         #[cfg(not(any(target_pointer_width = "64", target_arch = "x86_64")))]
         {
-            let ts = timeout.map(|t| Timespec64::new(t));
+            let ts = timeout.map(Timespec64::new);
             // SAFETY: as above.
             let result = unsafe { call(SYS_FUTEX_TIME64, uaddr, op, val, opt_ptr(&ts)) };
             // Before Linux 5.1 `futex_time64` does not exist; then the old call, which takes

@@ -3,8 +3,8 @@
 //!
 //! | backend | targets | feature | default on |
 //! |---|---|---|---|
-//! | [`Linux`] | Linux, Android | `linux` | Linux, Android |
-//! | [`SingleThreaded`] | all | `single-threaded` | wasm32 without `atomics` |
+//! | `Linux` | Linux, Android | `linux` | Linux, Android |
+//! | `SingleThreaded` | all | `single-threaded` | wasm32 without `atomics` |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 

@@ -8,7 +8,7 @@ use crate::{DefaultBackend, Futex, FutexBackend, Timeout};
 
 /// A monotonic clock, for [`Deadline`].
 ///
-/// With `std`, [`StdClock`] is the default. Without it, give [`Deadline::with_clock`] your own:
+/// With `std`, `StdClock` is the default. Without it, give [`Deadline::with_clock`] your own:
 /// a tick counter, a cycle counter, an RTOS uptime.
 ///
 /// ```
@@ -74,11 +74,11 @@ impl Clock for StdClock {
 }
 
 /// The clock [`Deadline`] uses when none is named: [`StdClock`] with `std`, and without it
-/// [`NoDefaultClock`], which stands for "bring your own" ([`Deadline::with_clock`]).
+/// `NoDefaultClock`, which stands for "bring your own" ([`Deadline::with_clock`]).
 #[cfg(feature = "std")]
 pub type DefaultClock = StdClock;
 
-/// The clock [`Deadline`] uses when none is named: [`StdClock`] with `std`, and without it
+/// The clock [`Deadline`] uses when none is named: `StdClock` with `std`, and without it
 /// [`NoDefaultClock`], which stands for "bring your own" ([`Deadline::with_clock`]).
 #[cfg(not(feature = "std"))]
 pub type DefaultClock = NoDefaultClock;
@@ -167,10 +167,13 @@ impl<B, C: Clock> Deadline<B, C> {
     }
 }
 
-impl<B: FutexBackend, C: Clock> Deadline<B, C> {
+impl<B, C: Clock> Deadline<B, C> {
     /// Blocks while `*futex == expect` until woken, spuriously, or until the deadline expires,
     /// which returns `Err(Timeout)`.
-    pub fn wait(&mut self, futex: &AtomicU32, expect: u32) -> Result<(), Timeout> {
+    pub fn wait(&mut self, futex: &AtomicU32, expect: u32) -> Result<(), Timeout>
+    where
+        B: FutexBackend,
+    {
         let Some(remaining) = self.remaining() else {
             Futex::<B>::wait(futex, expect);
             return Ok(());

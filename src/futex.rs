@@ -9,7 +9,7 @@ use crate::{DefaultBackend, FutexBackend, Timeout};
 /// The futex operations on backend `B`.
 ///
 /// A zero-sized handle: its functions are associated functions, called as
-/// `Futex::<B>::wait(&word, 0)`. The root functions ([`wait`](crate::wait) and friends) are
+/// `Futex::<B>::wait(&word, 0)`. The crate's root functions (`wait` and friends) are
 /// `Futex<DefaultBackend>`; `<Futex>::wait(&word, 0)` names the same thing.
 ///
 /// `Futex` answers every case that needs no sleeping itself, so that each backend sees only
@@ -34,11 +34,20 @@ use crate::{DefaultBackend, FutexBackend, Timeout};
 /// ```
 pub struct Futex<B = DefaultBackend>(PhantomData<fn() -> B>);
 
-impl<B: FutexBackend> Futex<B> {
-    /// Blocks while `*futex == expect`, until a `wake` on the same address; may return
-    /// spuriously. See [`crate::wait`].
+// The bound sits on each function rather than on the impl, so that a missing backend is
+// reported with `FutexBackend`'s own message (what to enable or implement) instead of a bare
+// "method exists but its trait bounds were not satisfied".
+impl<B> Futex<B> {
+    /// Blocks while `*futex == expect`, until a `wake` on the same address.
+    ///
+    /// The comparison and the going to sleep happen atomically, in one total order with every
+    /// other `wait` and `wake` on `futex`: a `wake` that follows a change of the value is never
+    /// missed. The call may also return spuriously, so callers check their condition in a loop.
     #[inline]
-    pub fn wait(futex: &AtomicU32, expect: u32) {
+    pub fn wait(futex: &AtomicU32, expect: u32)
+    where
+        B: FutexBackend,
+    {
         if Self::differs(futex, expect) {
             return;
         }
@@ -48,9 +57,17 @@ impl<B: FutexBackend> Futex<B> {
     }
 
     /// Like [`wait`](Self::wait), but gives up with [`Timeout`] once `timeout` has passed.
-    /// See [`crate::timed_wait`].
+    ///
+    /// `Err(Timeout)` means that at least `timeout` really elapsed while the value still
+    /// matched. A zero `timeout` never sleeps: it answers `Ok` if the value differs,
+    /// `Err(Timeout)` if not. A timeout longer than the backend can express is shortened, and
+    /// such a shortened wait returns `Ok` (a spurious wakeup), never `Timeout`. Any `Duration`,
+    /// `Duration::MAX` included, is accepted.
     #[inline]
-    pub fn timed_wait(futex: &AtomicU32, expect: u32, timeout: Duration) -> Result<(), Timeout> {
+    pub fn timed_wait(futex: &AtomicU32, expect: u32, timeout: Duration) -> Result<(), Timeout>
+    where
+        B: FutexBackend,
+    {
         if Self::differs(futex, expect) {
             return Ok(());
         }
@@ -63,16 +80,30 @@ impl<B: FutexBackend> Futex<B> {
         B::wait(futex, expect, Some(timeout))
     }
 
-    /// Wakes at most `max_waiters` threads waiting on `futex`. See [`crate::wake`].
+    /// Wakes at most `max_waiters` threads blocked in [`wait`](Self::wait) on `futex`;
+    /// `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
+    ///
+    /// A `&AtomicU32` must stay valid for the whole call, so a waiter that frees the word as
+    /// soon as it wakes (a one-shot event on its stack, a reference count) races with this
+    /// reference. Use [`wake_ptr`](Self::wake_ptr) in that case.
     #[inline]
-    pub fn wake(futex: &AtomicU32, max_waiters: u32) {
+    pub fn wake(futex: &AtomicU32, max_waiters: u32)
+    where
+        B: FutexBackend,
+    {
         Self::wake_ptr(futex, max_waiters)
     }
 
-    /// Wakes at most `max_waiters` threads waiting on the address `futex`, which may already
-    /// be freed. See [`crate::wake_ptr`].
+    /// Like [`wake`](Self::wake), but takes the address alone, which may already be freed.
+    ///
+    /// The pointer is never dereferenced: it only names which waiters to wake. This is the
+    /// form to use when the woken thread may free the word the instant it sees the new value.
+    /// Any pointer is accepted, dangling or null; one that no thread waits on wakes nobody.
     #[inline]
-    pub fn wake_ptr(futex: *const AtomicU32, max_waiters: u32) {
+    pub fn wake_ptr(futex: *const AtomicU32, max_waiters: u32)
+    where
+        B: FutexBackend,
+    {
         if max_waiters == 0 {
             return;
         }

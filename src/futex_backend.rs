@@ -67,9 +67,10 @@ use crate::Timeout;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a futex backend",
     label = "this type does not implement `FutexBackend`",
-    note = "if `{Self}` is `NoDefaultBackend`, this target has no built-in backend: enable the \
-            portable-futex feature for one that runs here (`single-threaded` for a program with \
-            one thread), or implement `FutexBackend` for your platform and use `Futex<YourBackend>`"
+    note = "`NoDefaultBackend` is what `DefaultBackend` names on a target without a built-in \
+            backend: enable a portable-futex backend feature that runs on it (`single-threaded` \
+            for a program with one thread), or implement `FutexBackend` for your platform and \
+            name it: `Futex<YourBackend>`, `Deadline<YourBackend, YourClock>`"
 )]
 pub trait FutexBackend {
     /// Sleeps while `*futex == expect`, until woken, until `timeout` passes, or spuriously.

@@ -1,1 +1,182 @@
-fn main() {}
+//! `cargo xtask <task>`: every check beyond `cargo test`, one command each.
+//!
+//! - `ci`: everything CI runs (installs the toolchains, targets and components it needs).
+//! - `bench`: the benchmarks, in release mode.
+//! - `miri`: the test suite under Miri.
+//! - `no-std`: the no_std builds and the "no default backend" message check.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The nightly that Miri runs on, pinned so that every machine agrees.
+const NIGHTLY: &str = "nightly-2026-05-20";
+/// The oldest Rust the crate builds with; keep in step with `rust-version` in Cargo.toml.
+const MSRV: &str = "1.81";
+/// A bare-metal target with no OS and no default backend.
+const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "ci" => ci(),
+        "bench" => bench(),
+        "miri" => setup_nightly().and_then(|()| miri()),
+        "no-std" => setup_no_std().and_then(|()| no_std()),
+        _ => {
+            eprintln!("usage: cargo xtask <ci | bench | miri | no-std>");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result = std::result::Result<(), String>;
+
+fn ci() -> Result {
+    let start = Instant::now();
+    rustup(&["component", "add", "rustfmt", "clippy"])?;
+    setup_no_std()?;
+    setup_nightly()?;
+    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
+
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "clippy",
+        "--lib",
+        "--no-default-features",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace"])?;
+    cargo(&["test", "--release"])?;
+    run(Command::new("cargo")
+        .args(["doc", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    no_std()?;
+    cargo(&[
+        &format!("+{MSRV}"),
+        "check",
+        "--lib",
+        "-p",
+        "portable-futex",
+    ])?;
+    cargo(&[
+        &format!("+{MSRV}"),
+        "check",
+        "--lib",
+        "-p",
+        "portable-futex",
+        "--no-default-features",
+    ])?;
+    miri()?;
+    println!("xtask ci: all checks passed in {:.0?}", start.elapsed());
+    Ok(())
+}
+
+fn bench() -> Result {
+    cargo(&["bench", "--bench", "futex"])
+}
+
+fn setup_nightly() -> Result {
+    rustup(&[
+        "toolchain",
+        "install",
+        NIGHTLY,
+        "--profile",
+        "minimal",
+        "-c",
+        "miri,rust-src",
+    ])
+}
+
+fn setup_no_std() -> Result {
+    rustup(&["target", "add", NO_STD_TARGET])
+}
+
+/// Miri runs the whole behavioural suite: its clock is virtual, so timeouts cost no real time.
+fn miri() -> Result {
+    let nightly = format!("+{NIGHTLY}");
+    cargo(&[&nightly, "miri", "setup"])?;
+    cargo(&[&nightly, "miri", "test", "--lib", "--tests"])
+}
+
+/// The crate builds without std for a bare-metal target, with and without a backend feature,
+/// and a library that uses the default backend there gets the crate's own error message.
+fn no_std() -> Result {
+    let bare = |args: &[&str]| {
+        let mut command = Command::new("cargo");
+        command
+            .args(args)
+            .args(["--lib", "--no-default-features", "--target", NO_STD_TARGET]);
+        command
+    };
+    run(&mut bare(&["build"]))?;
+    run(&mut bare(&["build", "--features", "single-threaded"]))?;
+    run(bare(&["clippy"]).args(["--", "-D", "warnings"]))?;
+    // The docs must hold together where the root functions and `StdClock` do not exist.
+    run(bare(&["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/no-default-backend/Cargo.toml"
+    );
+    println!("+ cargo check {manifest} (must fail, with our message)");
+    let output = Command::new("cargo")
+        .args([
+            "check",
+            "--manifest-path",
+            manifest,
+            "--target",
+            NO_STD_TARGET,
+        ])
+        .args([
+            "--target-dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/fixtures"),
+        ])
+        .output()
+        .map_err(|e| format!("cargo check of the fixture: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = "`NoDefaultBackend` is not a futex backend";
+    if output.status.success() || !stderr.contains(expected) {
+        return Err(format!(
+            "the no-default-backend fixture should fail with {expected:?}:\n{stderr}"
+        ));
+    }
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> Result {
+    run(Command::new("cargo").args(args))
+}
+
+fn rustup(args: &[&str]) -> Result {
+    run(Command::new("rustup").args(args))
+}
+
+fn run(command: &mut Command) -> Result {
+    let shown = format!("{command:?}").replace('"', "");
+    println!("+ {shown}");
+    let start = Instant::now();
+    let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
+    println!("  ({:.1?})", start.elapsed());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown}: {status}"))
+    }
+}
