@@ -3,15 +3,21 @@
 //!
 //! | backend | targets | feature | default on |
 //! |---|---|---|---|
-//! | `Linux` | Linux, Android | `linux` | Linux, Android |
+//! | `Linux` | Linux, Android | `linux` (or `linux-raw`) | Linux, Android |
 //! | `SingleThreaded` | all | `single-threaded` | wasm32 without `atomics` |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
-#[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
-#[path = "../backends/linux.rs"]
+#[cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
+#[path = "../backends/linux/mod.rs"]
 mod linux;
-#[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
+#[cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
 pub use linux::Linux;
 
 #[cfg(feature = "single-threaded")]

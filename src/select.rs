@@ -2,7 +2,7 @@
 //! here, in one `cfg_if!`, first match wins.
 
 cfg_if::cfg_if! {
-    if #[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))] {
+    if #[cfg(all(any(feature = "linux", feature = "linux-raw"), any(target_os = "linux", target_os = "android")))] {
         /// The backend behind the root functions on this target: [`backend::Linux`].
         ///
         /// It depends on the target and the enabled features: see the table in the crate docs.

@@ -1,5 +1,8 @@
 //! The behavioural suite on the Linux `futex(2)` backend.
-#![cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
+#![cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
 
 mod common;
 

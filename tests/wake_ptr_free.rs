@@ -45,7 +45,10 @@ fn freed_right_after_wake<B: FutexBackend>() {
     }
 }
 
-#[cfg(all(feature = "linux", any(target_os = "linux", target_os = "android")))]
+#[cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
 #[test]
 fn linux() {
     freed_right_after_wake::<portable_futex::backend::Linux>();

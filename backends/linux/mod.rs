@@ -1,0 +1,157 @@
+//! Linux and Android: the `futex(2)` system call.
+//!
+//! `FUTEX_WAIT` sleeps only if the word still holds the expected value, and the kernel makes
+//! that check under the lock of the hash bucket that `FUTEX_WAKE` takes too: that is the
+//! atomicity and the total order the front end promises. `FUTEX_PRIVATE_FLAG` tells the kernel
+//! the word is not shared with another process, so it hashes the virtual address alone instead
+//! of pinning the page to find its inode.
+//!
+//! How the call reaches the kernel (through the C library, or straight, for runtimes without
+//! one) and the 32-bit `futex_time64` question live in `syscall.rs`; this file is the logic.
+
+mod syscall;
+
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+
+use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
+use crate::{FutexBackend, Timeout};
+
+/// The Linux (and Android) `futex(2)` backend: process-private `FUTEX_WAIT` / `FUTEX_WAKE`.
+///
+/// The default backend on Linux and Android. Feature `linux` reaches the kernel through the C
+/// library's `syscall`; feature `linux-raw` does without a C library, with the system call
+/// instruction itself (x86_64, aarch64, riscv64), for no_std runtimes that link no libc.
+#[derive(Debug, Clone, Copy)]
+pub struct Linux;
+
+impl FutexBackend for Linux {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        let timeout = timeout.map(RelativeTimeout::from_duration);
+        // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a valid,
+        // aligned u32; `timeout` is either absent or a value on this stack frame.
+        let result = unsafe { syscall::futex(futex.as_ptr(), FUTEX_WAIT_PRIVATE, expect, timeout) };
+        match result {
+            // Woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup).
+            Ok(_) => Ok(()),
+            Err(errno) => match errno {
+                // The word no longer held `expect` when the kernel compared it under its lock.
+                Errno::EAGAIN => Ok(()),
+                // A signal handler ran while we slept.
+                Errno::EINTR => Ok(()),
+                // The time passed, unless we had shortened it: then it is only spurious.
+                Errno::ETIMEDOUT => match timeout {
+                    Some(timeout) if !timeout.clamped => Err(Timeout),
+                    _ => Ok(()),
+                },
+                // The kernel refused the timespec. `RelativeTimeout` keeps it in range, so
+                // this is not ours to report; treating it as spurious is always correct.
+                Errno::EINVAL => Ok(()),
+                // EFAULT cannot happen with a live `&AtomicU32`. Anything else (ENOSYS under a
+                // seccomp filter, say) leaves nothing to do but return: the caller re-checks.
+                _ => Ok(()),
+            },
+        }
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        // The kernel takes a signed count; anything above i32::MAX already means "everyone".
+        let count = max_waiters.min(i32::MAX as u32);
+        // SAFETY: `FUTEX_WAKE` never reads or writes the word: the kernel uses the address
+        // only as a hash key, so a dangling or freed `futex` is fine. No timeout is passed.
+        let result = unsafe { syscall::futex(futex.cast(), FUTEX_WAKE_PRIVATE, count, None) };
+        // Ok(n) is how many were woken, perhaps zero. EFAULT: the page of the word was unmapped
+        // after its owner freed it; nobody can be waiting there. EINVAL: the address is used
+        // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
+        // is the caller's concern.
+        let _ = result;
+    }
+}
+
+/// A relative timeout in the form every Linux ABI accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RelativeTimeout {
+    secs: i32,
+    nanos: i32,
+    /// The requested duration was longer than we pass: a timeout is then not a `Timeout`.
+    clamped: bool,
+}
+
+impl RelativeTimeout {
+    /// Saturates at `i32::MAX` seconds (68 years), which fits both the 64-bit timespec and the
+    /// 32-bit `time_t` of the old 32-bit `futex`, so one conversion serves every target.
+    fn from_duration(duration: Duration) -> Self {
+        match i32::try_from(duration.as_secs()) {
+            Ok(secs) => Self {
+                secs,
+                nanos: duration.subsec_nanos() as i32,
+                clamped: false,
+            },
+            Err(_) => Self {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_conversion() {
+        let t = RelativeTimeout::from_duration;
+        assert_eq!(
+            t(Duration::ZERO),
+            RelativeTimeout {
+                secs: 0,
+                nanos: 0,
+                clamped: false
+            }
+        );
+        assert_eq!(
+            t(Duration::from_nanos(1)),
+            RelativeTimeout {
+                secs: 0,
+                nanos: 1,
+                clamped: false
+            }
+        );
+        assert_eq!(
+            t(Duration::new(3, 999_999_999)),
+            RelativeTimeout {
+                secs: 3,
+                nanos: 999_999_999,
+                clamped: false
+            }
+        );
+        let max_exact = Duration::new(i32::MAX as u64, 999_999_999);
+        assert_eq!(
+            t(max_exact),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 999_999_999,
+                clamped: false
+            }
+        );
+        let just_over = Duration::from_secs(i32::MAX as u64 + 1);
+        assert_eq!(
+            t(just_over),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true
+            }
+        );
+        assert_eq!(
+            t(Duration::MAX),
+            RelativeTimeout {
+                secs: i32::MAX,
+                nanos: 0,
+                clamped: true
+            }
+        );
+    }
+}
