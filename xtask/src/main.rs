@@ -4,6 +4,8 @@
 //! - `bench`: the benchmarks, in release mode.
 //! - `miri`: the test suite under Miri.
 //! - `no-std`: the no_std builds and the "no default backend" message check.
+//! - `linux`: the Linux backend's other paths: without libc, on 32-bit (`futex_time64`), and
+//!   compiled for aarch64 and riscv64.
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -14,6 +16,10 @@ const NIGHTLY: &str = "nightly-2026-05-20";
 const MSRV: &str = "1.81";
 /// A bare-metal target with no OS and no default backend.
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+/// 32-bit x86 Linux runs natively on an x86_64 kernel: the real `futex_time64` path.
+const LINUX_32: &str = "i686-unknown-linux-gnu";
+/// Where the `linux-raw` system call instruction is compiled (and linted) but not run here.
+const RAW_CROSS: [&str; 2] = ["aarch64-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"];
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -22,8 +28,9 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "miri" => setup_nightly().and_then(|()| miri()),
         "no-std" => setup_no_std().and_then(|()| no_std()),
+        "linux" => setup_linux().and_then(|()| linux()),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | miri | no-std>");
+            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux>");
             return ExitCode::FAILURE;
         }
     };
@@ -42,6 +49,7 @@ fn ci() -> Result {
     let start = Instant::now();
     rustup(&["component", "add", "rustfmt", "clippy"])?;
     setup_no_std()?;
+    setup_linux()?;
     setup_nightly()?;
     rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
 
@@ -102,6 +110,47 @@ fn setup_nightly() -> Result {
         "-c",
         "miri,rust-src",
     ])
+}
+
+fn setup_linux() -> Result {
+    rustup(&[&["target", "add", LINUX_32][..], &RAW_CROSS].concat())?;
+    // Linking i686 programs needs the 32-bit C runtime, which Debian ships as gcc-multilib.
+    let probe = Command::new("sh")
+        .args([
+            "-c",
+            "echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null",
+        ])
+        .status();
+    if probe.is_ok_and(|s| s.success()) {
+        return Ok(());
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get").args(["install", "-y", "-qq", "gcc-multilib"]))
+}
+
+/// The Linux backend's paths beyond the host's default one.
+fn linux() -> Result {
+    // Without libc: the system call instruction, run for real on the host.
+    cargo(&[
+        "test",
+        "--no-default-features",
+        "--features",
+        "std,linux-raw,single-threaded",
+    ])?;
+    // 32-bit: `futex_time64` first, through libc, run for real.
+    cargo(&["test", "--target", LINUX_32])?;
+    for target in RAW_CROSS {
+        let features = ["--no-default-features", "--features", "linux-raw"];
+        cargo(
+            &[
+                &["clippy", "--lib", "--target", target][..],
+                &features,
+                &["--", "-D", "warnings"],
+            ]
+            .concat(),
+        )?;
+    }
+    Ok(())
 }
 
 fn setup_no_std() -> Result {
