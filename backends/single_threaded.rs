@@ -60,3 +60,25 @@ fn sleep(_timeout: Duration) -> Result<(), Timeout> {
     // cannot vouch for.
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without std a timed wait cannot sleep: it must not claim a `Timeout` it cannot vouch
+    /// for. With std it sleeps the time out and says so.
+    #[test]
+    fn timed_wait_on_a_matching_value() {
+        let word = AtomicU32::new(0);
+        let result = SingleThreaded::wait(&word, 0, Some(Duration::from_millis(1)));
+        assert_eq!(
+            result,
+            if cfg!(feature = "std") {
+                Err(Timeout)
+            } else {
+                Ok(())
+            }
+        );
+        assert_eq!(SingleThreaded::wait(&word, 1, Some(Duration::MAX)), Ok(()));
+    }
+}

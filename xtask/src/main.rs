@@ -72,6 +72,14 @@ fn ci() -> Result {
     ])?;
     cargo(&["test", "--workspace"])?;
     cargo(&["test", "--release"])?;
+    // The library's unit tests without std (the doctests and integration tests use std).
+    cargo(&[
+        "test",
+        "--lib",
+        "--no-default-features",
+        "--features",
+        "single-threaded",
+    ])?;
     run(Command::new("cargo")
         .args(["doc", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
