@@ -92,7 +92,8 @@ fn opt_ptr<T>(value: &Option<T>) -> *const T {
     value.as_ref().map_or(core::ptr::null(), |v| v as *const T)
 }
 
-/// Enters the kernel with the five arguments WAIT and WAKE use (and a sixth, zero).
+/// Enters the kernel with the four arguments WAIT and WAKE use (the last two, `uaddr2` and
+/// `val3`, are passed as zero).
 ///
 /// # Safety
 ///
@@ -105,22 +106,14 @@ unsafe fn enter<T>(
     timeout: *const T,
 ) -> Result<usize, Errno> {
     // SAFETY: passed through from the caller.
-    unsafe {
-        abi::syscall(
-            number,
-            uaddr as usize,
-            op as usize,
-            val as usize,
-            timeout as usize,
-        )
-    }
+    unsafe { abi::syscall(number, uaddr, op, val, timeout.cast()) }
 }
 
 /// Through the C library: `syscall(2)`, which returns -1 and sets `errno` on failure.
 #[cfg(feature = "linux")]
 mod abi {
     use super::Errno;
-    use core::ffi::c_long;
+    use core::ffi::{c_int, c_long, c_void};
 
     pub(super) const NR_FUTEX: usize = libc::SYS_futex as usize;
     /// `futex_time64` is 422 on every 32-bit architecture, past the base of MIPS's ABIs; the
@@ -148,14 +141,26 @@ mod abi {
     /// The arguments are valid for system call `number`.
     pub(super) unsafe fn syscall(
         number: usize,
-        a1: usize,
-        a2: usize,
-        a3: usize,
-        a4: usize,
+        uaddr: *const u32,
+        op: u32,
+        val: u32,
+        timeout: *const c_void,
     ) -> Result<usize, Errno> {
-        // SAFETY: the caller vouches for the arguments; the sixth and seventh are unused by
-        // WAIT and WAKE and given as zero.
-        let ret = unsafe { libc::syscall(number as c_long, a1, a2, a3, a4, 0usize, 0usize) };
+        // `syscall` is variadic: each argument goes with the C type the kernel declares
+        // (`u32 *uaddr, int op, u32 val, const struct timespec *, u32 *uaddr2, u32 val3`).
+        // SAFETY: the caller vouches for the arguments; `uaddr2` and `val3` are unused by WAIT
+        // and WAKE and given as null and zero.
+        let ret = unsafe {
+            libc::syscall(
+                number as c_long,
+                uaddr,
+                op as c_int,
+                val,
+                timeout,
+                core::ptr::null::<u32>(),
+                0u32,
+            )
+        };
         if ret >= 0 {
             Ok(ret as usize)
         } else {
@@ -180,6 +185,7 @@ mod abi {
 #[cfg(not(feature = "linux"))]
 mod abi {
     use super::Errno;
+    use core::ffi::c_void;
     use linux_raw_sys::{errno, general};
 
     #[cfg(miri)]
@@ -203,14 +209,17 @@ mod abi {
     /// The arguments are valid for system call `number`.
     pub(super) unsafe fn syscall(
         number: usize,
-        a1: usize,
-        a2: usize,
-        a3: usize,
-        a4: usize,
+        uaddr: *const u32,
+        op: u32,
+        val: u32,
+        timeout: *const c_void,
     ) -> Result<usize, Errno> {
+        // Registers are machine words: each argument is widened (pointers as addresses, the
+        // u32 values zero-extended, which the kernel truncates back to its 32-bit types).
+        let args = (uaddr as usize, op as usize, val as usize, timeout as usize);
         // SAFETY: the caller vouches for the arguments. The asm is the architecture's system
         // call convention; it may read memory (the timespec) and write none that Rust sees.
-        let ret = unsafe { raw(number, a1, a2, a3, a4) };
+        let ret = unsafe { raw(number, args.0, args.1, args.2, args.3) };
         // The kernel returns -4095..=-1 for errors, anything else is a result.
         if ret > -4096isize as usize {
             Err(Errno(ret.wrapping_neg() as i32))
