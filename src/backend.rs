@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | `Linux` | Linux, Android | `linux` (or `linux-raw`) | Linux, Android |
 //! | `SingleThreaded` | all | `single-threaded` | wasm32 without `atomics` |
+//! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) | none yet |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
@@ -25,3 +26,11 @@ pub use linux::Linux;
 mod single_threaded;
 #[cfg(feature = "single-threaded")]
 pub use single_threaded::SingleThreaded;
+
+#[cfg(feature = "queue")]
+#[path = "../backends/queue/mod.rs"]
+pub mod queue;
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub use queue::Queue;
+#[cfg(feature = "queue")]
+pub use queue::QueueWith;

@@ -70,3 +70,9 @@ fn the_counter_sees_allocations() {
     drop(std::hint::black_box(Box::new(1u8)));
     assert_eq!(ALLOCATIONS.with(Cell::get), before + 1);
 }
+
+#[cfg(feature = "queue")]
+#[test]
+fn queue() {
+    assert_no_allocation(every_operation::<portable_futex::backend::Queue>);
+}

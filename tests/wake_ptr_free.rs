@@ -53,3 +53,9 @@ fn freed_right_after_wake<B: FutexBackend>() {
 fn linux() {
     freed_right_after_wake::<portable_futex::backend::Linux>();
 }
+
+#[cfg(feature = "queue")]
+#[test]
+fn queue() {
+    freed_right_after_wake::<portable_futex::backend::Queue>();
+}

@@ -1,0 +1,104 @@
+//! The per-waiter event: how one waiting thread sleeps until one waker sets it.
+
+use core::time::Duration;
+
+use crate::Timeout;
+
+/// A one-shot event that a waiting thread sleeps on until a waker sets it: the queue backend's
+/// only way to block.
+///
+/// The queue creates one per `wait`, on the waiting thread's stack, and sets it at most once.
+/// Under `std`, [`ParkEvent`] does it with `std::thread` park/unpark. Without `std`, supply
+/// your own: an RTOS task notification, a binary semaphore, a `wfe` loop on a flag.
+///
+/// # Safety
+///
+/// The queue's memory safety rests on these promises, so implementing the trait is `unsafe`:
+///
+/// - `wait` returns `Ok(())` only once `set` has been called: never spuriously, because the
+///   waiter's node is still linked in a queue until a waker takes it out and sets the event.
+/// - `wait(Some(t))` may return `Err(Timeout)` once `t` has passed without a `set`. The queue
+///   then may call `wait(None)`, which must return once `set` is called (perhaps already).
+/// - `set` may run on any thread (or in an interrupt handler, if your lock allows wakes there)
+///   while the waiter sleeps. The instant the waiter can see the event as set, it may return
+///   and free it: after that point `set` must not touch `*this` at all. Read what you need (a
+///   thread handle, a task id) first, publish "set" last.
+/// - `new`, `wait` and `set` never panic and never allocate.
+pub unsafe trait Event {
+    /// A fresh, unset event, created by the thread that is about to wait on it.
+    fn new() -> Self;
+
+    /// Sleeps until [`set`](Self::set) is called, or until `timeout` (if any) has passed.
+    fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout>;
+
+    /// Wakes the thread waiting on `*this`.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live event of a waiter that a waker has taken out of its queue; it
+    /// may be freed as soon as the waiter sees it set.
+    unsafe fn set(this: *const Self);
+}
+
+#[cfg(feature = "std")]
+pub use self::park::ParkEvent;
+
+#[cfg(feature = "std")]
+mod park {
+    use super::{Duration, Event, Timeout};
+    use crate::backend::queue::sync::{park, park_timeout, AtomicBool, Instant, Ordering, Thread};
+
+    /// The `std` event: a flag, and `std::thread` park/unpark to sleep on it.
+    ///
+    /// Timeouts are measured on `Instant`, the monotonic clock: a change of the wall clock
+    /// neither shortens nor stretches a wait.
+    #[derive(Debug)]
+    pub struct ParkEvent {
+        set: AtomicBool,
+        thread: Thread,
+    }
+
+    // SAFETY: `wait` returns Ok only after it saw `set == true` (Acquire), which only `set`
+    // stores; a timeout is reported only after `Instant` passed the deadline; `set` clones
+    // the thread handle before it publishes the flag and touches only its clone afterwards.
+    unsafe impl Event for ParkEvent {
+        fn new() -> Self {
+            Self {
+                set: AtomicBool::new(false),
+                thread: crate::backend::queue::sync::current(),
+            }
+        }
+
+        fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout> {
+            // A timeout too large for `Instant` is as good as none (and never reports Timeout).
+            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            loop {
+                // Acquire: everything the waker did before setting us is visible on return.
+                if self.set.load(Ordering::Acquire) {
+                    return Ok(());
+                }
+                // `park` may return spuriously, or for an `unpark` meant for an earlier wait
+                // of this thread: the loop re-checks the flag either way.
+                match deadline {
+                    None => park(),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return Err(Timeout);
+                        }
+                        park_timeout(deadline - now);
+                    }
+                }
+            }
+        }
+
+        unsafe fn set(this: *const Self) {
+            // SAFETY: `*this` is alive until the store below makes it visible as set.
+            let thread = unsafe { (*this).thread.clone() };
+            // Release: pairs with the Acquire in `wait`.
+            // SAFETY: as above; this is the last touch of `*this`.
+            unsafe { (*this).set.store(true, Ordering::Release) };
+            thread.unpark();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The bucket lock: mutual exclusion for a bucket's wait queues, short and never held while
+//! sleeping.
+
+/// A lock for a bucket. The critical sections are short (a treap lookup and a few pointer
+/// updates) and never block, so a spin lock or a critical section serves as well as a mutex.
+///
+/// # Safety
+///
+/// `with` runs `f` with mutual exclusion against every other `with` on the same lock, from
+/// any thread, and (if `wake` is called from interrupt handlers) from any interrupt. It does
+/// not allocate, and it does not panic unless `f` does.
+pub unsafe trait BucketLock: Sync {
+    /// An unlocked lock, usable in a `static`.
+    #[cfg(not(all(loom, test)))]
+    const INIT: Self;
+
+    /// An unlocked lock (loom's locks cannot be built in a constant).
+    #[cfg(all(loom, test))]
+    fn init() -> Self;
+
+    /// Runs `f` holding the lock.
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R;
+}
+
+/// The `std` lock: `std::sync::Mutex`, on whatever the OS offers.
+#[cfg(all(feature = "std", not(all(loom, test))))]
+#[derive(Debug)]
+pub struct StdLock(std::sync::Mutex<()>);
+
+// SAFETY: a mutex; poisoning cannot happen (the queue's sections do not panic) and is
+// ignored if it somehow did, since the guarded data has no invariant a panic could break
+// half-way that the lock would protect.
+#[cfg(all(feature = "std", not(all(loom, test))))]
+unsafe impl BucketLock for StdLock {
+    const INIT: Self = Self(std::sync::Mutex::new(()));
+
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+/// A spin lock (`spin::Mutex`), the default without `std`: fine while the critical sections
+/// are as short as the queue's, on cores that are not preempted while holding it. Not for
+/// waking from interrupt handlers: use `CriticalSectionLock` there.
+#[cfg(not(all(loom, test)))]
+#[derive(Debug)]
+pub struct SpinLock(spin::Mutex<()>);
+
+// SAFETY: `spin::Mutex` is a mutual-exclusion lock.
+#[cfg(not(all(loom, test)))]
+unsafe impl BucketLock for SpinLock {
+    const INIT: Self = Self(spin::Mutex::new(()));
+
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.0.lock();
+        f()
+    }
+}
+
+/// A lock that is a `critical_section::with`: on a single-core microcontroller it masks
+/// interrupts, so interrupt handlers may call `wake` (feature `critical-section`).
+#[cfg(all(feature = "critical-section", not(all(loom, test))))]
+#[derive(Debug)]
+pub struct CriticalSectionLock(());
+
+// SAFETY: a critical section excludes every other critical section, on every core and in
+// every interrupt, by the `critical-section` crate's contract.
+#[cfg(all(feature = "critical-section", not(all(loom, test))))]
+unsafe impl BucketLock for CriticalSectionLock {
+    const INIT: Self = Self(());
+
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        critical_section::with(|_| f())
+    }
+}

@@ -1,0 +1,173 @@
+//! The wait/wake/timeout protocol under loom, which runs each scenario in every interleaving
+//! of its threads' atomic operations, lock acquisitions and parks (up to a preemption bound),
+//! with loom's atomics, lock and parking swapped in (see `sync`). A lost wakeup shows as a
+//! deadlock; a waker touching a waiter after its `set` as an access to a dropped loom object.
+//!
+//! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom` (or `cargo xtask loom`).
+
+extern crate std;
+
+use std::sync::Arc;
+use std::vec::Vec;
+
+use loom::sync::atomic::AtomicU32;
+use loom::sync::Mutex;
+use loom::thread;
+
+use super::sync::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use super::{wait_on, wake_on, Bucket, BucketLock, ParkEvent};
+use crate::Timeout;
+
+/// A bucket lock on loom's mutex.
+struct LoomLock(Mutex<()>);
+
+// SAFETY: a mutex.
+unsafe impl BucketLock for LoomLock {
+    fn init() -> Self {
+        LoomLock(Mutex::new(()))
+    }
+
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.0.lock().unwrap();
+        f()
+    }
+}
+
+type Table = Arc<Vec<Bucket<LoomLock>>>;
+
+fn table(buckets: usize) -> Table {
+    Arc::new((0..buckets).map(|_| Bucket::new()).collect())
+}
+
+fn address(word: &AtomicU32) -> usize {
+    word as *const AtomicU32 as usize
+}
+
+fn wait(table: &Table, word: &AtomicU32, expect: u32, timeout: bool) -> Result<(), Timeout> {
+    let timeout = timeout.then_some(core::time::Duration::from_secs(1));
+    wait_on::<LoomLock, ParkEvent>(
+        table,
+        address(word),
+        || word.load(SeqCst) == expect,
+        timeout,
+    )
+}
+
+fn wake(table: &Table, word: &AtomicU32, n: u32) {
+    wake_on::<LoomLock, ParkEvent>(table, address(word), n)
+}
+
+/// After every scenario: nobody is counted as pending and every queue is empty.
+fn assert_quiet(table: &Table) {
+    for bucket in table.iter() {
+        assert_eq!(bucket.pending.load(Relaxed), 0, "pending count leaked");
+        assert!(
+            bucket.with_treap(|t| t.is_empty()),
+            "a waiter was left queued"
+        );
+    }
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    builder.check(f);
+}
+
+/// A wake racing the waiter's announcement: the waiter must never sleep through it.
+#[test]
+fn wake_races_announcement() {
+    model(|| {
+        let table = table(1);
+        let word = Arc::new(AtomicU32::new(0));
+        let waker = {
+            let (table, word) = (table.clone(), word.clone());
+            thread::spawn(move || {
+                word.store(1, Release);
+                wake(&table, &word, 1);
+            })
+        };
+        while word.load(Acquire) == 0 {
+            let _ = wait(&table, &word, 0, false);
+        }
+        waker.join().unwrap();
+        assert_quiet(&table);
+    });
+}
+
+/// A timeout racing a wake: the waiter either unlinks itself (Timeout) or, if the waker took
+/// it first, waits for the waker's `set` before returning.
+#[test]
+fn timeout_races_wake() {
+    model(|| {
+        let table = table(1);
+        let word = Arc::new(AtomicU32::new(0));
+        let waker = {
+            let (table, word) = (table.clone(), word.clone());
+            thread::spawn(move || {
+                word.store(1, Release);
+                wake(&table, &word, 1);
+            })
+        };
+        let result = wait(&table, &word, 0, true);
+        if result == Err(Timeout) {
+            // A timeout is only reported while the waiter was still queued, i.e. before the
+            // waker dequeued it; the value may have changed meanwhile, never the other way.
+        }
+        waker.join().unwrap();
+        assert_quiet(&table);
+    });
+}
+
+/// `wake(_, 1)` twice with two waiters: each wake releases one, and both finish.
+#[test]
+fn wake_one_of_two() {
+    model(|| {
+        let table = table(1);
+        let word = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (table, word) = (table.clone(), word.clone());
+                thread::spawn(move || {
+                    let _ = wait(&table, &word, 0, false);
+                })
+            })
+            .collect();
+        word.store(1, Release);
+        wake(&table, &word, 1);
+        wake(&table, &word, 1);
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_quiet(&table);
+    });
+}
+
+/// Two addresses in one bucket: a wake on one finds only its own waiter; both finish.
+#[test]
+fn two_addresses_share_a_bucket() {
+    model(|| {
+        let table = table(1);
+        let words = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let waiters: Vec<_> = (0..2)
+            .map(|i| {
+                let (table, words) = (table.clone(), words.clone());
+                thread::spawn(move || {
+                    while words[i].load(Acquire) == 0 {
+                        let _ = wait(&table, &words[i], 0, i == 1);
+                    }
+                })
+            })
+            .collect();
+        for word in words.iter() {
+            word.store(1, Release);
+            wake(&table, word, u32::MAX);
+        }
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_quiet(&table);
+    });
+}

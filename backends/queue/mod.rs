@@ -1,0 +1,279 @@
+//! A futex in user space: hashed buckets of wait queues, each waiter asleep on its own event.
+//!
+//! For every target whose OS has no futex (NetBSD, illumos, Haiku, older macOS, ESP-IDF...)
+//! and for bare metal and RTOSes, which have no OS at all. The design is the seed's
+//! `PosixImpl`, itself after Linux's futex hash table and Go's semaphores:
+//!
+//! - a static table of [`Bucket`]s, chosen by hashing the word's address (`bucket.rs`);
+//! - in each bucket, a lock, a count of announced waiters, and a treap keyed by address whose
+//!   nodes head one FIFO queue per address (`treap.rs`, `wait_queue.rs`);
+//! - each waiter on its own thread's stack, asleep on its own [`Event`] (`event.rs`);
+//! - the lock and the event are pluggable ([`BucketLock`], [`Event`], [`QueueConfig`]), so the
+//!   same code runs under `std` and on a bare-metal board.
+//!
+//! # The protocol
+//!
+//! `wait(word, expect)`:
+//! 1. announce: `pending += 1` (SeqCst);
+//! 2. under the bucket lock, re-read the word (SeqCst); if it changed, withdraw (`pending -= 1`)
+//!    and return; else append our waiter to the queue of the address;
+//! 3. sleep on our event;
+//! 4. on a timeout, take the lock and try to unlink ourselves. If we could, `pending -= 1`
+//!    and report the timeout. If a waker already took us out, it is about to set our event and
+//!    still holds a pointer to it: wait (untimed) for that `set` before returning, or the
+//!    waker would write into a dead stack frame.
+//!
+//! `wake(word, n)`:
+//! 1. `fence(SeqCst)`, then read `pending`; if zero, return: no lock, no system call;
+//! 2. under the lock, unlink up to `n` waiters from the front of the address's queue;
+//! 3. `pending -= taken`; release the lock; set each taken waiter's event, reading everything
+//!    needed from the waiter *before* its `set`, and nothing after.
+//!
+//! Why the orderings. The danger is a waker that skips the lock while a waiter goes to sleep:
+//!
+//! ```text
+//! waiter                               waker
+//! (a) pending += 1                     (c) store word = new value
+//! (b) read word: still expected        (d) read pending: 0, so return
+//!     sleep forever
+//! ```
+//!
+//! For (d) to read 0, (d) must come before (a) in the single total order of SeqCst operations
+//! and fences; the waker's fence, placed after (c), is ordered before (d), so the fence comes
+//! before (a), and (b), a SeqCst load after (a) in the same thread, comes after the fence
+//! too. A SeqCst load that follows a SeqCst fence in that order sees every store sequenced
+//! before the fence: (b) sees the new value and the waiter does not sleep. Either (d) sees
+//! the announcement, takes the lock and finds the waiter, or (b) sees the new value. The seed
+//! reads the word with a relaxed load in (b), which relies on the RMW in (a) being a full
+//! barrier on real hardware; a SeqCst load makes the argument hold in the language's memory
+//! model too, at no cost on x86 and one `ldar` on ARM, on a path that is about to sleep.
+//!
+//! A fence + load in (d), rather than an RMW such as `fetch_add(0)`, keeps a wake with nobody
+//! waiting a plain read of a shared cache line instead of taking it exclusive.
+
+mod bucket;
+mod event;
+mod lock;
+mod treap;
+mod wait_queue;
+
+#[cfg(all(loom, test))]
+mod loom_tests;
+
+use core::marker::PhantomData;
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+
+pub use self::bucket::Bucket;
+pub use self::event::Event;
+#[cfg(feature = "std")]
+pub use self::event::ParkEvent;
+pub use self::lock::BucketLock;
+#[cfg(all(feature = "critical-section", not(all(loom, test))))]
+pub use self::lock::CriticalSectionLock;
+#[cfg(not(all(loom, test)))]
+pub use self::lock::SpinLock;
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub use self::lock::StdLock;
+
+use self::bucket::bucket_of;
+use self::sync::{fence, Ordering};
+use self::wait_queue::Waiter;
+use crate::{FutexBackend, Timeout};
+
+/// The pieces that make a [`QueueWith`] backend: a lock, an event, and a static bucket table.
+///
+/// ```
+/// use portable_futex::backend::queue::{Bucket, QueueConfig, SpinLock, ParkEvent};
+/// use portable_futex::{backend::QueueWith, Futex};
+///
+/// struct Mine;
+///
+/// impl QueueConfig for Mine {
+///     type Lock = SpinLock;
+///     type Event = ParkEvent;
+///     fn buckets() -> &'static [Bucket<SpinLock>] {
+///         static BUCKETS: [Bucket<SpinLock>; 16] = Bucket::table();
+///         &BUCKETS
+///     }
+/// }
+///
+/// type MyFutex = Futex<QueueWith<Mine>>;
+/// # let word = core::sync::atomic::AtomicU32::new(1);
+/// # MyFutex::wait(&word, 0);
+/// ```
+pub trait QueueConfig: 'static {
+    /// The lock of each bucket.
+    type Lock: BucketLock;
+    /// What a waiting thread sleeps on.
+    type Event: Event;
+    /// The bucket table: one `static`, never empty (build it with [`Bucket::table`]).
+    fn buckets() -> &'static [Bucket<Self::Lock>];
+}
+
+/// The user-space wait-queue backend, on the lock, event and table of `C`.
+///
+/// [`Queue`] is this on `std`'s pieces; without `std`, name your own [`QueueConfig`].
+pub struct QueueWith<C>(PhantomData<fn() -> C>);
+
+impl<C: QueueConfig> FutexBackend for QueueWith<C> {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        // SeqCst: step (b) of the protocol.
+        let still_expected = || futex.load(Ordering::SeqCst) == expect;
+        wait_on::<C::Lock, C::Event>(C::buckets(), address(futex), still_expected, timeout)
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters)
+    }
+}
+
+/// The key of a word: its address, which is all `wake` may use.
+fn address(futex: *const AtomicU32) -> usize {
+    futex as usize
+}
+
+/// `std`'s pieces: [`StdLock`], [`ParkEvent`] and a table of 64 buckets.
+#[cfg(all(feature = "std", not(all(loom, test))))]
+#[derive(Debug)]
+pub struct StdConfig;
+
+#[cfg(all(feature = "std", not(all(loom, test))))]
+impl QueueConfig for StdConfig {
+    type Lock = StdLock;
+    type Event = ParkEvent;
+
+    fn buckets() -> &'static [Bucket<StdLock>] {
+        static BUCKETS: [Bucket<StdLock>; 64] = Bucket::table();
+        &BUCKETS
+    }
+}
+
+/// The user-space wait-queue backend on `std`'s pieces, ready to use: `Futex<backend::Queue>`.
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub type Queue = QueueWith<StdConfig>;
+
+/// The waiting half of the protocol (see the module docs), for any table, lock and event.
+/// `still_expected` reads the word; it runs under the bucket lock.
+pub(crate) fn wait_on<L: BucketLock, E: Event>(
+    table: &[Bucket<L>],
+    address: usize,
+    still_expected: impl FnOnce() -> bool,
+    timeout: Option<Duration>,
+) -> Result<(), Timeout> {
+    let bucket = bucket_of(table, address);
+
+    // (a) Announce. SeqCst: see the module docs.
+    bucket.pending.fetch_add(1, Ordering::SeqCst);
+
+    let waiter = Waiter::<E>::new(address);
+    let queued = bucket.with_treap(|treap| {
+        // (b) The value is compared under the lock, so a waker that takes the lock after us
+        // finds us queued, and one that took it before us had already changed the value.
+        if !still_expected() {
+            return false;
+        }
+        // SAFETY: the lock is held; `waiter` stays on this frame, unmoved, until it is out of
+        // the queue again: we return only after a waker took it out (and set the event) or
+        // after we took it out ourselves.
+        unsafe { wait_queue::push(treap, &waiter) };
+        true
+    });
+    if !queued {
+        // Withdraw the announcement. Relaxed: nothing is published by it; a waker that still
+        // sees the old count only takes the lock for nothing.
+        bucket.pending.fetch_sub(1, Ordering::Relaxed);
+        return Ok(());
+    }
+
+    match waiter.event().wait(timeout) {
+        // A waker took us out of the queue, and accounted for us in `pending`.
+        Ok(()) => Ok(()),
+        Err(Timeout) => {
+            // SAFETY: the lock is held; `waiter` was pushed into this bucket's treap.
+            let removed = bucket.with_treap(|treap| unsafe { wait_queue::remove(treap, &waiter) });
+            if removed {
+                bucket.pending.fetch_sub(1, Ordering::Relaxed);
+                return Err(Timeout);
+            }
+            // A waker got to us first and is about to set our event, holding a pointer to
+            // it. Returning now would free `waiter` under its feet: wait for the `set`. The
+            // wake was real, so the answer is Ok.
+            let _ = waiter.event().wait(None);
+            Ok(())
+        }
+    }
+}
+
+/// The waking half of the protocol (see the module docs). Uses `address` only as a key.
+pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usize, max: u32) {
+    let bucket = bucket_of(table, address);
+
+    // (c)-(d): the fence orders the caller's change of the word before the read of `pending`.
+    fence(Ordering::SeqCst);
+    if bucket.pending.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+
+    // SAFETY: the lock is held.
+    let woken = bucket.with_treap(|treap| unsafe { wait_queue::pop::<E>(treap, address, max) });
+    if woken.count() > 0 {
+        // Relaxed: the count only steers the fast path above; the events carry the wakeups.
+        bucket
+            .pending
+            .fetch_sub(woken.count() as usize, Ordering::Relaxed);
+        woken.set_all();
+    }
+}
+
+/// The atomics, the thread parking and the clock that the queue uses, swapped for loom's in
+/// the loom model (`RUSTFLAGS="--cfg loom"`), which explores their interleavings.
+pub(crate) mod sync {
+    #[cfg(not(all(loom, test)))]
+    pub(crate) use core::sync::atomic::{fence, AtomicBool, Ordering};
+    #[cfg(not(all(loom, test)))]
+    pub(crate) use portable_atomic::AtomicUsize;
+
+    #[cfg(all(feature = "std", not(all(loom, test))))]
+    pub(crate) use std::thread::{current, park, park_timeout, Thread};
+    #[cfg(all(feature = "std", not(all(loom, test))))]
+    pub(crate) use std::time::Instant;
+
+    #[cfg(all(loom, test))]
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    #[cfg(all(loom, test))]
+    pub(crate) use loom::thread::{current, park, Thread};
+    #[cfg(all(loom, test))]
+    pub(crate) use loom_time::{park_timeout, Instant};
+
+    /// Loom has no clock: in the model, every timeout has already expired by the time it is
+    /// checked, so a timed wait that is not set yet times out at once, which is exactly the
+    /// race with a concurrent wake that the model must explore.
+    #[cfg(all(loom, test))]
+    mod loom_time {
+        use core::time::Duration;
+
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub(crate) struct Instant(u8);
+
+        impl Instant {
+            pub(crate) fn now() -> Self {
+                Instant(1)
+            }
+            pub(crate) fn checked_add(self, _: Duration) -> Option<Self> {
+                Some(Instant(0))
+            }
+        }
+
+        impl core::ops::Sub for Instant {
+            type Output = Duration;
+            fn sub(self, _: Self) -> Duration {
+                Duration::ZERO
+            }
+        }
+
+        pub(crate) fn park_timeout(_: Duration) {
+            loom::thread::yield_now();
+        }
+    }
+}

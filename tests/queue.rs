@@ -1,0 +1,145 @@
+//! The behavioural suite on the user-space wait queue: `backend::Queue` (std's lock and event,
+//! 64 buckets), and a `QueueWith` whose every address shares one bucket, behind a spin lock,
+//! which drives the treap and the per-address queues hard. Plus a stress test.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
+use portable_futex::backend::{Queue, QueueWith};
+use portable_futex::{Futex, FutexBackend, Timeout};
+
+mod std_pieces {
+    use super::*;
+    backend_tests!(Queue, threads);
+}
+
+/// Every address in one bucket.
+struct OneBucket;
+
+impl QueueConfig for OneBucket {
+    type Lock = SpinLock;
+    type Event = ParkEvent;
+    fn buckets() -> &'static [Bucket<SpinLock>] {
+        static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
+        &BUCKETS
+    }
+}
+
+mod one_bucket {
+    use super::*;
+    backend_tests!(QueueWith<OneBucket>, threads);
+}
+
+/// Many threads on many addresses in few buckets; tiny timeouts racing wakes. Each thread
+/// waits for its word to reach a target that other threads bump; nothing may be lost (every
+/// thread finishes) and nothing may hang (bounded by the test's own deadline).
+fn stress<B: FutexBackend>() {
+    const WORDS: usize = 8;
+    let threads = common::scaled(16, 4);
+    let rounds = common::scaled(300, 3) as u32;
+    let words: Arc<Vec<AtomicU32>> = Arc::new((0..WORDS).map(|_| AtomicU32::new(0)).collect());
+    let timeouts = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+
+    // Bumpers keep changing words and waking one or all of their waiters.
+    let bumpers: Vec<_> = (0..2)
+        .map(|b| {
+            let (words, done) = (words.clone(), done.clone());
+            thread::spawn(move || {
+                let mut i = b;
+                while !done.load(Ordering::Acquire) {
+                    let word = &words[i % WORDS];
+                    word.fetch_add(1, Ordering::Release);
+                    Futex::<B>::wake(word, if i % 3 == 0 { u32::MAX } else { 1 });
+                    i += 1;
+                    if i % 64 == 0 {
+                        thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let waiters: Vec<_> = (0..threads)
+        .map(|t| {
+            let (words, timeouts) = (words.clone(), timeouts.clone());
+            thread::spawn(move || {
+                for r in 0..rounds {
+                    let word = &words[(t + r as usize) % WORDS];
+                    let seen = word.load(Ordering::Acquire);
+                    // Alternate untimed waits, tiny timeouts and zero timeouts.
+                    match r % 3 {
+                        0 => Futex::<B>::wait(word, seen),
+                        1 => {
+                            if Futex::<B>::timed_wait(word, seen, Duration::from_micros(5))
+                                == Err(Timeout)
+                            {
+                                timeouts.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        _ => {
+                            let _ = Futex::<B>::timed_wait(word, seen, Duration::ZERO);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let start = Instant::now();
+    for w in waiters {
+        // Untimed waits finish because the bumpers never stop bumping until all return.
+        w.join().unwrap();
+        assert!(start.elapsed() < common::SLACK * 6, "stress test hung");
+    }
+    done.store(true, Ordering::Release);
+    for b in bumpers {
+        b.join().unwrap();
+    }
+}
+
+#[test]
+fn stress_std_pieces() {
+    stress::<Queue>();
+}
+
+#[test]
+fn stress_one_bucket() {
+    stress::<QueueWith<OneBucket>>();
+}
+
+/// Thousands of addresses waiting in one bucket at once: each is found and woken, in any order.
+#[test]
+fn many_addresses_in_one_bucket() {
+    let n = common::scaled(256, 12);
+    let words: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (words, tx) = (words.clone(), tx.clone());
+            thread::spawn(move || {
+                tx.send(common::thread_id()).unwrap();
+                while words[i].load(Ordering::Acquire) == 0 {
+                    Futex::<QueueWith<OneBucket>>::wait(&words[i], 0);
+                }
+            })
+        })
+        .collect();
+    let tids: Vec<_> = rx.iter().take(n).collect();
+    common::wait_until_asleep(&tids);
+    // Wake from the middle outwards, so heads leave the treap in no particular order.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| (i as isize - n as isize / 2).abs());
+    for i in order {
+        words[i].store(1, Ordering::Release);
+        Futex::<QueueWith<OneBucket>>::wake(&words[i], 1);
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+}
