@@ -45,7 +45,7 @@ impl<L: BucketLock> Bucket<L> {
     #[cfg(all(loom, test))]
     pub fn new() -> Self {
         Self {
-            lock: L::INIT,
+            lock: L::init(),
             pending: AtomicUsize::new(0),
             treap: UnsafeCell::new(Treap::new()),
         }

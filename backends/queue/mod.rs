@@ -14,9 +14,9 @@
 //! # The protocol
 //!
 //! `wait(word, expect)`:
-//! 1. announce: `pending += 1` (SeqCst);
-//! 2. under the bucket lock, re-read the word (SeqCst); if it changed, withdraw (`pending -= 1`)
-//!    and return; else append our waiter to the queue of the address;
+//! 1. announce: `pending += 1` (SeqCst), then `fence(SeqCst)`;
+//! 2. under the bucket lock, re-read the word; if it changed, withdraw (`pending -= 1`) and
+//!    return; else append our waiter to the queue of the address;
 //! 3. sleep on our event;
 //! 4. on a timeout, take the lock and try to unlink ourselves. If we could, `pending -= 1`
 //!    and report the timeout. If a waker already took us out, it is about to set our event and
@@ -33,20 +33,24 @@
 //!
 //! ```text
 //! waiter                               waker
-//! (a) pending += 1                     (c) store word = new value
+//! (a) pending += 1; fence              (c) store word = new value; fence
 //! (b) read word: still expected        (d) read pending: 0, so return
 //!     sleep forever
 //! ```
 //!
-//! For (d) to read 0, (d) must come before (a) in the single total order of SeqCst operations
-//! and fences; the waker's fence, placed after (c), is ordered before (d), so the fence comes
-//! before (a), and (b), a SeqCst load after (a) in the same thread, comes after the fence
-//! too. A SeqCst load that follows a SeqCst fence in that order sees every store sequenced
-//! before the fence: (b) sees the new value and the waiter does not sleep. Either (d) sees
-//! the announcement, takes the lock and finds the waiter, or (b) sees the new value. The seed
-//! reads the word with a relaxed load in (b), which relies on the RMW in (a) being a full
-//! barrier on real hardware; a SeqCst load makes the argument hold in the language's memory
-//! model too, at no cost on x86 and one `ldar` on ARM, on a path that is about to sleep.
+//! This is the store-buffering pattern, and a SeqCst fence on each side forbids it: the two
+//! fences are ordered one way or the other in the single total order of SeqCst operations.
+//! If the waker's comes first, everything before it (the new value) is visible after the
+//! waiter's, so (b) sees the new value and the waiter does not sleep. If the waiter's comes
+//! first, (d) sees the announcement, takes the lock, and finds the waiter queued (or finds
+//! it withdrawn). Either way nobody sleeps through a wake.
+//!
+//! The seed has no fence in (a): it relies on the SeqCst increment, a full barrier on every
+//! CPU (and, read with the C++20 rules, enough when (b) is a SeqCst load). We add the fence
+//! because it makes the argument the textbook one, and the one our loom model can check: loom
+//! treats a SeqCst read-modify-write as acquire-release and finds the lost wakeup without it.
+//! It costs a few cycles on a path that is about to take a lock and sleep. The word is then
+//! read with a relaxed load in (b), as in the seed.
 //!
 //! A fence + load in (d), rather than an RMW such as `fetch_add(0)`, keeps a wake with nobody
 //! waiting a plain read of a shared cache line instead of taking it exclusive.
@@ -118,8 +122,8 @@ pub struct QueueWith<C>(PhantomData<fn() -> C>);
 
 impl<C: QueueConfig> FutexBackend for QueueWith<C> {
     fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
-        // SeqCst: step (b) of the protocol.
-        let still_expected = || futex.load(Ordering::SeqCst) == expect;
+        // Step (b) of the protocol; the fence in (a) orders it, so Relaxed is enough.
+        let still_expected = || futex.load(Ordering::Relaxed) == expect;
         wait_on::<C::Lock, C::Event>(C::buckets(), address(futex), still_expected, timeout)
     }
 
@@ -163,8 +167,9 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
 ) -> Result<(), Timeout> {
     let bucket = bucket_of(table, address);
 
-    // (a) Announce. SeqCst: see the module docs.
+    // (a) Announce, then fence. See the module docs.
     bucket.pending.fetch_add(1, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
 
     let waiter = Waiter::<E>::new(address);
     let queued = bucket.with_treap(|treap| {
