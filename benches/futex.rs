@@ -10,7 +10,59 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_futex::{Futex, FutexBackend};
+use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
+use portable_futex::backend::{Queue, QueueWith};
+use portable_futex::{Futex, FutexBackend, Timeout};
+
+/// `parking_lot_core` as a futex: the closest peer of the queue backend (hashed buckets of
+/// parked threads), behind the same trait so that every row runs the same code around it.
+struct ParkingLotCore;
+
+impl FutexBackend for ParkingLotCore {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        // SAFETY: the callbacks neither panic nor call into parking_lot.
+        let result = unsafe {
+            parking_lot_core::park(
+                futex as *const AtomicU32 as usize,
+                || futex.load(Ordering::SeqCst) == expect,
+                || {},
+                |_, _| {},
+                parking_lot_core::DEFAULT_PARK_TOKEN,
+                deadline,
+            )
+        };
+        match result {
+            parking_lot_core::ParkResult::TimedOut => Err(Timeout),
+            _ => Ok(()),
+        }
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        let key = futex as usize;
+        // SAFETY: as above.
+        unsafe {
+            if max_waiters == 1 {
+                parking_lot_core::unpark_one(key, |_| parking_lot_core::DEFAULT_UNPARK_TOKEN);
+            } else {
+                parking_lot_core::unpark_all(key, parking_lot_core::DEFAULT_UNPARK_TOKEN);
+            }
+        }
+    }
+}
+
+/// The queue backend with every address in a single bucket: the treap alone keeps lookups
+/// fast as the number of waiting addresses grows.
+struct OneBucket;
+
+impl QueueConfig for OneBucket {
+    type Lock = SpinLock;
+    type Event = ParkEvent;
+    fn buckets() -> &'static [Bucket<SpinLock>] {
+        static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
+        &BUCKETS
+    }
+}
 
 const SAMPLES: usize = 15;
 
@@ -147,6 +199,48 @@ fn ping_pong<B: FutexBackend>(label: &str) -> Row {
     row
 }
 
+/// `n` threads, each asleep on its own word; meanwhile, wakes of words nobody waits on. Each
+/// such wake must look the address up among the `n` waiting ones and find nothing, so its
+/// cost shows how lookup scales (the wake of a real waiter adds a thread switch that, on few
+/// cores, drowns the lookup). Flat as `n` grows is the goal.
+fn many_addresses<B: FutexBackend>(label: &str, n: usize) -> Row {
+    let words: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
+    let asleep = Arc::new(AtomicU32::new(0));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (words, asleep) = (words.clone(), asleep.clone());
+            thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    asleep.fetch_add(1, Ordering::Release);
+                    while words[i].load(Ordering::Acquire) == 0 {
+                        Futex::<B>::wait(&words[i], 0);
+                    }
+                })
+                .unwrap()
+        })
+        .collect();
+    while asleep.load(Ordering::Acquire) < n as u32 {
+        thread::yield_now();
+    }
+    // Give the last ones time to get from the counter into the futex.
+    thread::sleep(Duration::from_millis(20 + n as u64 / 20));
+    let probes: Vec<AtomicU32> = (0..64).map(|_| AtomicU32::new(0)).collect();
+    let row = measure(&format!("{label}: {n} addresses asleep"), 20_000, |iters| {
+        for i in 0..iters as usize {
+            Futex::<B>::wake(black_box(&probes[i % probes.len()]), 1);
+        }
+    });
+    for word in words.iter() {
+        word.store(1, Ordering::Release);
+        Futex::<B>::wake(word, 1);
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    row
+}
+
 fn main() {
     // `cargo test --benches` runs this binary with `--bench` absent: keep that instant.
     if !std::env::args().any(|a| a == "--bench") {
@@ -159,9 +253,10 @@ fn main() {
     #[cfg(all(feature = "linux", target_os = "linux"))]
     {
         use portable_futex::backend::Linux;
+        let [user, kernel] = wait_mismatch::<Linux>("Linux");
         print(
             "wait with a mismatched value (decides the user-space check)",
-            &wait_mismatch::<Linux>("Linux"),
+            &[user, kernel],
         );
         print(
             "timed wait with a zero timeout",
@@ -169,11 +264,30 @@ fn main() {
         );
         print(
             "wake with nobody waiting",
-            &[wake_no_waiters::<Linux>("Linux")],
+            &[
+                wake_no_waiters::<Linux>("Linux"),
+                wake_no_waiters::<Queue>("Queue"),
+                wake_no_waiters::<ParkingLotCore>("parking_lot_core"),
+            ],
         );
         print(
             "ping-pong between two threads",
-            &[ping_pong::<Linux>("Linux")],
+            &[
+                ping_pong::<Linux>("Linux"),
+                ping_pong::<Queue>("Queue"),
+                ping_pong::<ParkingLotCore>("parking_lot_core"),
+            ],
+        );
+        let mut rows = Vec::new();
+        for n in [16, 256, 4096] {
+            rows.push(many_addresses::<Linux>("Linux", n));
+            rows.push(many_addresses::<Queue>("Queue, 64 buckets", n));
+            rows.push(many_addresses::<QueueWith<OneBucket>>("Queue, 1 bucket", n));
+            rows.push(many_addresses::<ParkingLotCore>("parking_lot_core", n));
+        }
+        print(
+            "many addresses: a wake that finds nobody, while n threads sleep each on its own word",
+            &rows,
         );
     }
 }

@@ -8,7 +8,7 @@ use crate::Timeout;
 /// only way to block.
 ///
 /// The queue creates one per `wait`, on the waiting thread's stack, and sets it at most once.
-/// Under `std`, [`ParkEvent`] does it with `std::thread` park/unpark. Without `std`, supply
+/// Under `std`, `ParkEvent` does it with `std::thread` park/unpark. Without `std`, supply
 /// your own: an RTOS task notification, a binary semaphore, a `wfe` loop on a flag.
 ///
 /// # Safety

@@ -43,15 +43,16 @@ unsafe impl BucketLock for StdLock {
     }
 }
 
-/// A spin lock (`spin::Mutex`), the default without `std`: fine while the critical sections
-/// are as short as the queue's, on cores that are not preempted while holding it. Not for
-/// waking from interrupt handlers: use `CriticalSectionLock` there.
-#[cfg(not(all(loom, test)))]
+/// A spin lock (`spin::Mutex`), for targets without `std` that have compare-and-swap: fine
+/// while the critical sections are as short as the queue's, on cores that are not preempted
+/// while holding it. Not for waking from interrupt handlers, nor for single-core targets
+/// without compare-and-swap (thumbv6m, riscv32imc): use `CriticalSectionLock` there.
+#[cfg(all(target_has_atomic = "8", not(all(loom, test))))]
 #[derive(Debug)]
 pub struct SpinLock(spin::Mutex<()>);
 
 // SAFETY: `spin::Mutex` is a mutual-exclusion lock.
-#[cfg(not(all(loom, test)))]
+#[cfg(all(target_has_atomic = "8", not(all(loom, test))))]
 unsafe impl BucketLock for SpinLock {
     const INIT: Self = Self(spin::Mutex::new(()));
 

@@ -55,6 +55,13 @@
 //! A fence + load in (d), rather than an RMW such as `fetch_add(0)`, keeps a wake with nobody
 //! waiting a plain read of a shared cache line instead of taking it exclusive.
 
+#[cfg(not(any(target_has_atomic = "ptr", feature = "critical-section")))]
+compile_error!(
+    "portable-futex's queue backend counts waiters with read-modify-write atomics, which this \
+     target lacks: enable the `critical-section` feature (and provide a critical-section \
+     implementation, such as cortex-m's `critical-section-single-core`)"
+);
+
 mod bucket;
 mod event;
 mod lock;
@@ -75,7 +82,7 @@ pub use self::event::ParkEvent;
 pub use self::lock::BucketLock;
 #[cfg(all(feature = "critical-section", not(all(loom, test))))]
 pub use self::lock::CriticalSectionLock;
-#[cfg(not(all(loom, test)))]
+#[cfg(all(target_has_atomic = "8", not(all(loom, test))))]
 pub use self::lock::SpinLock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use self::lock::StdLock;
@@ -117,7 +124,7 @@ pub trait QueueConfig: 'static {
 
 /// The user-space wait-queue backend, on the lock, event and table of `C`.
 ///
-/// [`Queue`] is this on `std`'s pieces; without `std`, name your own [`QueueConfig`].
+/// `Queue` is this on `std`'s pieces; without `std`, name your own [`QueueConfig`].
 pub struct QueueWith<C>(PhantomData<fn() -> C>);
 
 impl<C: QueueConfig> FutexBackend for QueueWith<C> {
@@ -234,8 +241,10 @@ pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usi
 /// The atomics, the thread parking and the clock that the queue uses, swapped for loom's in
 /// the loom model (`RUSTFLAGS="--cfg loom"`), which explores their interleavings.
 pub(crate) mod sync {
+    #[cfg(all(feature = "std", not(all(loom, test))))]
+    pub(crate) use core::sync::atomic::AtomicBool;
     #[cfg(not(all(loom, test)))]
-    pub(crate) use core::sync::atomic::{fence, AtomicBool, Ordering};
+    pub(crate) use core::sync::atomic::{fence, Ordering};
     #[cfg(not(all(loom, test)))]
     pub(crate) use portable_atomic::AtomicUsize;
 

@@ -352,11 +352,8 @@ mod tests {
             // Lookups agree, present or absent.
             let probe = rng.below(key_space);
             // SAFETY: linked nodes live in the arena.
-            assert_eq!(
-                unsafe { treap.find(probe) },
-                model.get(&probe).copied(),
-                "find({probe})"
-            );
+            let found = unsafe { treap.find(probe) };
+            assert_eq!(found, model.get(&probe).copied(), "find({probe})");
         }
         let (keys, _) = check(&treap);
         assert_eq!(keys, model.keys().copied().collect::<Vec<_>>());

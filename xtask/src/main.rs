@@ -4,6 +4,7 @@
 //! - `bench`: the benchmarks, in release mode.
 //! - `miri`: the test suite under Miri.
 //! - `no-std`: the no_std builds and the "no default backend" message check.
+//! - `loom`: the queue backend's wait/wake/timeout protocol under loom.
 //! - `linux`: the Linux backend's other paths: without libc, on 32-bit (`futex_time64`), and
 //!   compiled for aarch64 and riscv64.
 
@@ -16,6 +17,8 @@ const NIGHTLY: &str = "nightly-2026-05-20";
 const MSRV: &str = "1.81";
 /// A bare-metal target with no OS and no default backend.
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
+/// Bare-metal targets without compare-and-swap: the queue backend through `critical-section`.
+const NO_CAS_TARGETS: [&str; 2] = ["thumbv6m-none-eabi", "riscv32imc-unknown-none-elf"];
 /// 32-bit x86 Linux runs natively on an x86_64 kernel: the real `futex_time64` path.
 const LINUX_32: &str = "i686-unknown-linux-gnu";
 /// Where the `linux-raw` system call instruction is compiled (and linted) but not run here.
@@ -29,8 +32,9 @@ fn main() -> ExitCode {
         "miri" => setup_nightly().and_then(|()| miri()),
         "no-std" => setup_no_std().and_then(|()| no_std()),
         "linux" => setup_linux().and_then(|()| linux()),
+        "loom" => loom(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux>");
+            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom>");
             return ExitCode::FAILURE;
         }
     };
@@ -162,14 +166,34 @@ fn linux() -> Result {
 }
 
 fn setup_no_std() -> Result {
-    rustup(&["target", "add", NO_STD_TARGET])
+    rustup(&[&["target", "add", NO_STD_TARGET][..], &NO_CAS_TARGETS].concat())
+}
+
+/// Loom explores every interleaving of each scenario up to a preemption bound; in its own
+/// target directory, since `--cfg loom` rebuilds everything.
+fn loom() -> Result {
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "--lib",
+            "--target-dir",
+            "target/loom",
+            "loom",
+        ])
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "5"))
 }
 
 /// Miri runs the whole behavioural suite: its clock is virtual, so timeouts cost no real time.
 fn miri() -> Result {
     let nightly = format!("+{NIGHTLY}");
     cargo(&[&nightly, "miri", "setup"])?;
-    cargo(&[&nightly, "miri", "test", "--lib", "--tests"])
+    cargo(&[&nightly, "miri", "test", "--lib", "--tests"])?;
+    // The queue's intrusive lists under several schedules and weak-memory outcomes.
+    run(Command::new("cargo")
+        .args([&nightly, "miri", "test", "--test", "queue"])
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=1..4"))
 }
 
 /// The crate builds without std for a bare-metal target, with and without a backend feature,
@@ -184,9 +208,26 @@ fn no_std() -> Result {
     };
     run(&mut bare(&["build"]))?;
     run(&mut bare(&["build", "--features", "single-threaded"]))?;
-    run(bare(&["clippy"]).args(["--", "-D", "warnings"]))?;
+    run(&mut bare(&["build", "--features", "queue"]))?;
+    run(bare(&["clippy", "--features", "queue,critical-section"]).args(["--", "-D", "warnings"]))?;
     // The docs must hold together where the root functions and `StdClock` do not exist.
-    run(bare(&["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    run(bare(&["doc", "--no-deps", "--features", "queue"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    for target in NO_CAS_TARGETS {
+        let args = [
+            "--lib",
+            "--no-default-features",
+            "--features",
+            "queue,critical-section",
+        ];
+        cargo(
+            &[
+                &["clippy", "--target", target][..],
+                &args,
+                &["--", "-D", "warnings"],
+            ]
+            .concat(),
+        )?;
+    }
 
     let manifest = concat!(
         env!("CARGO_MANIFEST_DIR"),
