@@ -71,14 +71,7 @@ mod tests {
     fn timed_wait_on_a_matching_value() {
         let word = AtomicU32::new(0);
         let result = SingleThreaded::wait(&word, 0, Some(Duration::from_millis(1)));
-        assert_eq!(
-            result,
-            if cfg!(feature = "std") {
-                Err(Timeout)
-            } else {
-                Ok(())
-            }
-        );
+        assert_eq!(result, if cfg!(feature = "std") { Err(Timeout) } else { Ok(()) });
         assert_eq!(SingleThreaded::wait(&word, 1, Some(Duration::MAX)), Ok(()));
     }
 }

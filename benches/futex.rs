@@ -95,10 +95,7 @@ fn measure(name: &str, iters: u32, mut op: impl FnMut(u32)) -> Row {
 fn print(title: &str, rows: &[Row]) {
     let base = rows[0].median_ns;
     println!("\n{title}");
-    println!(
-        "  {:<44} {:>11} {:>23} {:>8}",
-        "", "median", "spread (min..max)", "ratio"
-    );
+    println!("  {:<44} {:>11} {:>23} {:>8}", "", "median", "spread (min..max)", "ratio");
     for r in rows {
         println!(
             "  {:<44} {:>8.1} ns {:>9.1} ..{:>9.1} ns {:>7.3}x",
@@ -116,24 +113,16 @@ fn print(title: &str, rows: &[Row]) {
 fn wait_mismatch<B: FutexBackend>(label: &str) -> [Row; 2] {
     let word = AtomicU32::new(1);
     [
-        measure(
-            &format!("{label}: Futex::wait (user-space check)"),
-            200_000,
-            |n| {
-                for _ in 0..n {
-                    Futex::<B>::wait(black_box(&word), 0);
-                }
-            },
-        ),
-        measure(
-            &format!("{label}: backend wait (no user-space check)"),
-            20_000,
-            |n| {
-                for _ in 0..n {
-                    let _ = B::wait(black_box(&word), 0, None);
-                }
-            },
-        ),
+        measure(&format!("{label}: Futex::wait (user-space check)"), 200_000, |n| {
+            for _ in 0..n {
+                Futex::<B>::wait(black_box(&word), 0);
+            }
+        }),
+        measure(&format!("{label}: backend wait (no user-space check)"), 20_000, |n| {
+            for _ in 0..n {
+                let _ = B::wait(black_box(&word), 0, None);
+            }
+        }),
     ]
 }
 
@@ -254,14 +243,8 @@ fn main() {
     {
         use portable_futex::backend::Linux;
         let [user, kernel] = wait_mismatch::<Linux>("Linux");
-        print(
-            "wait with a mismatched value (decides the user-space check)",
-            &[user, kernel],
-        );
-        print(
-            "timed wait with a zero timeout",
-            &zero_timeout::<Linux>("Linux"),
-        );
+        print("wait with a mismatched value (decides the user-space check)", &[user, kernel]);
+        print("timed wait with a zero timeout", &zero_timeout::<Linux>("Linux"));
         print(
             "wake with nobody waiting",
             &[

@@ -26,9 +26,7 @@ struct FlagEvent {
 // touches only the board, never `*this`.
 unsafe impl Event for FlagEvent {
     fn new() -> Self {
-        FlagEvent {
-            set: AtomicBool::new(false),
-        }
+        FlagEvent { set: AtomicBool::new(false) }
     }
 
     fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout> {
@@ -89,10 +87,7 @@ fn main() {
 
     // A timed wait that nobody answers times out on the board clock.
     let start = board::now();
-    assert_eq!(
-        BoardFutex::timed_wait(&READY, 0, Duration::from_millis(5)),
-        Err(Timeout)
-    );
+    assert_eq!(BoardFutex::timed_wait(&READY, 0, Duration::from_millis(5)), Err(Timeout));
     println!("timed wait: Timeout after {:?}", board::now() - start);
 
     // Another context sets the word and wakes the waiter.
@@ -105,8 +100,5 @@ fn main() {
         BoardFutex::wait(&READY, 0);
     }
     other.join().unwrap();
-    println!(
-        "woken by the other context: READY = {}",
-        READY.load(Ordering::Acquire)
-    );
+    println!("woken by the other context: READY = {}", READY.load(Ordering::Acquire));
 }

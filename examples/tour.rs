@@ -51,10 +51,7 @@ fn broadcast<B: FutexBackend>() -> Duration {
     let rounds = (ROUNDS / 10) as usize;
     let barriers: Arc<Vec<Barrier>> = Arc::new(
         (0..rounds)
-            .map(|_| Barrier {
-                left: AtomicU32::new(THREADS as u32),
-                open: AtomicU32::new(0),
-            })
+            .map(|_| Barrier { left: AtomicU32::new(THREADS as u32), open: AtomicU32::new(0) })
             .collect(),
     );
     let start = Instant::now();
@@ -119,19 +116,9 @@ fn tour_deadline<B: FutexBackend>() {
 
 fn main() {
     println!("portable-futex tour");
-    println!(
-        "  target:          {}-{}",
-        std::env::consts::ARCH,
-        std::env::consts::OS
-    );
-    println!(
-        "  default backend: {}",
-        std::any::type_name::<DefaultBackend>()
-    );
-    println!(
-        "  CPUs:            {}",
-        thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    println!("  target:          {}-{}", std::env::consts::ARCH, std::env::consts::OS);
+    println!("  default backend: {}", std::any::type_name::<DefaultBackend>());
+    println!("  CPUs:            {}", thread::available_parallelism().map_or(1, |n| n.get()));
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     tour_threads::<portable_futex::backend::Linux>("backend::Linux (futex(2))");

@@ -52,9 +52,7 @@ pub struct StdClock {
 impl StdClock {
     /// A clock whose origin is now.
     pub fn new() -> Self {
-        Self {
-            origin: std::time::Instant::now(),
-        }
+        Self { origin: std::time::Instant::now() }
     }
 }
 
@@ -151,12 +149,7 @@ impl<B, C: Clock> Deadline<B, C> {
     /// ```
     pub fn with_clock(timeout: Option<Duration>, clock: C) -> Self {
         let start = clock.now();
-        Self {
-            clock,
-            start,
-            timeout,
-            backend: PhantomData,
-        }
+        Self { clock, start, timeout, backend: PhantomData }
     }
 
     /// The time left before the deadline expires (zero once it has), or `None` if it never does.

@@ -9,13 +9,8 @@ use portable_futex::{Clock, Deadline, Futex, FutexBackend, Timeout};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Call {
-    Wait {
-        expect: u32,
-        timeout: Option<Duration>,
-    },
-    Wake {
-        max_waiters: u32,
-    },
+    Wait { expect: u32, timeout: Option<Duration> },
+    Wake { max_waiters: u32 },
 }
 
 thread_local! {
@@ -53,62 +48,31 @@ type F = Futex<Recording>;
 fn a_mismatched_value_never_reaches_the_backend() {
     let word = AtomicU32::new(1);
     assert_eq!(calls(|| F::wait(&word, 0)), []);
-    assert_eq!(
-        calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::ZERO), Ok(()))),
-        []
-    );
-    assert_eq!(
-        calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::MAX), Ok(()))),
-        []
-    );
+    assert_eq!(calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::ZERO), Ok(()))), []);
+    assert_eq!(calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::MAX), Ok(()))), []);
 }
 
 #[test]
 fn a_zero_timeout_never_reaches_the_backend() {
     let word = AtomicU32::new(0);
-    assert_eq!(
-        calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::ZERO), Err(Timeout))),
-        []
-    );
+    assert_eq!(calls(|| assert_eq!(F::timed_wait(&word, 0, Duration::ZERO), Err(Timeout))), []);
 }
 
 #[test]
 fn untimed_waits_pass_none_and_timed_waits_pass_the_timeout_unchanged() {
     let word = AtomicU32::new(5);
     answer(Ok(()));
-    assert_eq!(
-        calls(|| F::wait(&word, 5)),
-        [Call::Wait {
-            expect: 5,
-            timeout: None
-        }]
-    );
-    for t in [
-        Duration::from_nanos(1),
-        Duration::from_millis(3),
-        Duration::MAX,
-    ] {
+    assert_eq!(calls(|| F::wait(&word, 5)), [Call::Wait { expect: 5, timeout: None }]);
+    for t in [Duration::from_nanos(1), Duration::from_millis(3), Duration::MAX] {
         assert_eq!(
             calls(|| assert_eq!(F::timed_wait(&word, 5, t), Ok(()))),
-            [Call::Wait {
-                expect: 5,
-                timeout: Some(t)
-            }]
+            [Call::Wait { expect: 5, timeout: Some(t) }]
         );
     }
     answer(Err(Timeout));
-    assert_eq!(
-        F::timed_wait(&word, 5, Duration::from_millis(1)),
-        Err(Timeout)
-    );
+    assert_eq!(F::timed_wait(&word, 5, Duration::from_millis(1)), Err(Timeout));
     // A backend that answers Timeout to an untimed wait is only returning spuriously.
-    assert_eq!(
-        calls(|| F::wait(&word, 5)),
-        [Call::Wait {
-            expect: 5,
-            timeout: None
-        }]
-    );
+    assert_eq!(calls(|| F::wait(&word, 5)), [Call::Wait { expect: 5, timeout: None }]);
     answer(Ok(()));
 }
 
@@ -119,10 +83,7 @@ fn wake_of_zero_is_a_no_op_and_other_counts_pass_unchanged() {
     assert_eq!(calls(|| F::wake_ptr(&word, 0)), []);
     for n in [1, 2, i32::MAX as u32, i32::MAX as u32 + 1, u32::MAX] {
         assert_eq!(calls(|| F::wake(&word, n)), [Call::Wake { max_waiters: n }]);
-        assert_eq!(
-            calls(|| F::wake_ptr(std::ptr::null(), n)),
-            [Call::Wake { max_waiters: n }]
-        );
+        assert_eq!(calls(|| F::wake_ptr(std::ptr::null(), n)), [Call::Wake { max_waiters: n }]);
     }
 }
 
@@ -145,19 +106,13 @@ fn deadline_waits_for_what_is_left_on_its_own_clock() {
     answer(Ok(()));
     assert_eq!(
         calls(|| assert_eq!(deadline.wait(&word, 0), Ok(()))),
-        [Call::Wait {
-            expect: 0,
-            timeout: Some(Duration::from_millis(100))
-        }]
+        [Call::Wait { expect: 0, timeout: Some(Duration::from_millis(100)) }]
     );
     now.set(now.get() + Duration::from_millis(30));
     assert_eq!(deadline.remaining(), Some(Duration::from_millis(70)));
     assert_eq!(
         calls(|| assert_eq!(deadline.wait(&word, 0), Ok(()))),
-        [Call::Wait {
-            expect: 0,
-            timeout: Some(Duration::from_millis(70))
-        }]
+        [Call::Wait { expect: 0, timeout: Some(Duration::from_millis(70)) }]
     );
 
     // The backend claims a timeout, but the deadline's clock says 70 ms are left: that is a
@@ -172,10 +127,7 @@ fn deadline_waits_for_what_is_left_on_its_own_clock() {
     // Expired: answered at once, without the backend.
     now.set(now.get() + Duration::from_secs(1));
     assert_eq!(deadline.remaining(), Some(Duration::ZERO));
-    assert_eq!(
-        calls(|| assert_eq!(deadline.wait(&word, 0), Err(Timeout))),
-        []
-    );
+    assert_eq!(calls(|| assert_eq!(deadline.wait(&word, 0), Err(Timeout))), []);
     assert_eq!(calls(|| assert_eq!(deadline.wait(&word, 1), Ok(()))), []);
 }
 
@@ -186,17 +138,11 @@ fn deadline_without_a_timeout_waits_untimed_and_a_huge_one_does_not_overflow() {
     let mut never = Deadline::<Recording, _>::with_clock(None, Manual(&now));
     assert_eq!(
         calls(|| assert_eq!(never.wait(&word, 0), Ok(()))),
-        [Call::Wait {
-            expect: 0,
-            timeout: None
-        }]
+        [Call::Wait { expect: 0, timeout: None }]
     );
     let mut huge = Deadline::<Recording, _>::with_clock(Some(Duration::MAX), Manual(&now));
     now.set(Duration::MAX);
-    assert_eq!(
-        huge.remaining(),
-        Some(Duration::MAX - Duration::from_secs(1))
-    );
+    assert_eq!(huge.remaining(), Some(Duration::MAX - Duration::from_secs(1)));
     assert_eq!(huge.wait(&word, 0), Ok(()));
 }
 
@@ -217,10 +163,7 @@ fn futex_handles_are_zero_sized() {
 fn root_functions_on_the_default_backend() {
     let word = AtomicU32::new(0);
     portable_futex::wait(&word, 1);
-    assert_eq!(
-        portable_futex::timed_wait(&word, 0, Duration::from_millis(1)),
-        Err(Timeout)
-    );
+    assert_eq!(portable_futex::timed_wait(&word, 0, Duration::from_millis(1)), Err(Timeout));
     portable_futex::wake(&word, 1);
     portable_futex::wake_ptr(&word, u32::MAX);
     <Futex>::wake(&word, 1);
@@ -231,9 +174,7 @@ fn root_functions_on_the_default_backend() {
         std::thread::spawn(move || {
             let mut deadline = Deadline::new(Some(Duration::from_secs(60)));
             while word.load(Ordering::Acquire) == 0 {
-                deadline
-                    .wait(&word, 0)
-                    .expect("woken long before the deadline");
+                deadline.wait(&word, 0).expect("woken long before the deadline");
             }
         })
     };

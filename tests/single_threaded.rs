@@ -23,10 +23,7 @@ fn timed_wait_sleeps_out_the_timeout() {
     let word = AtomicU32::new(0);
     let timeout = Duration::from_millis(20);
     let start = Instant::now();
-    assert_eq!(
-        Futex::<SingleThreaded>::timed_wait(&word, 0, timeout),
-        Err(Timeout)
-    );
+    assert_eq!(Futex::<SingleThreaded>::timed_wait(&word, 0, timeout), Err(Timeout));
     assert!(start.elapsed() >= timeout);
 }
 

@@ -18,10 +18,7 @@ fn freed_right_after_wake<B: FutexBackend>() {
             let slot = slot.clone();
             thread::spawn(move || {
                 let word: Box<AtomicU32> = Box::new(AtomicU32::new(0));
-                slot.store(
-                    &*word as *const AtomicU32 as *mut AtomicU32,
-                    Ordering::Release,
-                );
+                slot.store(&*word as *const AtomicU32 as *mut AtomicU32, Ordering::Release);
                 while word.load(Ordering::Acquire) == 0 {
                     Futex::<B>::wait(&word, 0);
                 }

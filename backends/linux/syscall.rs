@@ -55,10 +55,7 @@ pub(super) unsafe fn futex(
         if result != Err(Errno::ENOSYS) || abi::NR_FUTEX == abi::NR_FUTEX_TIME64 {
             return result;
         }
-        let ts = timeout.map(|t| Timespec32 {
-            tv_sec: t.secs,
-            tv_nsec: t.nanos,
-        });
+        let ts = timeout.map(|t| Timespec32 { tv_sec: t.secs, tv_nsec: t.nanos });
         // SAFETY: as above.
         unsafe { enter(abi::NR_FUTEX, uaddr, op, val, opt_ptr(&ts)) }
     }
@@ -73,10 +70,7 @@ struct Timespec64 {
 
 impl Timespec64 {
     fn new(t: RelativeTimeout) -> Self {
-        Self {
-            tv_sec: t.secs.into(),
-            tv_nsec: t.nanos.into(),
-        }
+        Self { tv_sec: t.secs.into(), tv_nsec: t.nanos.into() }
     }
 }
 

@@ -34,21 +34,13 @@ impl<L: BucketLock> Bucket<L> {
     /// An empty bucket.
     #[cfg(not(all(loom, test)))]
     pub const fn new() -> Self {
-        Self {
-            lock: L::INIT,
-            pending: AtomicUsize::new(0),
-            treap: UnsafeCell::new(Treap::new()),
-        }
+        Self { lock: L::INIT, pending: AtomicUsize::new(0), treap: UnsafeCell::new(Treap::new()) }
     }
 
     /// An empty bucket (loom's atomics cannot be built in a `const fn`).
     #[cfg(all(loom, test))]
     pub fn new() -> Self {
-        Self {
-            lock: L::init(),
-            pending: AtomicUsize::new(0),
-            treap: UnsafeCell::new(Treap::new()),
-        }
+        Self { lock: L::init(), pending: AtomicUsize::new(0), treap: UnsafeCell::new(Treap::new()) }
     }
 
     /// A table of `N` empty buckets for a `static`; `N` must be at least 1. More buckets

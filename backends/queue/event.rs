@@ -63,10 +63,7 @@ mod park {
     // the thread handle before it publishes the flag and touches only its clone afterwards.
     unsafe impl Event for ParkEvent {
         fn new() -> Self {
-            Self {
-                set: AtomicBool::new(false),
-                thread: crate::backend::queue::sync::current(),
-            }
+            Self { set: AtomicBool::new(false), thread: crate::backend::queue::sync::current() }
         }
 
         fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout> {

@@ -35,10 +35,7 @@ unsafe impl BucketLock for StdLock {
     const INIT: Self = Self(std::sync::Mutex::new(()));
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         f()
     }
 }

@@ -45,12 +45,7 @@ fn address(word: &AtomicU32) -> usize {
 
 fn wait(table: &Table, word: &AtomicU32, expect: u32, timeout: bool) -> Result<(), Timeout> {
     let timeout = timeout.then_some(core::time::Duration::from_secs(1));
-    wait_on::<LoomLock, ParkEvent>(
-        table,
-        address(word),
-        || word.load(SeqCst) == expect,
-        timeout,
-    )
+    wait_on::<LoomLock, ParkEvent>(table, address(word), || word.load(SeqCst) == expect, timeout)
 }
 
 fn wake(table: &Table, word: &AtomicU32, n: u32) {
@@ -61,10 +56,7 @@ fn wake(table: &Table, word: &AtomicU32, n: u32) {
 fn assert_quiet(table: &Table) {
     for bucket in table.iter() {
         assert_eq!(bucket.pending.load(Relaxed), 0, "pending count leaked");
-        assert!(
-            bucket.with_treap(|t| t.is_empty()),
-            "a waiter was left queued"
-        );
+        assert!(bucket.with_treap(|t| t.is_empty()), "a waiter was left queued");
     }
 }
 

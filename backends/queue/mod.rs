@@ -231,9 +231,7 @@ pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usi
     let woken = bucket.with_treap(|treap| unsafe { wait_queue::pop::<E>(treap, address, max) });
     if woken.count() > 0 {
         // Relaxed: the count only steers the fast path above; the events carry the wakeups.
-        bucket
-            .pending
-            .fetch_sub(woken.count() as usize, Ordering::Relaxed);
+        bucket.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
         woken.set_all();
     }
 }

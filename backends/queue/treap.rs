@@ -24,12 +24,7 @@ pub(crate) struct Node {
 impl Node {
     /// An unlinked node for `key`.
     pub(crate) const fn new(key: usize) -> Self {
-        Self {
-            key,
-            priority: 0,
-            parent: None,
-            children: [None, None],
-        }
+        Self { key, priority: 0, parent: None, children: [None, None] }
     }
 
     pub(crate) fn key(&self) -> usize {
@@ -51,10 +46,7 @@ unsafe impl Send for Treap {}
 
 impl Treap {
     pub(crate) const fn new() -> Self {
-        Self {
-            root: None,
-            rng: 0x9E37_79B9,
-        }
+        Self { root: None, rng: 0x9E37_79B9 }
     }
 
     #[cfg(test)]
@@ -292,10 +284,7 @@ mod tests {
     struct Rng(u64);
     impl Rng {
         fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((self.0 >> 33) as usize) % n
         }
     }

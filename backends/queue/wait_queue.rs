@@ -120,10 +120,7 @@ pub(crate) unsafe fn pop<E>(treap: &mut Treap, address: usize, max: u32) -> Woke
     // SAFETY: under the lock every queued waiter is alive and its links are ours.
     unsafe {
         let Some(head_node) = treap.find(address) else {
-            return Woken {
-                first: None,
-                count: 0,
-            };
+            return Woken { first: None, count: 0 };
         };
         let head = waiter::<E>(head_node);
         let mut w = head;
@@ -150,10 +147,7 @@ pub(crate) unsafe fn pop<E>(treap: &mut Treap, address: usize, max: u32) -> Woke
         }
         // The taken waiters still run head -> ... -> w through `next`: that chain, `count`
         // long, is the list to wake.
-        Woken {
-            first: Some(head),
-            count,
-        }
+        Woken { first: Some(head), count }
     }
 }
 

@@ -48,16 +48,12 @@ pub fn wait_until_asleep(tids: &[Option<u32>]) {
         loop {
             let stat = std::fs::read_to_string(&path).unwrap_or_default();
             // The state follows the parenthesised command name: "tid (name) S ...".
-            let state = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.trim_start().chars().next());
+            let state =
+                stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
             if state == Some('S') {
                 break;
             }
-            assert!(
-                start.elapsed() < SLACK,
-                "thread {tid} never went to sleep (state {state:?})"
-            );
+            assert!(start.elapsed() < SLACK, "thread {tid} never went to sleep (state {state:?})");
             thread::sleep(Duration::from_millis(1));
         }
     }
@@ -77,23 +73,11 @@ pub fn smoke<B: FutexBackend>() {
     let value = AtomicU32::new(0);
     // Waits on a value that differs return at once, timed or not.
     Futex::<B>::wait(&value, 0xdead_beef);
-    assert_eq!(
-        Futex::<B>::timed_wait(&value, 0xdead_beef, Duration::ZERO),
-        Ok(())
-    );
-    assert_eq!(
-        Futex::<B>::timed_wait(&value, 0xdead_beef, Duration::MAX),
-        Ok(())
-    );
+    assert_eq!(Futex::<B>::timed_wait(&value, 0xdead_beef, Duration::ZERO), Ok(()));
+    assert_eq!(Futex::<B>::timed_wait(&value, 0xdead_beef, Duration::MAX), Ok(()));
     // Timed waits on a matching value that nobody changes time out.
-    assert_eq!(
-        Futex::<B>::timed_wait(&value, 0, Duration::ZERO),
-        Err(Timeout)
-    );
-    assert_eq!(
-        Futex::<B>::timed_wait(&value, 0, Duration::from_millis(1)),
-        Err(Timeout)
-    );
+    assert_eq!(Futex::<B>::timed_wait(&value, 0, Duration::ZERO), Err(Timeout));
+    assert_eq!(Futex::<B>::timed_wait(&value, 0, Duration::from_millis(1)), Err(Timeout));
     // Wakes with nobody waiting, including "none" and "all".
     Futex::<B>::wake(&value, 0);
     Futex::<B>::wake(&value, 1);
@@ -115,10 +99,7 @@ pub fn timeout_lower_bound<B: FutexBackend>() {
             result = Futex::<B>::timed_wait(&value, 7, left);
         }
         let elapsed = start.elapsed();
-        assert!(
-            elapsed >= timeout,
-            "Timeout after {elapsed:?}, asked for {timeout:?}"
-        );
+        assert!(elapsed >= timeout, "Timeout after {elapsed:?}, asked for {timeout:?}");
         assert!(elapsed < timeout + SLACK, "{timeout:?} took {elapsed:?}");
     }
 }
@@ -129,11 +110,7 @@ pub fn single_timed_wait_is_not_early<B: FutexBackend>() {
     let timeout = Duration::from_millis(15);
     let start = Instant::now();
     if Futex::<B>::timed_wait(&value, 0, timeout) == Err(Timeout) {
-        assert!(
-            start.elapsed() >= timeout,
-            "Timeout after only {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() >= timeout, "Timeout after only {:?}", start.elapsed());
     }
 }
 
@@ -159,11 +136,7 @@ pub fn huge_timeouts_are_clamped_not_reported<B: FutexBackend>() {
         let value = Arc::new(AtomicU32::new(0));
         let waker = wake_later::<B>(value.clone(), Duration::from_millis(scaled(20, 1) as u64));
         while value.load(Ordering::Acquire) == 0 {
-            assert_eq!(
-                Futex::<B>::timed_wait(&value, 0, timeout),
-                Ok(()),
-                "{timeout:?}"
-            );
+            assert_eq!(Futex::<B>::timed_wait(&value, 0, timeout), Ok(()), "{timeout:?}");
         }
         waker.join().unwrap();
     }
@@ -188,13 +161,8 @@ pub fn signaling_ring<B: FutexBackend>() {
         value: AtomicU32,
     }
 
-    let paddles: Arc<Vec<Paddle>> = Arc::new(
-        (0..THREADS)
-            .map(|_| Paddle {
-                value: AtomicU32::new(0),
-            })
-            .collect(),
-    );
+    let paddles: Arc<Vec<Paddle>> =
+        Arc::new((0..THREADS).map(|_| Paddle { value: AtomicU32::new(0) }).collect());
     let hit = |paddle: &Paddle| {
         paddle.value.fetch_add(1, Ordering::Release);
         Futex::<B>::wake(&paddle.value, 1);
@@ -257,10 +225,7 @@ pub fn broadcasting_barriers<B: FutexBackend>() {
 
     let barriers: Arc<Vec<Barrier>> = Arc::new(
         (0..iterations)
-            .map(|_| Barrier {
-                count: AtomicU32::new(THREADS),
-                futex: AtomicU32::new(0),
-            })
+            .map(|_| Barrier { count: AtomicU32::new(THREADS), futex: AtomicU32::new(0) })
             .collect(),
     );
     let threads: Vec<_> = (0..THREADS)
@@ -304,26 +269,14 @@ pub fn wake_counts<B: FutexBackend>() {
 
     Futex::<B>::wake(&value, 0);
     Futex::<B>::wake(&value, 1);
-    eventually("one waiter returned", || {
-        returned.load(Ordering::SeqCst) >= 1
-    });
+    eventually("one waiter returned", || returned.load(Ordering::SeqCst) >= 1);
     thread::sleep(Duration::from_millis(scaled(20, 1) as u64));
-    assert_eq!(
-        returned.load(Ordering::SeqCst),
-        1,
-        "wake(_, 1) released more than one"
-    );
+    assert_eq!(returned.load(Ordering::SeqCst), 1, "wake(_, 1) released more than one");
 
     Futex::<B>::wake(&value, 2);
-    eventually("three waiters returned", || {
-        returned.load(Ordering::SeqCst) >= 3
-    });
+    eventually("three waiters returned", || returned.load(Ordering::SeqCst) >= 3);
     thread::sleep(Duration::from_millis(scaled(20, 1) as u64));
-    assert_eq!(
-        returned.load(Ordering::SeqCst),
-        3,
-        "wake(_, 2) released more than two"
-    );
+    assert_eq!(returned.load(Ordering::SeqCst), 3, "wake(_, 2) released more than two");
 
     Futex::<B>::wake(&value, u32::MAX);
     for w in waiters {
@@ -346,11 +299,7 @@ pub fn wake_is_per_address<B: FutexBackend>() {
     Futex::<B>::wake_ptr(value.as_ptr().cast_const().wrapping_add(1).cast(), u32::MAX);
     Futex::<B>::wake_ptr(value.as_ptr().cast_const().wrapping_sub(1).cast(), u32::MAX);
     thread::sleep(Duration::from_millis(scaled(50, 1) as u64));
-    assert_eq!(
-        returned.load(Ordering::SeqCst),
-        0,
-        "a wake elsewhere released a waiter"
-    );
+    assert_eq!(returned.load(Ordering::SeqCst), 0, "a wake elsewhere released a waiter");
 
     value.store(1, Ordering::SeqCst);
     Futex::<B>::wake(&value, u32::MAX);
@@ -366,11 +315,7 @@ pub fn deadline<B: FutexBackend>() {
     let start = Instant::now();
     let mut deadline = Deadline::<B, _>::with_clock(Some(timeout), StdClock::new());
     while deadline.wait(&word, 0).is_ok() {}
-    assert!(
-        start.elapsed() >= timeout,
-        "deadline expired after {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= timeout, "deadline expired after {:?}", start.elapsed());
     assert_eq!(deadline.remaining(), Some(Duration::ZERO));
 
     // An expired deadline answers at once: Timeout while the value matches, Ok if it differs.

@@ -58,54 +58,28 @@ fn ci() -> Result {
     rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
 
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    cargo(&[
-        "clippy",
-        "--lib",
-        "--no-default-features",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
+    clippy(&["--workspace", "--all-targets"])?;
+    clippy(&["--lib", "--no-default-features"])?;
     cargo(&["test", "--workspace"])?;
     cargo(&["test", "--release"])?;
     // The library's unit tests without std (the doctests and integration tests use std).
-    cargo(&[
-        "test",
-        "--lib",
-        "--no-default-features",
-        "--features",
-        "single-threaded",
-    ])?;
-    run(Command::new("cargo")
-        .args(["doc", "--no-deps"])
-        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    cargo(&["test", "--lib", "--no-default-features", "--features", "single-threaded"])?;
+    cargo(&["run", "--example", "bare_metal_queue", "--features", "critical-section"])?;
+    run(Command::new("cargo").args(["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     no_std()?;
-    cargo(&[
-        &format!("+{MSRV}"),
-        "check",
-        "--lib",
-        "-p",
-        "portable-futex",
-    ])?;
-    cargo(&[
-        &format!("+{MSRV}"),
-        "check",
-        "--lib",
-        "-p",
-        "portable-futex",
-        "--no-default-features",
-    ])?;
+    linux()?;
+    let msrv = format!("+{MSRV}");
+    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
+    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])?;
     miri()?;
+    loom()?;
     println!("xtask ci: all checks passed in {:.0?}", start.elapsed());
     Ok(())
+}
+
+/// `cargo clippy <args> -- -D warnings`.
+fn clippy(args: &[&str]) -> Result {
+    cargo(&[&["clippy"], args, &["--", "-D", "warnings"]].concat())
 }
 
 fn bench() -> Result {
@@ -113,25 +87,14 @@ fn bench() -> Result {
 }
 
 fn setup_nightly() -> Result {
-    rustup(&[
-        "toolchain",
-        "install",
-        NIGHTLY,
-        "--profile",
-        "minimal",
-        "-c",
-        "miri,rust-src",
-    ])
+    rustup(&["toolchain", "install", NIGHTLY, "--profile", "minimal", "-c", "miri,rust-src"])
 }
 
 fn setup_linux() -> Result {
     rustup(&[&["target", "add", LINUX_32][..], &RAW_CROSS].concat())?;
     // Linking i686 programs needs the 32-bit C runtime, which Debian ships as gcc-multilib.
     let probe = Command::new("sh")
-        .args([
-            "-c",
-            "echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null",
-        ])
+        .args(["-c", "echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null"])
         .status();
     if probe.is_ok_and(|s| s.success()) {
         return Ok(());
@@ -143,23 +106,14 @@ fn setup_linux() -> Result {
 /// The Linux backend's paths beyond the host's default one.
 fn linux() -> Result {
     // Without libc: the system call instruction, run for real on the host.
-    cargo(&[
-        "test",
-        "--no-default-features",
-        "--features",
-        "std,linux-raw,single-threaded",
-    ])?;
+    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
     // 32-bit: `futex_time64` first, through libc, run for real.
     cargo(&["test", "--target", LINUX_32])?;
     for target in RAW_CROSS {
         let features = ["--no-default-features", "--features", "linux-raw"];
         cargo(
-            &[
-                &["clippy", "--lib", "--target", target][..],
-                &features,
-                &["--", "-D", "warnings"],
-            ]
-            .concat(),
+            &[&["clippy", "--lib", "--target", target][..], &features, &["--", "-D", "warnings"]]
+                .concat(),
         )?;
     }
     Ok(())
@@ -173,14 +127,7 @@ fn setup_no_std() -> Result {
 /// target directory, since `--cfg loom` rebuilds everything.
 fn loom() -> Result {
     run(Command::new("cargo")
-        .args([
-            "test",
-            "--release",
-            "--lib",
-            "--target-dir",
-            "target/loom",
-            "loom",
-        ])
+        .args(["test", "--release", "--lib", "--target-dir", "target/loom", "loom"])
         .env("RUSTFLAGS", "--cfg loom")
         .env("LOOM_MAX_PREEMPTIONS", "5"))
 }
@@ -201,9 +148,7 @@ fn miri() -> Result {
 fn no_std() -> Result {
     let bare = |args: &[&str]| {
         let mut command = Command::new("cargo");
-        command
-            .args(args)
-            .args(["--lib", "--no-default-features", "--target", NO_STD_TARGET]);
+        command.args(args).args(["--lib", "--no-default-features", "--target", NO_STD_TARGET]);
         command
     };
     run(&mut bare(&["build"]))?;
@@ -213,39 +158,15 @@ fn no_std() -> Result {
     // The docs must hold together where the root functions and `StdClock` do not exist.
     run(bare(&["doc", "--no-deps", "--features", "queue"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     for target in NO_CAS_TARGETS {
-        let args = [
-            "--lib",
-            "--no-default-features",
-            "--features",
-            "queue,critical-section",
-        ];
-        cargo(
-            &[
-                &["clippy", "--target", target][..],
-                &args,
-                &["--", "-D", "warnings"],
-            ]
-            .concat(),
-        )?;
+        let args = ["--lib", "--no-default-features", "--features", "queue,critical-section"];
+        cargo(&[&["clippy", "--target", target][..], &args, &["--", "-D", "warnings"]].concat())?;
     }
 
-    let manifest = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/no-default-backend/Cargo.toml"
-    );
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/no-default-backend/Cargo.toml");
     println!("+ cargo check {manifest} (must fail, with our message)");
     let output = Command::new("cargo")
-        .args([
-            "check",
-            "--manifest-path",
-            manifest,
-            "--target",
-            NO_STD_TARGET,
-        ])
-        .args([
-            "--target-dir",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/fixtures"),
-        ])
+        .args(["check", "--manifest-path", manifest, "--target", NO_STD_TARGET])
+        .args(["--target-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/fixtures")])
         .output()
         .map_err(|e| format!("cargo check of the fixture: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
