@@ -1,25 +1,84 @@
 //! The backends, one module each under `backends/`, each behind its Cargo feature and present
-//! on the targets where it runs.
+//! on the targets where it runs. Which one is the default is decided in `select.rs`.
 //!
-//! | backend | targets | feature | default on |
-//! |---|---|---|---|
-//! | `Linux` | Linux, Android | `linux` (or `linux-raw`) | Linux, Android |
-//! | `SingleThreaded` | all | `single-threaded` | wasm32 without `atomics` |
-//! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) | none yet |
+//! | backend | targets | feature |
+//! |---|---|---|
+//! | `Linux` | Linux, Android | `linux` (or `linux-raw`) |
+//! | `Darwin` | Apple (`target_vendor = "apple"`) | `darwin` (`darwin-ulock`) |
+//! | `Windows` | Windows | `windows` |
+//! | `FreeBsd` | FreeBSD | `freebsd` |
+//! | `OpenBsd` | OpenBSD | `openbsd` |
+//! | `DragonFly` | DragonFly BSD | `dragonfly` |
+//! | `Wasm` | wasm32 with the `atomics` target feature | `wasm` |
+//! | `SingleThreaded` | all | `single-threaded` |
+//! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) |
+//! | `Installed` | all: whatever the binary installs with `set_backend!` | `custom-backend` |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
-#[cfg(all(
-    any(feature = "linux", feature = "linux-raw"),
-    any(target_os = "linux", target_os = "android")
-))]
-#[path = "../backends/linux/mod.rs"]
-mod linux;
-#[cfg(all(
-    any(feature = "linux", feature = "linux-raw"),
-    any(target_os = "linux", target_os = "android")
-))]
-pub use linux::Linux;
+use cfg_if::cfg_if;
+
+cfg_if! {
+    if #[cfg(all(
+        any(feature = "linux", feature = "linux-raw"),
+        any(target_os = "linux", target_os = "android")
+    ))] {
+        #[path = "../backends/linux/mod.rs"]
+        mod linux;
+        pub use linux::Linux;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "darwin", target_vendor = "apple"))] {
+        #[path = "../backends/darwin/mod.rs"]
+        mod darwin;
+        pub use darwin::Darwin;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "windows", windows))] {
+        #[path = "../backends/windows/mod.rs"]
+        mod windows;
+        pub use windows::Windows;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "freebsd", target_os = "freebsd"))] {
+        #[path = "../backends/freebsd/mod.rs"]
+        mod freebsd;
+        pub use freebsd::FreeBsd;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "openbsd", target_os = "openbsd"))] {
+        #[path = "../backends/openbsd/mod.rs"]
+        mod openbsd;
+        pub use openbsd::OpenBsd;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "dragonfly", target_os = "dragonfly"))] {
+        #[path = "../backends/dragonfly/mod.rs"]
+        mod dragonfly;
+        pub use dragonfly::DragonFly;
+    }
+}
+
+cfg_if! {
+    if #[cfg(all(feature = "wasm", target_arch = "wasm32", target_feature = "atomics"))] {
+        #[path = "../backends/wasm/mod.rs"]
+        mod wasm;
+        pub use wasm::Wasm;
+    }
+}
+
+#[cfg(feature = "custom-backend")]
+pub use crate::installed::Installed;
 
 #[cfg(feature = "single-threaded")]
 #[path = "../backends/single_threaded.rs"]
@@ -34,3 +93,38 @@ pub mod queue;
 pub use queue::Queue;
 #[cfg(feature = "queue")]
 pub use queue::QueueWith;
+
+// Each OS backend keeps its timeout conversion in a pure `timeout.rs`; the unit tests compile
+// all of them on the host, whatever the host, so that every conversion is tested everywhere.
+// (Linux's is compiled, tests included, wherever its backend is.)
+#[cfg(all(
+    test,
+    not(all(
+        any(feature = "linux", feature = "linux-raw"),
+        any(target_os = "linux", target_os = "android")
+    ))
+))]
+#[path = "../backends/linux/timeout.rs"]
+mod linux_timeout_on_host;
+#[cfg(test)]
+#[path = "../backends/wasm/timeout.rs"]
+mod wasm_timeout_on_host;
+#[cfg(test)]
+#[path = "../backends/windows/timeout.rs"]
+mod windows_timeout_on_host;
+// On its own target the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(all(feature = "darwin", target_vendor = "apple"))))]
+#[path = "../backends/darwin/timeout.rs"]
+mod darwin_timeout_on_host;
+// On its own target the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(all(feature = "freebsd", target_os = "freebsd"))))]
+#[path = "../backends/freebsd/timeout.rs"]
+mod freebsd_timeout_on_host;
+// On its own target the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(all(feature = "openbsd", target_os = "openbsd"))))]
+#[path = "../backends/openbsd/timeout.rs"]
+mod openbsd_timeout_on_host;
+// On its own target the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(all(feature = "dragonfly", target_os = "dragonfly"))))]
+#[path = "../backends/dragonfly/timeout.rs"]
+mod dragonfly_timeout_on_host;

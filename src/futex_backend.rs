@@ -70,7 +70,8 @@ use crate::Timeout;
     note = "`NoDefaultBackend` is what `DefaultBackend` names on a target without a built-in \
             backend: enable a portable-futex backend feature that runs on it (`single-threaded` \
             for a program with one thread), or implement `FutexBackend` for your platform and \
-            name it: `Futex<YourBackend>`, `Deadline<YourBackend, YourClock>`"
+            name it (`Futex<YourBackend>`), or enable `custom-backend` and install it for the \
+            whole program with `portable_futex::set_backend!(YourBackend)`"
 )]
 pub trait FutexBackend {
     /// Sleeps while `*futex == expect`, until woken, until `timeout` passes, or spuriously.

@@ -2,6 +2,10 @@
 #![no_std]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(
+    all(target_family = "wasm", target_feature = "atomics"),
+    feature(stdarch_wasm_atomic_wait)
+)]
 
 #[cfg(feature = "std")]
 extern crate std;
@@ -10,6 +14,8 @@ pub mod backend;
 mod deadline;
 mod futex;
 mod futex_backend;
+#[cfg(feature = "custom-backend")]
+mod installed;
 mod select;
 mod timeout;
 

@@ -58,6 +58,30 @@ fn linux() {
     assert_no_allocation(every_operation::<portable_futex::backend::Linux>);
 }
 
+#[cfg(all(feature = "darwin", target_vendor = "apple"))]
+#[test]
+fn darwin() {
+    assert_no_allocation(every_operation::<portable_futex::backend::Darwin>);
+}
+
+#[cfg(all(feature = "freebsd", target_os = "freebsd"))]
+#[test]
+fn freebsd() {
+    assert_no_allocation(every_operation::<portable_futex::backend::FreeBsd>);
+}
+
+#[cfg(all(feature = "openbsd", target_os = "openbsd"))]
+#[test]
+fn openbsd() {
+    assert_no_allocation(every_operation::<portable_futex::backend::OpenBsd>);
+}
+
+#[cfg(all(feature = "dragonfly", target_os = "dragonfly"))]
+#[test]
+fn dragonfly() {
+    assert_no_allocation(every_operation::<portable_futex::backend::DragonFly>);
+}
+
 #[cfg(feature = "single-threaded")]
 #[test]
 fn single_threaded() {
@@ -75,4 +99,10 @@ fn the_counter_sees_allocations() {
 #[test]
 fn queue() {
     assert_no_allocation(every_operation::<portable_futex::backend::Queue>);
+}
+
+#[cfg(all(feature = "windows", windows))]
+#[test]
+fn windows() {
+    assert_no_allocation(every_operation::<portable_futex::backend::Windows>);
 }

@@ -51,8 +51,38 @@ fn linux() {
     freed_right_after_wake::<portable_futex::backend::Linux>();
 }
 
+#[cfg(all(feature = "darwin", target_vendor = "apple"))]
+#[test]
+fn darwin() {
+    freed_right_after_wake::<portable_futex::backend::Darwin>();
+}
+
+#[cfg(all(feature = "freebsd", target_os = "freebsd"))]
+#[test]
+fn freebsd() {
+    freed_right_after_wake::<portable_futex::backend::FreeBsd>();
+}
+
+#[cfg(all(feature = "openbsd", target_os = "openbsd"))]
+#[test]
+fn openbsd() {
+    freed_right_after_wake::<portable_futex::backend::OpenBsd>();
+}
+
+#[cfg(all(feature = "dragonfly", target_os = "dragonfly"))]
+#[test]
+fn dragonfly() {
+    freed_right_after_wake::<portable_futex::backend::DragonFly>();
+}
+
 #[cfg(feature = "queue")]
 #[test]
 fn queue() {
     freed_right_after_wake::<portable_futex::backend::Queue>();
+}
+
+#[cfg(all(feature = "windows", windows))]
+#[test]
+fn windows() {
+    freed_right_after_wake::<portable_futex::backend::Windows>();
 }

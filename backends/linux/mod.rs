@@ -10,11 +10,13 @@
 //! one) and the 32-bit `futex_time64` question live in `syscall.rs`; this file is the logic.
 
 mod syscall;
+mod timeout;
 
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
+use self::timeout::RelativeTimeout;
 use crate::{FutexBackend, Timeout};
 
 /// The Linux (and Android) `futex(2)` backend: process-private `FUTEX_WAIT` / `FUTEX_WAKE`.
@@ -65,52 +67,5 @@ impl FutexBackend for Linux {
         // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
         // is the caller's concern.
         let _ = result;
-    }
-}
-
-/// A relative timeout in the form every Linux ABI accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RelativeTimeout {
-    secs: i32,
-    nanos: i32,
-    /// The requested duration was longer than we pass: a timeout is then not a `Timeout`.
-    clamped: bool,
-}
-
-impl RelativeTimeout {
-    /// Saturates at `i32::MAX` seconds (68 years), which fits both the 64-bit timespec and the
-    /// 32-bit `time_t` of the old 32-bit `futex`, so one conversion serves every target.
-    fn from_duration(duration: Duration) -> Self {
-        match i32::try_from(duration.as_secs()) {
-            Ok(secs) => Self { secs, nanos: duration.subsec_nanos() as i32, clamped: false },
-            Err(_) => Self { secs: i32::MAX, nanos: 0, clamped: true },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeout_conversion() {
-        let t = RelativeTimeout::from_duration;
-        assert_eq!(t(Duration::ZERO), RelativeTimeout { secs: 0, nanos: 0, clamped: false });
-        assert_eq!(
-            t(Duration::from_nanos(1)),
-            RelativeTimeout { secs: 0, nanos: 1, clamped: false }
-        );
-        assert_eq!(
-            t(Duration::new(3, 999_999_999)),
-            RelativeTimeout { secs: 3, nanos: 999_999_999, clamped: false }
-        );
-        let max_exact = Duration::new(i32::MAX as u64, 999_999_999);
-        assert_eq!(
-            t(max_exact),
-            RelativeTimeout { secs: i32::MAX, nanos: 999_999_999, clamped: false }
-        );
-        let just_over = Duration::from_secs(i32::MAX as u64 + 1);
-        assert_eq!(t(just_over), RelativeTimeout { secs: i32::MAX, nanos: 0, clamped: true });
-        assert_eq!(t(Duration::MAX), RelativeTimeout { secs: i32::MAX, nanos: 0, clamped: true });
     }
 }

@@ -67,6 +67,8 @@ mod event;
 mod lock;
 mod treap;
 mod wait_queue;
+#[cfg(all(feature = "critical-section", not(all(loom, test))))]
+mod wfi_event;
 
 #[cfg(all(loom, test))]
 mod loom_tests;
@@ -86,6 +88,8 @@ pub use self::lock::CriticalSectionLock;
 pub use self::lock::SpinLock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use self::lock::StdLock;
+#[cfg(all(feature = "critical-section", not(all(loom, test))))]
+pub use self::wfi_event::{Sleep, WfiEvent, Wfi};
 
 use self::bucket::bucket_of;
 use self::sync::{fence, Ordering};

@@ -5,8 +5,14 @@
 //! - `miri`: the test suite under Miri.
 //! - `no-std`: the no_std builds and the "no default backend" message check.
 //! - `loom`: the queue backend's wait/wake/timeout protocol under loom.
-//! - `linux`: the Linux backend's other paths: without libc, on 32-bit (`futex_time64`), and
-//!   compiled for aarch64 and riscv64.
+//! - `qemu`: the bare-metal test program on QEMU's Cortex-M3 and Cortex-M0 boards.
+//! - `wasm`: the wasm32 backend, built with and without atomics and run on node's threads.
+//! - `features`: every feature alone, and with `std`, builds on the host and on bare metal.
+//! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
+//!   armv7, aarch64 and riscv64 (under qemu-user); and the NetBSD check (queue by default).
+
+mod qemu;
+mod wasm;
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -19,10 +25,6 @@ const MSRV: &str = "1.81";
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Bare-metal targets without compare-and-swap: the queue backend through `critical-section`.
 const NO_CAS_TARGETS: [&str; 2] = ["thumbv6m-none-eabi", "riscv32imc-unknown-none-elf"];
-/// 32-bit x86 Linux runs natively on an x86_64 kernel: the real `futex_time64` path.
-const LINUX_32: &str = "i686-unknown-linux-gnu";
-/// Where the `linux-raw` system call instruction is compiled (and linted) but not run here.
-const RAW_CROSS: [&str; 2] = ["aarch64-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"];
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -33,8 +35,11 @@ fn main() -> ExitCode {
         "no-std" => setup_no_std().and_then(|()| no_std()),
         "linux" => setup_linux().and_then(|()| linux()),
         "loom" => loom(),
+        "qemu" => qemu::setup().and_then(|()| qemu::check()),
+        "wasm" => wasm::setup().and_then(|()| wasm::check()),
+        "features" => setup_no_std().and_then(|()| features()),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom>");
+            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom | qemu | wasm | features>");
             return ExitCode::FAILURE;
         }
     };
@@ -55,6 +60,8 @@ fn ci() -> Result {
     setup_no_std()?;
     setup_linux()?;
     setup_nightly()?;
+    qemu::setup()?;
+    wasm::setup()?;
     rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
 
     cargo(&["fmt", "--all", "--", "--check"])?;
@@ -67,7 +74,10 @@ fn ci() -> Result {
     cargo(&["run", "--example", "bare_metal_queue", "--features", "critical-section"])?;
     run(Command::new("cargo").args(["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     no_std()?;
+    features()?;
+    qemu::check()?;
     linux()?;
+    wasm::check()?;
     let msrv = format!("+{MSRV}");
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])?;
@@ -82,6 +92,46 @@ fn clippy(args: &[&str]) -> Result {
     cargo(&[&["clippy"], args, &["--", "-D", "warnings"]].concat())
 }
 
+/// Every feature on its own, and each with `std`, must build: on the host, and (the no_std
+/// ones) on a bare-metal target. An explicit matrix: the full power set of the features is
+/// thousands of builds, while their interactions all go through `std`, `queue` and the
+/// target's own backend.
+fn features() -> Result {
+    const FEATURES: [&str; 14] = [
+        "std",
+        "linux",
+        "linux-raw",
+        "darwin",
+        "darwin-ulock",
+        "windows",
+        "freebsd",
+        "openbsd",
+        "dragonfly",
+        "wasm",
+        "custom-backend",
+        "single-threaded",
+        "queue",
+        "critical-section",
+    ];
+    let check = |features: &str, target: Option<&str>| {
+        let mut command = Command::new("cargo");
+        command.args(["check", "--lib", "--no-default-features", "--features", features]);
+        if let Some(target) = target {
+            command.args(["--target", target]);
+        }
+        run(&mut command)
+    };
+    check("", None)?;
+    for feature in FEATURES {
+        check(feature, None)?;
+        check(&format!("std,{feature}"), None)?;
+        if feature != "std" {
+            check(feature, Some(NO_STD_TARGET))?;
+        }
+    }
+    check(&FEATURES.join(","), None)
+}
+
 fn bench() -> Result {
     cargo(&["bench", "--bench", "futex"])
 }
@@ -90,33 +140,113 @@ fn setup_nightly() -> Result {
     rustup(&["toolchain", "install", NIGHTLY, "--profile", "minimal", "-c", "miri,rust-src"])
 }
 
-fn setup_linux() -> Result {
-    rustup(&[&["target", "add", LINUX_32][..], &RAW_CROSS].concat())?;
-    // Linking i686 programs needs the 32-bit C runtime, which Debian ships as gcc-multilib.
-    let probe = Command::new("sh")
-        .args(["-c", "echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null"])
-        .status();
-    if probe.is_ok_and(|s| s.success()) {
-        return Ok(());
-    }
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").args(["install", "-y", "-qq", "gcc-multilib"]))
+/// A Linux target the suite runs on here: natively (i686 on the x86_64 kernel) or under
+/// qemu-user, with a cross linker from Debian.
+struct LinuxTarget {
+    triple: &'static str,
+    /// Cargo's environment-variable spelling of the triple.
+    env: &'static str,
+    gcc: &'static str,
+    /// `qemu-<arch>` and the cross sysroot, or nothing to run natively.
+    qemu: Option<(&'static str, &'static str)>,
+    /// Also run the suite without libc (raw system calls).
+    raw: bool,
 }
 
-/// The Linux backend's paths beyond the host's default one.
-fn linux() -> Result {
-    // Without libc: the system call instruction, run for real on the host.
-    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
-    // 32-bit: `futex_time64` first, through libc, run for real.
-    cargo(&["test", "--target", LINUX_32])?;
-    for target in RAW_CROSS {
-        let features = ["--no-default-features", "--features", "linux-raw"];
-        cargo(
-            &[&["clippy", "--lib", "--target", target][..], &features, &["--", "-D", "warnings"]]
-                .concat(),
-        )?;
+const LINUX_TARGETS: [LinuxTarget; 4] = [
+    // 32-bit: `futex_time64` through libc, run for real on this kernel.
+    LinuxTarget {
+        triple: "i686-unknown-linux-gnu",
+        env: "I686_UNKNOWN_LINUX_GNU",
+        gcc: "i686-linux-gnu-gcc",
+        qemu: None,
+        raw: false,
+    },
+    // 32-bit ARM: the same path under qemu-user.
+    LinuxTarget {
+        triple: "armv7-unknown-linux-gnueabihf",
+        env: "ARMV7_UNKNOWN_LINUX_GNUEABIHF",
+        gcc: "arm-linux-gnueabihf-gcc",
+        qemu: Some(("qemu-arm", "/usr/arm-linux-gnueabihf")),
+        raw: false,
+    },
+    // 64-bit ARM and RISC-V: through libc, and the raw `svc`/`ecall` paths.
+    LinuxTarget {
+        triple: "aarch64-unknown-linux-gnu",
+        env: "AARCH64_UNKNOWN_LINUX_GNU",
+        gcc: "aarch64-linux-gnu-gcc",
+        qemu: Some(("qemu-aarch64", "/usr/aarch64-linux-gnu")),
+        raw: true,
+    },
+    LinuxTarget {
+        triple: "riscv64gc-unknown-linux-gnu",
+        env: "RISCV64GC_UNKNOWN_LINUX_GNU",
+        gcc: "riscv64-linux-gnu-gcc",
+        qemu: Some(("qemu-riscv64", "/usr/riscv64-linux-gnu")),
+        raw: true,
+    },
+];
+
+fn setup_linux() -> Result {
+    let triples: Vec<&str> = LINUX_TARGETS.iter().map(|t| t.triple).collect();
+    rustup(&[&["target", "add"][..], &triples].concat())?;
+    let missing = LINUX_TARGETS.iter().any(|t| {
+        let qemu = t.qemu.map_or("true", |(q, _)| q);
+        !Command::new("sh")
+            .args(["-c", &format!("command -v {} && command -v {qemu}", t.gcc)])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !missing {
+        return Ok(());
     }
-    Ok(())
+    // Debian's cross compilers (which conflict with gcc-multilib, hence i686's too) and
+    // qemu-user.
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get").args([
+        "install",
+        "-y",
+        "-qq",
+        "qemu-user",
+        "gcc-i686-linux-gnu",
+        "gcc-arm-linux-gnueabihf",
+        "gcc-aarch64-linux-gnu",
+        "gcc-riscv64-linux-gnu",
+    ]))
+}
+
+/// The Linux backend's paths beyond the host's default one, run for real.
+fn linux() -> Result {
+    // Without libc: the `syscall` instruction on the host.
+    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
+    for t in &LINUX_TARGETS {
+        let test = |features: &[&str]| {
+            let mut command = Command::new("cargo");
+            command
+                .args(["test", "--target", t.triple, "--lib", "--tests"])
+                .args(features)
+                .env(format!("CARGO_TARGET_{}_LINKER", t.env), t.gcc);
+            if let Some((qemu, sysroot)) = t.qemu {
+                command
+                    .env(format!("CARGO_TARGET_{}_RUNNER", t.env), format!("{qemu} -L {sysroot}"));
+            }
+            run(&mut command)
+        };
+        test(&[])?;
+        if t.raw {
+            test(&["--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
+        }
+    }
+    clippy(&[
+        "--lib",
+        "--target",
+        "aarch64-unknown-linux-gnu",
+        "--no-default-features",
+        "--features",
+        "linux-raw",
+    ])?;
+    // Every other std target without a futex backend of its own gets the queue.
+    clippy(&["--lib", "--target", "x86_64-unknown-netbsd"])
 }
 
 fn setup_no_std() -> Result {

@@ -1,0 +1,92 @@
+//! DragonFly BSD: the `umtx_sleep` and `umtx_wakeup` system calls.
+//!
+//! `umtx_sleep(ptr, value, timeout)` compares the word with `value` and sleeps inside the
+//! kernel's interlock with `umtx_wakeup` (a `tsleep_interlock` on the word's physical
+//! address, re-checking the word after it): the atomicity and total order the front end
+//! promises.
+//!
+//! Three quirks shape this file:
+//!
+//! - The timeout is an `int` of **microseconds**, and 0 means "forever" (`timeout.rs`).
+//! - A timeout is reported as `EWOULDBLOCK` (= `EAGAIN`), which the kernel also returns for
+//!   other reasons, and the kernel may cap a sleep (`kern.umtx_timeout_max`, 2 s by default on
+//!   recent releases) and return early with the same error. So whether the time has passed
+//!   is decided by our own reading of `CLOCK_MONOTONIC` before and after the call, as the
+//!   seed does. That clock is the whole truth for `Err(Timeout)`, so `errno` need not be read
+//!   at all: `0` is a wake; `-1` is EBUSY (the word differed), EWOULDBLOCK (time up, or cut
+//!   short), EINTR (a signal) or, impossible here, EINVAL/EFAULT; each is `Timeout` if and
+//!   only if the clock says the time passed, and a spurious return otherwise.
+//! - A wake count of 0 means "all"; 0 is passed only on purpose, for counts beyond `c_int`.
+//!
+//! (Rust's std passes milliseconds to `umtx_sleep` and waits for `ETIMEDOUT`; the kernel
+//! source and its manual page say microseconds and `EWOULDBLOCK`.)
+
+mod timeout;
+
+use core::ffi::c_int;
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+
+use self::timeout::Micros;
+use crate::{FutexBackend, Timeout};
+
+/// The DragonFly BSD backend: `umtx_sleep` / `umtx_wakeup`.
+///
+/// The default backend on DragonFly. Note that the kernel wakes every waiter for any count
+/// other than 1, so `wake(_, n)` with `1 < n < u32::MAX` wakes them all: the extra ones see a
+/// spurious return.
+#[derive(Debug, Clone, Copy)]
+pub struct DragonFly;
+
+impl FutexBackend for DragonFly {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        let address = futex.as_ptr().cast_const().cast::<c_int>();
+        let expect = expect as c_int; // the kernel compares the bits
+        let Some(requested) = timeout else {
+            // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a
+            // valid, aligned int (it never writes it). 0: no timeout.
+            unsafe { libc::umtx_sleep(address, expect, 0) };
+            // Woken, or any error: all spurious to an untimed wait.
+            return Ok(());
+        };
+        let timeout = Micros::from_duration(requested);
+        // A clamped timeout never reports `Timeout`, so it needs no clock.
+        let start = if timeout.clamped { None } else { monotonic_now() };
+        // SAFETY: as above; `timeout.micros` is in 1..=c_int::MAX, a real timeout.
+        let result = unsafe { libc::umtx_sleep(address, expect, timeout.micros) };
+        if result == 0 {
+            // Woken by a wake.
+            return Ok(());
+        }
+        match (start, monotonic_now()) {
+            (Some(start), Some(now)) if now.saturating_sub(start) >= requested => Err(Timeout),
+            // Not yet (or clamped, or no clock to tell): spurious.
+            _ => Ok(()),
+        }
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        // 0 means "all" to the kernel: used only for counts `c_int` cannot hold (u32::MAX
+        // among them), which mean "all" anyway. `max_waiters` is never 0 here.
+        let count = c_int::try_from(max_waiters).unwrap_or(0);
+        // SAFETY: `umtx_wakeup` translates the address to a physical page to find its sleep
+        // queue but never reads or writes the word, so a freed `futex` is fine: an unmapped
+        // page is EFAULT, a reused one at worst a spurious wakeup for someone waiting there.
+        let result = unsafe { libc::umtx_wakeup(futex.cast::<c_int>(), count) };
+        // 0, or -1 for an address nobody can wait on: nothing for the caller to act on.
+        let _ = result;
+    }
+}
+
+/// `CLOCK_MONOTONIC` now, or `None` if it cannot be read.
+fn monotonic_now() -> Option<Duration> {
+    let mut ts = core::mem::MaybeUninit::<libc::timespec>::uninit();
+    // SAFETY: `ts` is writable and sized for a timespec.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: a successful `clock_gettime` filled it.
+    let ts = unsafe { ts.assume_init() };
+    // tv_sec <= i64::MAX, so the nanosecond carry cannot overflow: no panic.
+    Some(Duration::new(u64::try_from(ts.tv_sec).ok()?, u32::try_from(ts.tv_nsec).ok()?))
+}

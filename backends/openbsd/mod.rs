@@ -1,0 +1,92 @@
+//! OpenBSD: the `futex(2)` system call (OpenBSD 6.2+).
+//!
+//! `FUTEX_WAIT` sleeps only if the word still holds the expected value, compared under the
+//! lock that `FUTEX_WAKE` takes too: the atomicity and the total order the front end
+//! promises. `FUTEX_PRIVATE_FLAG` keys the futex by the address within this process alone.
+
+mod timeout;
+
+use core::ffi::c_int;
+use core::sync::atomic::AtomicU32;
+use core::time::Duration;
+
+use self::timeout::RelativeTimeout;
+use crate::{FutexBackend, Timeout};
+
+/// The OpenBSD backend: process-private `futex(2)` `FUTEX_WAIT` / `FUTEX_WAKE`.
+///
+/// The default backend on OpenBSD. Timed waits pass a relative timeout.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenBsd;
+
+impl FutexBackend for OpenBsd {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        let timeout = timeout.map(RelativeTimeout::from_duration);
+        let timespec = timeout.map(|t| libc::timespec {
+            tv_sec: libc::time_t::from(t.secs),
+            tv_nsec: libc::c_long::from(t.nanos),
+        });
+        let timespec_ptr = timespec.as_ref().map_or(core::ptr::null(), |t| t as *const _);
+        // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a valid,
+        // aligned u32 (it never writes it for FUTEX_WAIT); `timespec_ptr` is null or points at
+        // the timespec on this stack frame; FUTEX_WAIT ignores the second address.
+        let result = unsafe {
+            libc::futex(
+                futex.as_ptr(),
+                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+                expect as c_int, // the kernel compares the bits
+                timespec_ptr,
+                core::ptr::null_mut(),
+            )
+        };
+        if result == 0 {
+            // Woken by a wake (or spuriously).
+            return Ok(());
+        }
+        match errno() {
+            // The word no longer held `expect`.
+            libc::EAGAIN => Ok(()),
+            // The time passed, unless we had shortened it: then it is only spurious.
+            libc::ETIMEDOUT => match timeout {
+                Some(timeout) if !timeout.clamped => Err(Timeout),
+                _ => Ok(()),
+            },
+            // A signal handler ran while we slept.
+            libc::EINTR => Ok(()),
+            // A signal handler with SA_RESTART ran: the wait is not restarted, only ended.
+            libc::ECANCELED => Ok(()),
+            // The kernel refused the timespec. `RelativeTimeout` keeps it valid, so this is
+            // not ours to report; a spurious return is always correct.
+            libc::EINVAL => Ok(()),
+            // EFAULT cannot happen with a live `&AtomicU32`; ENOSYS would be a kernel older
+            // than 6.2. Nothing to do but return: the caller re-checks.
+            _ => Ok(()),
+        }
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        // The kernel takes a signed count; anything above i32::MAX already means "everyone".
+        let count = max_waiters.min(i32::MAX as u32) as c_int;
+        // SAFETY: a private FUTEX_WAKE uses the address only as a key: the kernel never reads
+        // or writes the word, so a dangling or freed `futex` is fine. No timeout is passed.
+        let result = unsafe {
+            libc::futex(
+                futex.cast_mut().cast::<u32>(),
+                libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+                count,
+                core::ptr::null(),
+                core::ptr::null_mut(),
+            )
+        };
+        // The number woken, perhaps zero; or -1 for an address nobody can wait on. Neither is
+        // the caller's concern.
+        let _ = result;
+    }
+}
+
+/// The calling thread's `errno`.
+fn errno() -> c_int {
+    // SAFETY: `__errno` returns the address of this thread's errno, valid for the thread's
+    // life; reading it is a plain read of an initialised int.
+    unsafe { *libc::__errno() }
+}
