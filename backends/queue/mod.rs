@@ -89,7 +89,7 @@ pub use self::lock::SpinLock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use self::lock::StdLock;
 #[cfg(all(feature = "critical-section", not(all(loom, test))))]
-pub use self::wfi_event::{Sleep, WfiEvent, Wfi};
+pub use self::wfi_event::{Sleep, Wfi, WfiEvent};
 
 use self::bucket::bucket_of;
 use self::sync::{fence, Ordering};
