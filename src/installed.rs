@@ -69,7 +69,10 @@ macro_rules! set_backend {
             }
 
             #[no_mangle]
-            fn _portable_futex_1_wake(futex: *const ::core::sync::atomic::AtomicU32, max_waiters: u32) {
+            fn _portable_futex_1_wake(
+                futex: *const ::core::sync::atomic::AtomicU32,
+                max_waiters: u32,
+            ) {
                 <$backend as $crate::FutexBackend>::wake(futex, max_waiters)
             }
         };

@@ -6,7 +6,9 @@
 #[allow(unused_macros)]
 macro_rules! keep_items { ($($item:item)*) => { $($item)* } }
 #[allow(unused_macros)]
-macro_rules! drop_items { ($($item:item)*) => {} }
+macro_rules! drop_items {
+    ($($item:item)*) => {};
+}
 #[allow(unused_imports)]
 pub(crate) use {drop_items, keep_items};
 
