@@ -14,6 +14,8 @@
 mod qemu;
 mod wasm;
 
+mod windows;
+
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "no-std" => setup_no_std().and_then(|()| no_std()),
         "linux" => setup_linux().and_then(|()| linux()),
         "loom" => loom(),
+        "windows" => windows::setup().and_then(|()| windows::check()),
         "qemu" => qemu::setup().and_then(|()| qemu::check()),
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "features" => setup_no_std().and_then(|()| features()),
@@ -72,6 +75,10 @@ fn ci() -> Result {
     // The library's unit tests without std (the doctests and integration tests use std).
     cargo(&["test", "--lib", "--no-default-features", "--features", "single-threaded"])?;
     cargo(&["run", "--example", "bare_metal_queue", "--features", "critical-section"])?;
+    cargo(&["run", "--example", "rtos_backend"])?;
+    // The binary-installed default backend, alone: the feature makes every test binary of the
+    // crate need an installed backend.
+    cargo(&["test", "--features", "custom-backend", "--test", "installed"])?;
     run(Command::new("cargo").args(["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     no_std()?;
     features()?;
