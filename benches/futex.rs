@@ -1,276 +1,609 @@
-//! `cargo bench` (or `cargo xtask bench`): the costs that decide the front end's design,
-//! measured side by side in one run so that their ratios hold on a noisy machine.
+//! `cargo bench` (or `cargo xtask bench`): portable-futex beside what its users would pick
+//! instead, measured in one run so that the ratios hold on a noisy machine.
 //!
-//! Each row is the median of several samples, each sample the mean of many calls; the spread
-//! (min..max of the samples) is printed beside it.
+//! Subjects: the raw `futex(2)` system call (the baseline of every ratio), `atomic-wait`,
+//! `parking_lot_core` (a futex built on park/unpark with a validate closure), and our Linux,
+//! Counted<Linux> and Queue backends through the front end. Each row prints the median, the
+//! spread (min..max) and the number of repeats. Multi-thread rows first confirm that their
+//! waiters are asleep in the kernel (state S in /proc) before they time anything.
 
-use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+// The subjects include the raw Linux system call: the benchmark runs on Linux.
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::hint::black_box;
+    use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::{Duration, Instant};
 
-use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
-use portable_futex::backend::{Queue, QueueWith};
-use portable_futex::{Futex, FutexBackend, Timeout};
+    use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
+    use portable_futex::backend::{Counted, Linux, Queue, QueueWith};
+    use portable_futex::{Futex, FutexBackend, Timeout};
 
-/// `parking_lot_core` as a futex: the closest peer of the queue backend (hashed buckets of
-/// parked threads), behind the same trait so that every row runs the same code around it.
-struct ParkingLotCore;
-
-impl FutexBackend for ParkingLotCore {
-    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        // SAFETY: the callbacks neither panic nor call into parking_lot.
-        let result = unsafe {
-            parking_lot_core::park(
-                futex as *const AtomicU32 as usize,
-                || futex.load(Ordering::SeqCst) == expect,
-                || {},
-                |_, _| {},
-                parking_lot_core::DEFAULT_PARK_TOKEN,
-                deadline,
-            )
-        };
-        match result {
-            parking_lot_core::ParkResult::TimedOut => Err(Timeout),
-            _ => Ok(()),
-        }
+    /// What every subject offers: a wait (which may return spuriously), a timed wait (true if it
+    /// timed out), and wakes. `None` from `timed` means "not supported".
+    trait Subject {
+        const NAME: &'static str;
+        fn wait(word: &AtomicU32, expect: u32);
+        fn timed(word: &AtomicU32, expect: u32, timeout: Duration) -> Option<bool>;
+        fn wake_one(word: &AtomicU32);
+        fn wake_all(word: &AtomicU32);
     }
 
-    fn wake(futex: *const AtomicU32, max_waiters: u32) {
-        let key = futex as usize;
-        // SAFETY: as above.
+    /// `futex(2)` itself, with no user-space check: the baseline.
+    struct Raw;
+
+    fn futex(word: &AtomicU32, op: i32, val: u32, timeout: Option<&libc::timespec>) -> i64 {
+        let ts = timeout.map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: `word` is a live u32 and `ts` is null or points to a live timespec.
         unsafe {
-            if max_waiters == 1 {
-                parking_lot_core::unpark_one(key, |_| parking_lot_core::DEFAULT_UNPARK_TOKEN);
-            } else {
-                parking_lot_core::unpark_all(key, parking_lot_core::DEFAULT_UNPARK_TOKEN);
-            }
+            libc::syscall(libc::SYS_futex, word.as_ptr(), op | libc::FUTEX_PRIVATE_FLAG, val, ts)
         }
     }
-}
 
-/// The queue backend with every address in a single bucket: the treap alone keeps lookups
-/// fast as the number of waiting addresses grows.
-struct OneBucket;
-
-impl QueueConfig for OneBucket {
-    type Lock = SpinLock;
-    type Event = ParkEvent;
-    fn buckets() -> &'static [Bucket<SpinLock>] {
-        static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
-        &BUCKETS
+    impl Subject for Raw {
+        const NAME: &'static str = "raw futex(2)";
+        fn wait(word: &AtomicU32, expect: u32) {
+            futex(word, libc::FUTEX_WAIT, expect, None);
+        }
+        fn timed(word: &AtomicU32, expect: u32, timeout: Duration) -> Option<bool> {
+            let ts = libc::timespec {
+                tv_sec: timeout.as_secs() as libc::time_t,
+                tv_nsec: timeout.subsec_nanos() as libc::c_long,
+            };
+            let rc = futex(word, libc::FUTEX_WAIT, expect, Some(&ts));
+            // SAFETY: reading this thread's errno.
+            Some(rc < 0 && unsafe { *libc::__errno_location() } == libc::ETIMEDOUT)
+        }
+        fn wake_one(word: &AtomicU32) {
+            futex(word, libc::FUTEX_WAKE, 1, None);
+        }
+        fn wake_all(word: &AtomicU32) {
+            futex(word, libc::FUTEX_WAKE, i32::MAX as u32, None);
+        }
     }
-}
 
-const SAMPLES: usize = 15;
+    struct AtomicWait;
 
-struct Row {
-    name: String,
-    median_ns: f64,
-    min_ns: f64,
-    max_ns: f64,
-}
-
-/// Times `op` (which runs `iters` operations) `SAMPLES` times; nanoseconds per operation.
-fn measure(name: &str, iters: u32, mut op: impl FnMut(u32)) -> Row {
-    op(iters / 10 + 1); // warm up
-    let mut samples: Vec<f64> = (0..SAMPLES)
-        .map(|_| {
-            let start = Instant::now();
-            op(iters);
-            start.elapsed().as_nanos() as f64 / f64::from(iters)
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    Row {
-        name: name.to_owned(),
-        median_ns: samples[SAMPLES / 2],
-        min_ns: samples[0],
-        max_ns: samples[SAMPLES - 1],
+    impl Subject for AtomicWait {
+        const NAME: &'static str = "atomic-wait";
+        fn wait(word: &AtomicU32, expect: u32) {
+            atomic_wait::wait(word, expect);
+        }
+        fn timed(_: &AtomicU32, _: u32, _: Duration) -> Option<bool> {
+            None // no timeouts in its API
+        }
+        fn wake_one(word: &AtomicU32) {
+            atomic_wait::wake_one(word);
+        }
+        fn wake_all(word: &AtomicU32) {
+            atomic_wait::wake_all(word);
+        }
     }
-}
 
-fn print(title: &str, rows: &[Row]) {
-    let base = rows[0].median_ns;
-    println!("\n{title}");
-    println!("  {:<44} {:>11} {:>23} {:>8}", "", "median", "spread (min..max)", "ratio");
-    for r in rows {
+    /// `parking_lot_core` as a futex: the closest peer of the queue backend.
+    struct PlCore;
+
+    impl PlCore {
+        fn park(word: &AtomicU32, expect: u32, deadline: Option<Instant>) -> bool {
+            // SAFETY: the callbacks neither panic nor call into parking_lot.
+            let result = unsafe {
+                parking_lot_core::park(
+                    word as *const AtomicU32 as usize,
+                    || word.load(Ordering::SeqCst) == expect,
+                    || {},
+                    |_, _| {},
+                    parking_lot_core::DEFAULT_PARK_TOKEN,
+                    deadline,
+                )
+            };
+            matches!(result, parking_lot_core::ParkResult::TimedOut)
+        }
+    }
+
+    impl Subject for PlCore {
+        const NAME: &'static str = "parking_lot_core";
+        fn wait(word: &AtomicU32, expect: u32) {
+            Self::park(word, expect, None);
+        }
+        fn timed(word: &AtomicU32, expect: u32, timeout: Duration) -> Option<bool> {
+            Some(Self::park(word, expect, Instant::now().checked_add(timeout)))
+        }
+        fn wake_one(word: &AtomicU32) {
+            // SAFETY: as above.
+            unsafe {
+                parking_lot_core::unpark_one(word as *const AtomicU32 as usize, |_| {
+                    parking_lot_core::DEFAULT_UNPARK_TOKEN
+                })
+            };
+        }
+        fn wake_all(word: &AtomicU32) {
+            // SAFETY: as above.
+            unsafe {
+                parking_lot_core::unpark_all(
+                    word as *const AtomicU32 as usize,
+                    parking_lot_core::DEFAULT_UNPARK_TOKEN,
+                )
+            };
+        }
+    }
+
+    /// One of our backends, through the front end.
+    struct Ours<B>(std::marker::PhantomData<B>);
+
+    trait Named {
+        const NAME: &'static str;
+    }
+    impl Named for Linux {
+        const NAME: &'static str = "portable-futex Linux";
+    }
+    impl Named for Counted<Linux> {
+        const NAME: &'static str = "portable-futex Counted<Linux>";
+    }
+    impl Named for Queue {
+        const NAME: &'static str = "portable-futex Queue";
+    }
+    impl Named for QueueWith<OneBucket> {
+        const NAME: &'static str = "portable-futex Queue, 1 bucket";
+    }
+
+    impl<B: FutexBackend + Named> Subject for Ours<B> {
+        const NAME: &'static str = B::NAME;
+        fn wait(word: &AtomicU32, expect: u32) {
+            Futex::<B>::wait(word, expect);
+        }
+        fn timed(word: &AtomicU32, expect: u32, timeout: Duration) -> Option<bool> {
+            Some(Futex::<B>::timed_wait(word, expect, timeout) == Err(Timeout))
+        }
+        fn wake_one(word: &AtomicU32) {
+            Futex::<B>::wake(word, 1);
+        }
+        fn wake_all(word: &AtomicU32) {
+            Futex::<B>::wake(word, u32::MAX);
+        }
+    }
+
+    /// The queue with every address in one bucket: only the treap keeps lookups short.
+    struct OneBucket;
+
+    impl QueueConfig for OneBucket {
+        type Lock = SpinLock;
+        type Event = ParkEvent;
+        fn buckets() -> &'static [Bucket<SpinLock>] {
+            static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
+            &BUCKETS
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Measuring and printing
+
+    struct Row {
+        name: String,
+        /// Nanoseconds per operation, sorted.
+        samples: Vec<f64>,
+        note: String,
+    }
+
+    impl Row {
+        fn new(name: &str, mut samples: Vec<f64>) -> Self {
+            samples.sort_by(f64::total_cmp);
+            Row { name: name.to_owned(), samples, note: String::new() }
+        }
+        fn median(&self) -> f64 {
+            self.samples[self.samples.len() / 2]
+        }
+    }
+
+    /// Times `op(iters)` `repeats` times: nanoseconds per operation.
+    fn sample(repeats: usize, iters: u32, mut op: impl FnMut(u32)) -> Vec<f64> {
+        op(iters / 10 + 1); // warm up
+        (0..repeats)
+            .map(|_| {
+                let start = Instant::now();
+                op(iters);
+                start.elapsed().as_nanos() as f64 / f64::from(iters)
+            })
+            .collect()
+    }
+
+    fn human(ns: f64) -> String {
+        match ns {
+            ns if ns < 1e3 => format!("{ns:.1} ns"),
+            ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+            ns => format!("{:.2} ms", ns / 1e6),
+        }
+    }
+
+    /// Prints a table; ratios are to the first row whose name starts with "raw".
+    fn print(title: &str, rows: &[Row]) {
+        let base = rows.iter().find(|r| r.name.starts_with("raw")).map(Row::median);
+        println!("\n{title}");
         println!(
-            "  {:<44} {:>8.1} ns {:>9.1} ..{:>9.1} ns {:>7.3}x",
-            r.name,
-            r.median_ns,
-            r.min_ns,
-            r.max_ns,
-            r.median_ns / base
+            "  {:<46} {:>11} {:>25} {:>4} {:>8}  note",
+            "", "median", "spread (min..max)", "n", "vs raw"
         );
-    }
-}
-
-/// A wait whose value does not match: through the front end (checked in user space first)
-/// and straight into the backend (the kernel compares and answers EAGAIN).
-fn wait_mismatch<B: FutexBackend>(label: &str) -> [Row; 2] {
-    let word = AtomicU32::new(1);
-    [
-        measure(&format!("{label}: Futex::wait (user-space check)"), 200_000, |n| {
-            for _ in 0..n {
-                Futex::<B>::wait(black_box(&word), 0);
-            }
-        }),
-        measure(&format!("{label}: backend wait (no user-space check)"), 20_000, |n| {
-            for _ in 0..n {
-                let _ = B::wait(black_box(&word), 0, None);
-            }
-        }),
-    ]
-}
-
-/// A zero timeout: answered by the front end, or handed to the backend as a tiny timeout.
-fn zero_timeout<B: FutexBackend>(label: &str) -> [Row; 2] {
-    let word = AtomicU32::new(0);
-    [
-        measure(&format!("{label}: Futex::timed_wait(0)"), 200_000, |n| {
-            for _ in 0..n {
-                let _ = Futex::<B>::timed_wait(black_box(&word), 0, Duration::ZERO);
-            }
-        }),
-        measure(&format!("{label}: backend wait, 1 ns timeout"), 200, |n| {
-            for _ in 0..n {
-                let _ = B::wait(black_box(&word), 0, Some(Duration::from_nanos(1)));
-            }
-        }),
-    ]
-}
-
-fn wake_no_waiters<B: FutexBackend>(label: &str) -> Row {
-    let word = AtomicU32::new(0);
-    measure(&format!("{label}: wake, nobody waiting"), 20_000, |n| {
-        for _ in 0..n {
-            Futex::<B>::wake(black_box(&word), 1);
+        for r in rows {
+            let ratio = base.map_or("".into(), |b| format!("{:.2}x", r.median() / b));
+            println!(
+                "  {:<46} {:>11} {:>12} ..{:>11} {:>4} {:>8}  {}",
+                r.name,
+                human(r.median()),
+                human(r.samples[0]),
+                human(r.samples[r.samples.len() - 1]),
+                r.samples.len(),
+                ratio,
+                r.note
+            );
         }
-    })
-}
+    }
 
-/// Two threads hand a token back and forth through one word: the cost of a round trip.
-fn ping_pong<B: FutexBackend>(label: &str) -> Row {
-    let word = Arc::new(AtomicU32::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    // The partner answers every odd value with the next even one.
-    let partner = {
-        let (word, stop) = (word.clone(), stop.clone());
-        thread::spawn(move || loop {
-            let v = word.load(Ordering::Acquire);
-            if stop.load(Ordering::Acquire) {
+    // ---------------------------------------------------------------------------------------
+    // Confirming that waiters are asleep
+
+    /// This thread's id, for `/proc/self/task/<tid>/stat`.
+    fn tid() -> u32 {
+        let link = std::fs::read_link("/proc/thread-self").unwrap();
+        link.file_name().unwrap().to_str().unwrap().parse().unwrap()
+    }
+
+    /// Waits until every thread is asleep (state S); panics after 10 s.
+    fn until_asleep(tids: &[u32]) {
+        let start = Instant::now();
+        for tid in tids {
+            loop {
+                let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+                    .unwrap_or_default();
+                let state =
+                    stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+                if state == Some('S') {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "thread {tid} never fell asleep"
+                );
+                thread::sleep(Duration::from_micros(200));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The scenarios
+
+    fn wake_no_waiters<S: Subject>() -> Row {
+        let word = AtomicU32::new(0);
+        Row::new(
+            S::NAME,
+            sample(15, 20_000, |n| (0..n).for_each(|_| S::wake_one(black_box(&word)))),
+        )
+    }
+
+    fn wait_mismatch<S: Subject>() -> Row {
+        let word = AtomicU32::new(1);
+        Row::new(S::NAME, sample(15, 20_000, |n| (0..n).for_each(|_| S::wait(black_box(&word), 0))))
+    }
+
+    fn timed_wait<S: Subject>(timeout: Duration) -> Option<Row> {
+        let word = AtomicU32::new(0);
+        S::timed(&word, 0, timeout)?;
+        let iters = if timeout.is_zero() { 20_000 } else { 100 };
+        Some(Row::new(
+            S::NAME,
+            sample(15, iters, |n| {
+                (0..n).for_each(|_| {
+                    S::timed(black_box(&word), 0, timeout);
+                })
+            }),
+        ))
+    }
+
+    /// How long past 1 ms a 1 ms timed wait returns.
+    fn overshoot<S: Subject>() -> Option<Row> {
+        let word = AtomicU32::new(0);
+        S::timed(&word, 0, Duration::from_millis(1))?;
+        let samples = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                S::timed(&word, 0, Duration::from_millis(1));
+                start.elapsed().as_nanos() as f64 - 1e6
+            })
+            .collect();
+        Some(Row::new(S::NAME, samples))
+    }
+
+    fn ping_pong<S: Subject>() -> Row {
+        let word = Arc::new(AtomicU32::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let partner = {
+            let (word, stop) = (word.clone(), stop.clone());
+            thread::spawn(move || loop {
+                let v = word.load(Ordering::Acquire);
+                if stop.load(Ordering::Acquire) {
+                    return;
+                }
+                if v % 2 == 1 {
+                    word.store(v + 1, Ordering::Release);
+                    S::wake_one(&word);
+                } else {
+                    S::wait(&word, v);
+                }
+            })
+        };
+        let samples = sample(9, 1_000, |n| {
+            for _ in 0..n {
+                let v = word.fetch_add(1, Ordering::AcqRel) + 1;
+                S::wake_one(&word);
+                while word.load(Ordering::Acquire) == v {
+                    S::wait(&word, v);
+                }
+            }
+        });
+        stop.store(true, Ordering::Release);
+        word.fetch_add(2, Ordering::AcqRel);
+        S::wake_one(&word);
+        partner.join().unwrap();
+        Row::new(S::NAME, samples)
+    }
+
+    /// `n` threads asleep on one word; the time from one wake-all until all have returned.
+    fn broadcast<S: Subject>(n: usize) -> Row {
+        let samples = (0..7)
+            .map(|_| {
+                let word = Arc::new(AtomicU32::new(0));
+                let returned = Arc::new(AtomicUsize::new(0));
+                let (tx, rx) = std::sync::mpsc::channel();
+                let threads: Vec<_> = (0..n)
+                    .map(|_| {
+                        let (word, returned, tx) = (word.clone(), returned.clone(), tx.clone());
+                        thread::Builder::new()
+                            .stack_size(64 << 10)
+                            .spawn(move || {
+                                tx.send(tid()).unwrap();
+                                while word.load(Ordering::Acquire) == 0 {
+                                    S::wait(&word, 0);
+                                }
+                                returned.fetch_add(1, Ordering::AcqRel);
+                            })
+                            .unwrap()
+                    })
+                    .collect();
+                until_asleep(&rx.iter().take(n).collect::<Vec<_>>());
+                let start = Instant::now();
+                word.store(1, Ordering::Release);
+                S::wake_all(&word);
+                while returned.load(Ordering::Acquire) < n {
+                    std::hint::spin_loop();
+                }
+                let elapsed = start.elapsed();
+                threads.into_iter().for_each(|t| t.join().unwrap());
+                elapsed.as_nanos() as f64
+            })
+            .collect();
+        Row::new(S::NAME, samples)
+    }
+
+    /// `n` threads each asleep on its own word, woken one by one; cost per wake + return.
+    fn many_addresses<S: Subject>(n: usize) -> Row {
+        let samples = (0..5)
+            .map(|_| {
+                let words: Arc<Vec<AtomicU32>> =
+                    Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
+                let returned = Arc::new(AtomicUsize::new(0));
+                let (tx, rx) = std::sync::mpsc::channel();
+                let threads: Vec<_> = (0..n)
+                    .map(|i| {
+                        let (words, returned, tx) = (words.clone(), returned.clone(), tx.clone());
+                        thread::Builder::new()
+                            .stack_size(64 << 10)
+                            .spawn(move || {
+                                tx.send(tid()).unwrap();
+                                while words[i].load(Ordering::Acquire) == 0 {
+                                    S::wait(&words[i], 0);
+                                }
+                                returned.fetch_add(1, Ordering::AcqRel);
+                            })
+                            .unwrap()
+                    })
+                    .collect();
+                until_asleep(&rx.iter().take(n).collect::<Vec<_>>());
+                let start = Instant::now();
+                for word in words.iter() {
+                    word.store(1, Ordering::Release);
+                    S::wake_one(word);
+                }
+                while returned.load(Ordering::Acquire) < n {
+                    std::hint::spin_loop();
+                }
+                let elapsed = start.elapsed();
+                threads.into_iter().for_each(|t| t.join().unwrap());
+                elapsed.as_nanos() as f64 / n as f64
+            })
+            .collect();
+        Row::new(&format!("{}, {n} addresses", S::NAME), samples)
+    }
+
+    /// The classic three-state futex mutex (0 free, 1 locked, 2 locked with waiters), counting
+    /// how often it had to sleep.
+    struct FutexMutex<S> {
+        state: AtomicU32,
+        sleeps: AtomicUsize,
+        _subject: std::marker::PhantomData<fn() -> S>,
+    }
+
+    impl<S: Subject> FutexMutex<S> {
+        fn new() -> Self {
+            Self {
+                state: AtomicU32::new(0),
+                sleeps: AtomicUsize::new(0),
+                _subject: std::marker::PhantomData,
+            }
+        }
+        fn lock(&self) {
+            if self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 return;
             }
-            if v % 2 == 1 {
-                word.store(v + 1, Ordering::Release);
-                Futex::<B>::wake(&word, 1);
-            } else {
-                Futex::<B>::wait(&word, v);
+            // Spin a little before sleeping, as real mutexes do.
+            for _ in 0..100 {
+                std::hint::spin_loop();
+                if self.state.load(Ordering::Relaxed) == 0
+                    && self
+                        .state
+                        .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    return;
+                }
             }
-        })
-    };
-    let row = measure(&format!("{label}: ping-pong round trip"), 2_000, |n| {
-        for _ in 0..n {
-            let v = word.fetch_add(1, Ordering::AcqRel) + 1;
-            Futex::<B>::wake(&word, 1);
-            while word.load(Ordering::Acquire) == v {
-                Futex::<B>::wait(&word, v);
+            while self.state.swap(2, Ordering::Acquire) != 0 {
+                self.sleeps.fetch_add(1, Ordering::Relaxed);
+                S::wait(&self.state, 2);
             }
         }
-    });
-    stop.store(true, Ordering::Release);
-    word.fetch_add(2, Ordering::AcqRel);
-    Futex::<B>::wake(&word, 1);
-    partner.join().unwrap();
-    row
-}
+        fn unlock(&self) {
+            if self.state.swap(0, Ordering::Release) == 2 {
+                S::wake_one(&self.state);
+            }
+        }
+    }
 
-/// `n` threads, each asleep on its own word; meanwhile, wakes of words nobody waits on. Each
-/// such wake must look the address up among the `n` waiting ones and find nothing, so its
-/// cost shows how lookup scales (the wake of a real waiter adds a thread switch that, on few
-/// cores, drowns the lookup). Flat as `n` grows is the goal.
-fn many_addresses<B: FutexBackend>(label: &str, n: usize) -> Row {
-    let words: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
-    let asleep = Arc::new(AtomicU32::new(0));
-    let threads: Vec<_> = (0..n)
-        .map(|i| {
-            let (words, asleep) = (words.clone(), asleep.clone());
-            thread::Builder::new()
-                .stack_size(64 * 1024)
-                .spawn(move || {
-                    asleep.fetch_add(1, Ordering::Release);
-                    while words[i].load(Ordering::Acquire) == 0 {
-                        Futex::<B>::wait(&words[i], 0);
+    /// `threads` threads each take the lock `OPS` times around a short critical section.
+    const OPS: usize = 20_000;
+
+    fn contended<L: Sync>(
+        threads: usize,
+        lock: &L,
+        with: impl Fn(&L, &mut dyn FnMut()) + Sync,
+    ) -> f64 {
+        let counter = AtomicUsize::new(0);
+        let start = Instant::now();
+        thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    for _ in 0..OPS {
+                        with(lock, &mut || {
+                            // A short critical section: a few dependent loads and stores.
+                            let v = counter.load(Ordering::Relaxed);
+                            for _ in 0..20 {
+                                std::hint::spin_loop();
+                            }
+                            counter.store(v + 1, Ordering::Relaxed);
+                        });
                     }
+                });
+            }
+        });
+        assert_eq!(counter.load(Ordering::Relaxed), threads * OPS, "the lock let two in");
+        start.elapsed().as_nanos() as f64 / (threads * OPS) as f64
+    }
+
+    fn mutex_row<S: Subject>(threads: usize) -> Row {
+        let mut sleeps = 0;
+        let samples = (0..5)
+            .map(|_| {
+                let mutex = FutexMutex::<S>::new();
+                let ns = contended(threads, &mutex, |m, f| {
+                    m.lock();
+                    f();
+                    m.unlock();
+                });
+                sleeps += mutex.sleeps.load(Ordering::Relaxed);
+                ns
+            })
+            .collect();
+        let mut row = Row::new(&format!("{} mutex, {threads} threads", S::NAME), samples);
+        row.note =
+            format!("{:.0} sleeps / 1000 ops", sleeps as f64 * 1000.0 / (5 * threads * OPS) as f64);
+        row
+    }
+
+    fn std_mutex_row(threads: usize) -> Row {
+        let mutex = std::sync::Mutex::new(());
+        let samples = (0..5)
+            .map(|_| {
+                contended(threads, &mutex, |m, f| {
+                    let _g = m.lock().unwrap();
+                    f();
                 })
-                .unwrap()
-        })
-        .collect();
-    while asleep.load(Ordering::Acquire) < n as u32 {
-        thread::yield_now();
+            })
+            .collect();
+        Row::new(&format!("std::sync::Mutex, {threads} threads"), samples)
     }
-    // Give the last ones time to get from the counter into the futex.
-    thread::sleep(Duration::from_millis(20 + n as u64 / 20));
-    let probes: Vec<AtomicU32> = (0..64).map(|_| AtomicU32::new(0)).collect();
-    let row = measure(&format!("{label}: {n} addresses asleep"), 20_000, |iters| {
-        for i in 0..iters as usize {
-            Futex::<B>::wake(black_box(&probes[i % probes.len()]), 1);
+
+    fn parking_lot_mutex_row(threads: usize) -> Row {
+        let mutex = parking_lot::Mutex::new(());
+        let samples = (0..5)
+            .map(|_| {
+                contended(threads, &mutex, |m, f| {
+                    let _g = m.lock();
+                    f();
+                })
+            })
+            .collect();
+        Row::new(&format!("parking_lot::Mutex, {threads} threads"), samples)
+    }
+
+    macro_rules! every_subject {
+        ($scenario:ident $(, $arg:expr)*) => {
+            [
+                $scenario::<Raw>($($arg),*),
+                $scenario::<AtomicWait>($($arg),*),
+                $scenario::<PlCore>($($arg),*),
+                $scenario::<Ours<Linux>>($($arg),*),
+                $scenario::<Ours<Counted<Linux>>>($($arg),*),
+                $scenario::<Ours<Queue>>($($arg),*),
+            ]
+        };
+    }
+
+    pub fn main() {
+        // `cargo test --benches` runs this binary without `--bench`: keep that instant.
+        if !std::env::args().any(|a| a == "--bench") {
+            return;
         }
-    });
-    for word in words.iter() {
-        word.store(1, Ordering::Release);
-        Futex::<B>::wake(word, 1);
+        let start = Instant::now();
+        println!(
+            "portable-futex benchmarks: {} CPUs, {}",
+            thread::available_parallelism().map_or(0, |n| n.get()),
+            std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim()
+        );
+        print("wake, nobody waiting (per call)", &every_subject!(wake_no_waiters));
+        print("wait, value mismatch (per call)", &every_subject!(wait_mismatch));
+        let zero: Vec<Row> =
+            every_subject!(timed_wait, Duration::ZERO).into_iter().flatten().collect();
+        print("timed wait, zero timeout (per call)", &zero);
+        let micro: Vec<Row> =
+            every_subject!(timed_wait, Duration::from_micros(1)).into_iter().flatten().collect();
+        print("timed wait, 1 µs timeout (per call)", &micro);
+        let over: Vec<Row> = every_subject!(overshoot).into_iter().flatten().collect();
+        print("overshoot of a 1 ms timed wait (time past 1 ms)", &over);
+        print("ping-pong between two threads (round trip)", &every_subject!(ping_pong));
+        print(
+            "broadcast: 64 threads asleep on one word, wake-all until all returned",
+            &every_subject!(broadcast, 64),
+        );
+        let mut many = Vec::new();
+        for n in [16, 256, 4096] {
+            many.extend(every_subject!(many_addresses, n));
+            many.push(many_addresses::<Ours<QueueWith<OneBucket>>>(n));
+        }
+        print("many addresses: n threads each on its own word, per wake + return", &many);
+        for threads in [2, 4] {
+            let mut rows = Vec::from(every_subject!(mutex_row, threads));
+            rows.push(std_mutex_row(threads));
+            rows.push(parking_lot_mutex_row(threads));
+            print(
+                &format!("contended three-state mutex, {threads} threads (per lock + unlock)"),
+                &rows,
+            );
+        }
+        println!("\ntotal {:.0?}", start.elapsed());
     }
-    for t in threads {
-        t.join().unwrap();
-    }
-    row
 }
 
 fn main() {
-    // `cargo test --benches` runs this binary with `--bench` absent: keep that instant.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    println!(
-        "portable-futex benchmarks, {} CPUs, {SAMPLES} samples per row",
-        thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    #[cfg(all(feature = "linux", target_os = "linux"))]
-    {
-        use portable_futex::backend::Linux;
-        let [user, kernel] = wait_mismatch::<Linux>("Linux");
-        print("wait with a mismatched value (decides the user-space check)", &[user, kernel]);
-        print("timed wait with a zero timeout", &zero_timeout::<Linux>("Linux"));
-        print(
-            "wake with nobody waiting",
-            &[
-                wake_no_waiters::<Linux>("Linux"),
-                wake_no_waiters::<Queue>("Queue"),
-                wake_no_waiters::<ParkingLotCore>("parking_lot_core"),
-            ],
-        );
-        print(
-            "ping-pong between two threads",
-            &[
-                ping_pong::<Linux>("Linux"),
-                ping_pong::<Queue>("Queue"),
-                ping_pong::<ParkingLotCore>("parking_lot_core"),
-            ],
-        );
-        let mut rows = Vec::new();
-        for n in [16, 256, 4096] {
-            rows.push(many_addresses::<Linux>("Linux", n));
-            rows.push(many_addresses::<Queue>("Queue, 64 buckets", n));
-            rows.push(many_addresses::<QueueWith<OneBucket>>("Queue, 1 bucket", n));
-            rows.push(many_addresses::<ParkingLotCore>("parking_lot_core", n));
-        }
-        print(
-            "many addresses: a wake that finds nobody, while n threads sleep each on its own word",
-            &rows,
-        );
-    }
+    #[cfg(target_os = "linux")]
+    linux::main();
+    #[cfg(not(target_os = "linux"))]
+    println!("the benchmarks compare against futex(2) and run on Linux only");
 }

@@ -13,6 +13,7 @@
 //! | `SingleThreaded` | all | `single-threaded` |
 //! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) |
 //! | `Installed` | all: whatever the binary installs with `set_backend!` | `custom-backend` |
+//! | `Counted<B>` | all with atomic read-modify-write: `B` plus a waiter count | – |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
@@ -79,6 +80,12 @@ cfg_if! {
 
 #[cfg(feature = "custom-backend")]
 pub use crate::installed::Installed;
+
+#[cfg(target_has_atomic = "ptr")]
+#[path = "../backends/counted.rs"]
+mod counted;
+#[cfg(target_has_atomic = "ptr")]
+pub use counted::Counted;
 
 #[cfg(feature = "single-threaded")]
 #[path = "../backends/single_threaded.rs"]

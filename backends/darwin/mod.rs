@@ -30,7 +30,7 @@ use crate::{FutexBackend, Timeout};
 ///   system's own pthread and libc++ use, but they are not public API, and apps that reference
 ///   private symbols have been rejected from the App Store: leave the feature off for an app
 ///   that ships there.
-/// - then, with feature `std`, [`Queue`](crate::backend::Queue), the user-space wait queue.
+/// - then, with feature `std`, `backend::Queue`, the user-space wait queue.
 /// - without `std` there is no way to sleep: `wait` then polls the word, yielding the CPU
 ///   between reads, until it changes or the timeout passes (on the monotonic clock), and
 ///   `wake` has nothing to do. Correct, never a lost wakeup, but it burns CPU: on those
@@ -389,7 +389,7 @@ mod ulock {
                 // Woken, or the word already differed.
                 return Ok(());
             }
-            match -result {
+            match result.wrapping_neg() {
                 // The time passed, unless we had shortened it (then only spurious).
                 libc::ETIMEDOUT => match clamped {
                     Some(false) => Err(Timeout),
@@ -422,7 +422,7 @@ mod ulock {
                     // One woken (or all, with ULF_WAKE_ALL).
                     0.. => done += 1,
                     // Interrupted: try again.
-                    _ if -result == libc::EINTR => {}
+                    _ if result.wrapping_neg() == libc::EINTR => {}
                     // ENOENT: nobody (left) waiting there. Anything else: nothing to do.
                     _ => return,
                 }

@@ -32,7 +32,14 @@ pub(crate) fn check() -> crate::Result {
         clippy(&["--lib", "--tests", "--target", target])?;
     }
     clippy(&["--lib", "--target", "aarch64-apple-darwin", "--features", "darwin-ulock"])?;
-    clippy(&["--lib", "--target", "x86_64-apple-darwin", "--no-default-features", "--features", "darwin"])?;
+    clippy(&[
+        "--lib",
+        "--target",
+        "x86_64-apple-darwin",
+        "--no-default-features",
+        "--features",
+        "darwin",
+    ])?;
     clippy(&[
         "--lib",
         "--target",
@@ -84,7 +91,17 @@ pub(crate) fn check() -> crate::Result {
         "--test",
         "no_alloc",
     ])?;
-    cargo(&[&nightly, "miri", "test", "--target", APPLE_MIRI, "--test", "darwin", "--test", "front_end"])?;
+    cargo(&[
+        &nightly,
+        "miri",
+        "test",
+        "--target",
+        APPLE_MIRI,
+        "--test",
+        "darwin",
+        "--test",
+        "front_end",
+    ])?;
     // Only the Darwin cases: under Miri on Apple, std's first thread-local use in a thread
     // allocates, which the queue backend's case reports (a queue/std matter, not Darwin's).
     cargo(&[

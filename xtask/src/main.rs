@@ -6,11 +6,16 @@
 //! - `no-std`: the no_std builds and the "no default backend" message check.
 //! - `loom`: the queue backend's wait/wake/timeout protocol under loom.
 //! - `qemu`: the bare-metal test program on QEMU's Cortex-M3 and Cortex-M0 boards.
+//! - `bsd-apple`: the Darwin, FreeBSD, OpenBSD and DragonFly backends, linted for their
+//!   targets, and Darwin's and FreeBSD's suites under Miri.
+//! - `windows`: the Windows backend, linted for gnu and msvc, its suite run under Wine and
+//!   under Miri.
 //! - `wasm`: the wasm32 backend, built with and without atomics and run on node's threads.
 //! - `features`: every feature alone, and with `std`, builds on the host and on bare metal.
 //! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
 //!   armv7, aarch64 and riscv64 (under qemu-user); and the NetBSD check (queue by default).
 
+mod bsd_apple;
 mod qemu;
 mod wasm;
 
@@ -39,10 +44,13 @@ fn main() -> ExitCode {
         "loom" => loom(),
         "windows" => windows::setup().and_then(|()| windows::check()),
         "qemu" => qemu::setup().and_then(|()| qemu::check()),
+        "bsd-apple" => {
+            setup_nightly().and_then(|()| bsd_apple::setup()).and_then(|()| bsd_apple::check())
+        }
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "features" => setup_no_std().and_then(|()| features()),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom | qemu | wasm | features>");
+            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features>");
             return ExitCode::FAILURE;
         }
     };
@@ -65,6 +73,8 @@ fn ci() -> Result {
     setup_nightly()?;
     qemu::setup()?;
     wasm::setup()?;
+    bsd_apple::setup()?;
+    windows::setup()?;
     rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
 
     cargo(&["fmt", "--all", "--", "--check"])?;
@@ -85,6 +95,8 @@ fn ci() -> Result {
     qemu::check()?;
     linux()?;
     wasm::check()?;
+    bsd_apple::check()?;
+    windows::check()?;
     let msrv = format!("+{MSRV}");
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])?;
