@@ -121,7 +121,18 @@ fn main() {
     println!("  CPUs:            {}", thread::available_parallelism().map_or(1, |n| n.get()));
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    tour_threads::<portable_futex::backend::Linux>("backend::Linux (futex(2))");
+    {
+        use portable_futex::backend::{Counted, Linux};
+        tour_threads::<Linux>("backend::Linux (futex(2))");
+        tour_threads::<Counted<Linux>>(
+            "backend::Counted<Linux> (futex(2), no call when nobody waits)",
+        );
+    }
+    #[cfg(windows)]
+    tour_threads::<portable_futex::backend::Windows>("backend::Windows (WaitOnAddress)");
+    #[cfg(target_vendor = "apple")]
+    tour_threads::<portable_futex::backend::Darwin>("backend::Darwin (os_sync_wait_on_address)");
+    tour_threads::<portable_futex::backend::Queue>("backend::Queue (user-space wait queue)");
 
     // One thread only: the ring and the barriers need several, so just the deadline.
     println!("\nbackend::SingleThreaded (one thread: sleeps out timeouts)");
