@@ -6,9 +6,13 @@
 //! no generic parameter travels through the libraries in between, and there is nothing to
 //! initialise at run time.
 //!
-//! - No binary installs one: the link fails with an undefined `_portable_futex_1_wait` (or
+//! - Nobody installs one: the link fails with an undefined `_portable_futex_1_wait` (or
 //!   `_wake`). That is the moment to add `portable_futex::set_backend!(YourBackend);`.
-//! - Two install one: the link fails with a duplicate `_portable_futex_1_wait`.
+//! - One crate installs two: it fails to compile, `_portable_futex_1_wait` "is already defined".
+//! - Two crates install one each: the link fails with a duplicate symbol if the linker pulls in
+//!   both. It may not: from a library it takes an object only to resolve a missing symbol, and
+//!   the first definition already resolved it. Then the other is silently unused. This is why
+//!   only the final binary should call `set_backend!`, never a library.
 
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;

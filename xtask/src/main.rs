@@ -89,6 +89,7 @@ fn ci() -> Result {
     // The binary-installed default backend, alone: the feature makes every test binary of the
     // crate need an installed backend.
     cargo(&["test", "--features", "custom-backend", "--test", "installed"])?;
+    set_backend_mistakes()?;
     run(Command::new("cargo").args(["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     no_std()?;
     features()?;
@@ -149,6 +150,27 @@ fn features() -> Result {
         }
     }
     check(&FEATURES.join(","), None)
+}
+
+/// `set_backend!` used wrongly fails with an error that names the mistake: no backend
+/// installed (the link fails on `_portable_futex_1_*`), two installed (a duplicate symbol).
+fn set_backend_mistakes() -> Result {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/set-backend/Cargo.toml");
+    for (bin, expected) in
+        [("none", "_portable_futex_1_wake"), ("two", "`_portable_futex_1_wait` is already defined")]
+    {
+        println!("+ cargo build --bin {bin} of {manifest} (must fail, naming {expected})");
+        let output = Command::new("cargo")
+            .args(["build", "--manifest-path", manifest, "--bin", bin])
+            .args(["--target-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/fixtures")])
+            .output()
+            .map_err(|e| format!("cargo build of the set-backend fixture: {e}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() || !stderr.contains(expected) {
+            return Err(format!("the `{bin}` fixture should fail with {expected:?}:\n{stderr}"));
+        }
+    }
+    Ok(())
 }
 
 fn bench() -> Result {
