@@ -101,18 +101,22 @@ pub use queue::Queue;
 #[cfg(feature = "queue")]
 pub use queue::QueueWith;
 
-// Each OS backend keeps its timeout conversion in a pure `timeout.rs`; the unit tests compile
-// all of them on the host, whatever the host, so that every conversion is tested everywhere.
-// (Linux's is compiled, tests included, wherever its backend is.)
-#[cfg(all(
+// The relative timespec of the futex-style calls of Linux, FreeBSD and OpenBSD: one
+// conversion, compiled where one of them is, and for the tests on every host.
+#[cfg(any(
     test,
-    not(all(
+    all(
         any(feature = "linux", feature = "linux-raw"),
         any(target_os = "linux", target_os = "android")
-    ))
+    ),
+    all(feature = "freebsd", target_os = "freebsd"),
+    all(feature = "openbsd", target_os = "openbsd")
 ))]
-#[path = "../backends/linux/timeout.rs"]
-mod linux_timeout_on_host;
+#[path = "../backends/timespec.rs"]
+mod timespec;
+
+// Each other OS backend keeps its timeout conversion in a pure `timeout.rs`; the unit tests compile
+// all of them on the host, whatever the host, so that every conversion is tested everywhere.
 #[cfg(test)]
 #[path = "../backends/wasm/timeout.rs"]
 mod wasm_timeout_on_host;
@@ -123,14 +127,6 @@ mod windows_timeout_on_host;
 #[cfg(all(test, not(all(feature = "darwin", target_vendor = "apple"))))]
 #[path = "../backends/darwin/timeout.rs"]
 mod darwin_timeout_on_host;
-// On its own target the backend module already compiles (and tests) this file.
-#[cfg(all(test, not(all(feature = "freebsd", target_os = "freebsd"))))]
-#[path = "../backends/freebsd/timeout.rs"]
-mod freebsd_timeout_on_host;
-// On its own target the backend module already compiles (and tests) this file.
-#[cfg(all(test, not(all(feature = "openbsd", target_os = "openbsd"))))]
-#[path = "../backends/openbsd/timeout.rs"]
-mod openbsd_timeout_on_host;
 // On its own target the backend module already compiles (and tests) this file.
 #[cfg(all(test, not(all(feature = "dragonfly", target_os = "dragonfly"))))]
 #[path = "../backends/dragonfly/timeout.rs"]

@@ -6,13 +6,11 @@
 //! the virtual address within this process, so the kernel never has to resolve the word's
 //! backing object (and a wake never touches the word).
 
-mod timeout;
-
 use core::ffi::{c_int, c_ulong, c_void};
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
-use self::timeout::RelativeTimeout;
+use crate::backend::timespec::RelativeTimeout;
 use crate::{FutexBackend, Timeout};
 
 /// The FreeBSD backend: `_umtx_op` with `UMTX_OP_WAIT_UINT_PRIVATE` / `UMTX_OP_WAKE_PRIVATE`.

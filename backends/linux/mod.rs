@@ -10,13 +10,12 @@
 //! one) and the 32-bit `futex_time64` question live in `syscall.rs`; this file is the logic.
 
 mod syscall;
-mod timeout;
 
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
-use self::timeout::RelativeTimeout;
+use crate::backend::timespec::RelativeTimeout;
 use crate::{FutexBackend, Timeout};
 
 /// The Linux (and Android) `futex(2)` backend: process-private `FUTEX_WAIT` / `FUTEX_WAKE`.

@@ -11,7 +11,7 @@
 //! `futex_time64`, so that one is tried first; kernels before 5.1 lack it (`ENOSYS`) and get the
 //! old call, whose `time_t` our timeouts always fit.
 
-use super::timeout::RelativeTimeout;
+use crate::backend::timespec::RelativeTimeout;
 
 // The operations, the same on every architecture.
 const FUTEX_WAIT: u32 = 0;

@@ -4,13 +4,11 @@
 //! lock that `FUTEX_WAKE` takes too: the atomicity and the total order the front end
 //! promises. `FUTEX_PRIVATE_FLAG` keys the futex by the address within this process alone.
 
-mod timeout;
-
 use core::ffi::c_int;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
-use self::timeout::RelativeTimeout;
+use crate::backend::timespec::RelativeTimeout;
 use crate::{FutexBackend, Timeout};
 
 /// The OpenBSD backend: process-private `futex(2)` `FUTEX_WAIT` / `FUTEX_WAKE`.

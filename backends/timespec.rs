@@ -1,8 +1,10 @@
-//! Linux's relative futex timeout: a pure conversion, tested on every host.
+//! The relative `timespec` that the futex system calls of Linux, FreeBSD (`_umtx_op`) and
+//! OpenBSD take: one pure conversion for all three, tested on every host.
+#![cfg_attr(test, allow(dead_code))] // on hosts none of the three kernels run on, only the tests use it
 
 use core::time::Duration;
 
-/// A relative timeout in the form every Linux ABI accepts.
+/// A relative timeout in the form all three kernels accept, on every ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RelativeTimeout {
     pub(crate) secs: i32,
@@ -12,8 +14,10 @@ pub(crate) struct RelativeTimeout {
 }
 
 impl RelativeTimeout {
-    /// Saturates at `i32::MAX` seconds (68 years), which fits both the 64-bit timespec and the
-    /// 32-bit `time_t` of the old 32-bit `futex`, so one conversion serves every target.
+    /// Saturates at `i32::MAX` seconds (68 years). That fits every `time_t`: the 64-bit ones,
+    /// the 32-bit one of Linux's original `futex` on 32-bit targets and of FreeBSD's i386
+    /// port; and it keeps each kernel's "now + timeout" far from overflowing. Nobody waits 68
+    /// years, so a clamped wait simply returns early, as a spurious wakeup.
     pub(crate) fn from_duration(duration: Duration) -> Self {
         match i32::try_from(duration.as_secs()) {
             Ok(secs) => Self { secs, nanos: duration.subsec_nanos() as i32, clamped: false },
