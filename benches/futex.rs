@@ -1,15 +1,16 @@
 //! `cargo bench` (or `cargo xtask bench`): portable-futex beside what its users would pick
 //! instead, measured in one run so that the ratios hold on a noisy machine.
 //!
-//! Subjects: the raw `futex(2)` system call (the baseline of every ratio), `atomic-wait`,
-//! `parking_lot_core` (a futex built on park/unpark with a validate closure), and our Linux,
-//! Counted<Linux> and Queue backends through the front end. Each row prints the median, the
+//! Subjects: the OS's own call, unwrapped (the baseline of every ratio: `futex(2)` on Linux,
+//! `WaitOnAddress` on Windows), `atomic-wait`, `parking_lot_core` (a futex built on
+//! park/unpark with a validate closure), and our OS backend, `Counted<OS>` and `Queue` through
+//! the front end. `cargo xtask bench` runs it on the Linux host and again under Wine. Each row prints the median, the
 //! spread (min..max) and the number of repeats. Multi-thread rows first confirm that their
 //! waiters are asleep in the kernel (state S in /proc) before they time anything.
 
-// The subjects include the raw Linux system call: the benchmark runs on Linux.
-#[cfg(target_os = "linux")]
-mod linux {
+// The baseline is the OS's own call: the benchmark runs on Linux and on Windows (or Wine).
+#[cfg(any(target_os = "linux", windows))]
+mod bench {
     use std::hint::black_box;
     use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
     use std::sync::Arc;
@@ -17,7 +18,11 @@ mod linux {
     use std::time::{Duration, Instant};
 
     use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
-    use portable_futex::backend::{Counted, Linux, Queue, QueueWith};
+    #[cfg(target_os = "linux")]
+    use portable_futex::backend::Linux as Os;
+    #[cfg(windows)]
+    use portable_futex::backend::Windows as Os;
+    use portable_futex::backend::{Counted, Queue, QueueWith};
     use portable_futex::{Futex, FutexBackend, Timeout};
 
     /// What every subject offers: a wait (which may return spuriously), a timed wait (true if it
@@ -30,9 +35,10 @@ mod linux {
         fn wake_all(word: &AtomicU32);
     }
 
-    /// `futex(2)` itself, with no user-space check: the baseline.
+    /// The OS's call itself, with no user-space check: the baseline.
     struct Raw;
 
+    #[cfg(target_os = "linux")]
     fn futex(word: &AtomicU32, op: i32, val: u32, timeout: Option<&libc::timespec>) -> i64 {
         let ts = timeout.map_or(std::ptr::null(), |t| t as *const libc::timespec);
         // SAFETY: `word` is a live u32 and `ts` is null or points to a live timespec.
@@ -41,6 +47,7 @@ mod linux {
         }
     }
 
+    #[cfg(target_os = "linux")]
     impl Subject for Raw {
         const NAME: &'static str = "raw futex(2)";
         fn wait(word: &AtomicU32, expect: u32) {
@@ -60,6 +67,45 @@ mod linux {
         }
         fn wake_all(word: &AtomicU32) {
             futex(word, libc::FUTEX_WAKE, i32::MAX as u32, None);
+        }
+    }
+
+    #[cfg(windows)]
+    impl Subject for Raw {
+        const NAME: &'static str = "raw WaitOnAddress";
+        fn wait(word: &AtomicU32, expect: u32) {
+            Self::wait_ms(word, expect, u32::MAX);
+        }
+        fn timed(word: &AtomicU32, expect: u32, timeout: Duration) -> Option<bool> {
+            let ms = timeout.as_nanos().div_ceil(1_000_000).min(u32::MAX as u128 - 1) as u32;
+            Some(!Self::wait_ms(word, expect, ms))
+        }
+        fn wake_one(word: &AtomicU32) {
+            // SAFETY: the address is only a key.
+            unsafe {
+                windows_sys::Win32::System::Threading::WakeByAddressSingle(word.as_ptr().cast())
+            }
+        }
+        fn wake_all(word: &AtomicU32) {
+            // SAFETY: the address is only a key.
+            unsafe { windows_sys::Win32::System::Threading::WakeByAddressAll(word.as_ptr().cast()) }
+        }
+    }
+
+    #[cfg(windows)]
+    impl Raw {
+        /// `false` when it timed out.
+        fn wait_ms(word: &AtomicU32, expect: u32, ms: u32) -> bool {
+            // SAFETY: `word` and `expect` are live 4-byte values for the whole call.
+            let woken = unsafe {
+                windows_sys::Win32::System::Threading::WaitOnAddress(
+                    word.as_ptr().cast(),
+                    (&expect as *const u32).cast(),
+                    4,
+                    ms,
+                )
+            };
+            woken != 0
         }
     }
 
@@ -134,11 +180,21 @@ mod linux {
     trait Named {
         const NAME: &'static str;
     }
-    impl Named for Linux {
+    #[cfg(target_os = "linux")]
+    impl Named for Os {
         const NAME: &'static str = "portable-futex Linux";
     }
-    impl Named for Counted<Linux> {
+    #[cfg(target_os = "linux")]
+    impl Named for Counted<Os> {
         const NAME: &'static str = "portable-futex Counted<Linux>";
+    }
+    #[cfg(windows)]
+    impl Named for Os {
+        const NAME: &'static str = "portable-futex Windows";
+    }
+    #[cfg(windows)]
+    impl Named for Counted<Os> {
+        const NAME: &'static str = "portable-futex Counted<Windows>";
     }
     impl Named for Queue {
         const NAME: &'static str = "portable-futex Queue";
@@ -242,12 +298,25 @@ mod linux {
     // Confirming that waiters are asleep
 
     /// This thread's id, for `/proc/self/task/<tid>/stat`.
+    #[cfg(target_os = "linux")]
     fn tid() -> u32 {
         let link = std::fs::read_link("/proc/thread-self").unwrap();
         link.file_name().unwrap().to_str().unwrap().parse().unwrap()
     }
 
+    /// Windows shows no thread states this simply: give the threads time to fall asleep.
+    #[cfg(windows)]
+    fn tid() -> u32 {
+        0
+    }
+
+    #[cfg(windows)]
+    fn until_asleep(tids: &[u32]) {
+        thread::sleep(Duration::from_millis(50 + tids.len() as u64 / 4));
+    }
+
     /// Waits until every thread is asleep (state S); panics after 10 s.
+    #[cfg(target_os = "linux")]
     fn until_asleep(tids: &[u32]) {
         let start = Instant::now();
         for tid in tids {
@@ -549,8 +618,8 @@ mod linux {
                 $scenario::<Raw>($($arg),*),
                 $scenario::<AtomicWait>($($arg),*),
                 $scenario::<PlCore>($($arg),*),
-                $scenario::<Ours<Linux>>($($arg),*),
-                $scenario::<Ours<Counted<Linux>>>($($arg),*),
+                $scenario::<Ours<Os>>($($arg),*),
+                $scenario::<Ours<Counted<Os>>>($($arg),*),
                 $scenario::<Ours<Queue>>($($arg),*),
             ]
         };
@@ -565,7 +634,14 @@ mod linux {
         println!(
             "portable-futex benchmarks: {} CPUs, {}",
             thread::available_parallelism().map_or(0, |n| n.get()),
-            std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim()
+            if cfg!(windows) {
+                "Windows (under Wine here: Wine's timings are not Windows')".to_owned()
+            } else {
+                std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            }
         );
         print("wake, nobody waiting (per call)", &every_subject!(wake_no_waiters));
         print("wait, value mismatch (per call)", &every_subject!(wait_mismatch));
@@ -583,7 +659,9 @@ mod linux {
             &every_subject!(broadcast, 64),
         );
         let mut many = Vec::new();
-        for n in [16, 256, 4096] {
+        // Wine's threads are heavy: fewer of them there.
+        let sizes: &[usize] = if cfg!(windows) { &[16, 256] } else { &[16, 256, 4096] };
+        for &n in sizes {
             many.extend(every_subject!(many_addresses, n));
             many.push(many_addresses::<Ours<QueueWith<OneBucket>>>(n));
         }
@@ -602,8 +680,8 @@ mod linux {
 }
 
 fn main() {
-    #[cfg(target_os = "linux")]
-    linux::main();
-    #[cfg(not(target_os = "linux"))]
-    println!("the benchmarks compare against futex(2) and run on Linux only");
+    #[cfg(any(target_os = "linux", windows))]
+    bench::main();
+    #[cfg(not(any(target_os = "linux", windows)))]
+    println!("the benchmarks compare against the OS's own call: Linux and Windows only");
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: every check beyond `cargo test`, one command each.
 //!
 //! - `ci`: everything CI runs (installs the toolchains, targets and components it needs).
-//! - `bench`: the benchmarks, in release mode.
+//! - `bench`: the benchmarks, on the host, then as a Windows program under Wine.
 //! - `miri`: the test suite under Miri.
 //! - `no-std`: the no_std builds and the "no default backend" message check.
 //! - `loom`: the queue backend's wait/wake/timeout protocol under loom.
@@ -174,7 +174,8 @@ fn set_backend_mistakes() -> Result {
 }
 
 fn bench() -> Result {
-    cargo(&["bench", "--bench", "futex"])
+    cargo(&["bench", "--bench", "futex"])?;
+    windows::bench()
 }
 
 fn setup_nightly() -> Result {

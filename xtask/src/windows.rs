@@ -126,3 +126,12 @@ pub(crate) fn check() -> Result {
         &[&[nightly.as_str(), "miri", "test", "--target", MSVC][..], &miri_tests].concat(),
     ))
 }
+
+/// The benchmark again, as a Windows program under Wine: a separate, labelled run. Wine maps
+/// `WaitOnAddress` onto Linux futexes, so its ratios say how our Windows backend compares with
+/// the raw call it wraps, not how fast Windows is.
+pub(crate) fn bench() -> Result {
+    setup()?;
+    println!("\n=== the same benchmark as a Windows program, under Wine ===");
+    run(&mut windows_cargo(&["bench", "--bench", "futex", "--target", GNU]))
+}
