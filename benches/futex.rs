@@ -271,15 +271,18 @@ mod bench {
         }
     }
 
-    /// Prints a table; ratios are to the first row whose name starts with "raw".
+    /// Prints a table; each row's ratio is to the nearest "raw" row above it (its group's).
     fn print(title: &str, rows: &[Row]) {
-        let base = rows.iter().find(|r| r.name.starts_with("raw")).map(Row::median);
         println!("\n{title}");
         println!(
             "  {:<46} {:>11} {:>25} {:>4} {:>8}  note",
             "", "median", "spread (min..max)", "n", "vs raw"
         );
+        let mut base = None;
         for r in rows {
+            if r.name.starts_with("raw") {
+                base = Some(r.median());
+            }
             let ratio = base.map_or("".into(), |b| format!("{:.2}x", r.median() / b));
             println!(
                 "  {:<46} {:>11} {:>12} ..{:>11} {:>4} {:>8}  {}",
@@ -381,33 +384,64 @@ mod bench {
         Some(Row::new(S::NAME, samples))
     }
 
+    /// Pins the calling thread to the `k`-th CPU it may run on (modulo their number), so that
+    /// two threads handing work back and forth really run on two cores: unpinned, the
+    /// scheduler sometimes stacks them on one and a round trip costs ten times more.
+    #[cfg(target_os = "linux")]
+    fn pin(k: usize) {
+        // SAFETY: `cpu_set_t` is plain bits, valid zeroed; the CPU_* macros stay within it;
+        // `sched_*affinity(0, ..)` acts on the calling thread only.
+        unsafe {
+            let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed);
+            let cpus: Vec<usize> =
+                (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &allowed)).collect();
+            let mut one: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpus[k % cpus.len()], &mut one);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &one);
+        }
+    }
+
+    #[cfg(windows)]
+    fn pin(_k: usize) {}
+
     fn ping_pong<S: Subject>() -> Row {
         let word = Arc::new(AtomicU32::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let partner = {
             let (word, stop) = (word.clone(), stop.clone());
-            thread::spawn(move || loop {
-                let v = word.load(Ordering::Acquire);
-                if stop.load(Ordering::Acquire) {
-                    return;
-                }
-                if v % 2 == 1 {
-                    word.store(v + 1, Ordering::Release);
-                    S::wake_one(&word);
-                } else {
-                    S::wait(&word, v);
+            thread::spawn(move || {
+                pin(1);
+                loop {
+                    let v = word.load(Ordering::Acquire);
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                    if v % 2 == 1 {
+                        word.store(v + 1, Ordering::Release);
+                        S::wake_one(&word);
+                    } else {
+                        S::wait(&word, v);
+                    }
                 }
             })
         };
-        let samples = sample(9, 1_000, |n| {
-            for _ in 0..n {
-                let v = word.fetch_add(1, Ordering::AcqRel) + 1;
-                S::wake_one(&word);
-                while word.load(Ordering::Acquire) == v {
-                    S::wait(&word, v);
-                }
-            }
-        });
+        let driver = {
+            let word = word.clone();
+            thread::spawn(move || {
+                pin(0);
+                sample(9, 1_000, |n| {
+                    for _ in 0..n {
+                        let v = word.fetch_add(1, Ordering::AcqRel) + 1;
+                        S::wake_one(&word);
+                        while word.load(Ordering::Acquire) == v {
+                            S::wait(&word, v);
+                        }
+                    }
+                })
+            })
+        };
+        let samples = driver.join().unwrap();
         stop.store(true, Ordering::Release);
         word.fetch_add(2, Ordering::AcqRel);
         S::wake_one(&word);
@@ -547,8 +581,11 @@ mod bench {
         let counter = AtomicUsize::new(0);
         let start = Instant::now();
         thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
+            for t in 0..threads {
+                let (counter, with) = (&counter, &with);
+                s.spawn(move || {
+                    // Spread the threads over the cores, as evenly every run.
+                    pin(t);
                     for _ in 0..OPS {
                         with(lock, &mut || {
                             // A short critical section: a few dependent loads and stores.
