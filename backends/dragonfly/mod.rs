@@ -66,8 +66,13 @@ impl FutexBackend for DragonFly {
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        // A count of 0 means "all" to the kernel; "at most 0" is nobody (the front end never
+        // passes 0, but the backend is public).
+        if max_waiters == 0 {
+            return;
+        }
         // 0 means "all" to the kernel: used only for counts `c_int` cannot hold (u32::MAX
-        // among them), which mean "all" anyway. `max_waiters` is never 0 here.
+        // among them), which mean "all" anyway; 0 returned above.
         let count = c_int::try_from(max_waiters).unwrap_or(0);
         // SAFETY: `umtx_wakeup` translates the address to a physical page to find its sleep
         // queue but never reads or writes the word, so a freed `futex` is fine: an unmapped

@@ -56,6 +56,11 @@ impl FutexBackend for Linux {
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        // The front end never passes 0, but the backend is public, and `FUTEX_WAKE` with 0
+        // would still wake one: "at most 0" is nobody.
+        if max_waiters == 0 {
+            return;
+        }
         // The kernel takes a signed count; anything above i32::MAX already means "everyone".
         let count = max_waiters.min(i32::MAX as u32);
         // SAFETY: `FUTEX_WAKE` never reads or writes the word: the kernel uses the address

@@ -52,7 +52,10 @@ pub(super) unsafe fn futex(
         // SAFETY: as above.
         let result = unsafe { enter(abi::NR_FUTEX_TIME64, uaddr, op, val, opt_ptr(&ts)) };
         // Where `futex` *is* `futex_time64` (riscv32) there is nothing to fall back to.
-        if result != Err(Errno::ENOSYS) || abi::NR_FUTEX == abi::NR_FUTEX_TIME64 {
+        // ENOSYS: a kernel before 5.1. EPERM: a seccomp filter that does not know the newer
+        // call (older container profiles answered so); neither op we use returns it itself.
+        let missing = matches!(result, Err(Errno::ENOSYS | Errno::EPERM));
+        if !missing || abi::NR_FUTEX == abi::NR_FUTEX_TIME64 {
             return result;
         }
         let ts = timeout.map(|t| Timespec32 { tv_sec: t.secs, tv_nsec: t.nanos });
@@ -128,6 +131,8 @@ mod abi {
         pub(in super::super) const EINVAL: Self = Self(libc::EINVAL);
         #[allow(dead_code)] // only 32-bit targets fall back on ENOSYS
         pub(in super::super) const ENOSYS: Self = Self(libc::ENOSYS);
+        #[allow(dead_code)] // and on EPERM
+        pub(in super::super) const EPERM: Self = Self(libc::EPERM);
     }
 
     /// # Safety
@@ -196,6 +201,8 @@ mod abi {
         pub(in super::super) const EINVAL: Self = Self(errno::EINVAL as i32);
         #[allow(dead_code)] // only 32-bit targets fall back on ENOSYS
         pub(in super::super) const ENOSYS: Self = Self(errno::ENOSYS as i32);
+        #[allow(dead_code)] // and on EPERM
+        pub(in super::super) const EPERM: Self = Self(errno::EPERM as i32);
     }
 
     /// # Safety

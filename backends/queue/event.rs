@@ -18,7 +18,8 @@ use crate::Timeout;
 /// - `wait` returns `Ok(())` only once `set` has been called: never spuriously, because the
 ///   waiter's node is still linked in a queue until a waker takes it out and sets the event.
 /// - `wait(Some(t))` may return `Err(Timeout)` once `t` has passed without a `set`. The queue
-///   then may call `wait(None)`, which must return once `set` is called (perhaps already).
+///   then may call `wait(None)`, which must return `Ok(())` once `set` is called (perhaps
+///   already), and never `Err`.
 /// - `set` may run on any thread (or in an interrupt handler, if your lock allows wakes there)
 ///   while the waiter sleeps. The instant the waiter can see the event as set, it may return
 ///   and free it: after that point `set` must not touch `*this` at all. Read what you need (a
@@ -52,6 +53,11 @@ mod park {
     ///
     /// Timeouts are measured on `Instant`, the monotonic clock: a change of the wall clock
     /// neither shortens nor stretches a wait.
+    ///
+    /// It names the waiting thread with `std::thread::current()`, which brings std's limits:
+    /// on a thread that std did not spawn (a C thread calling into Rust), the first call
+    /// allocates that thread's handle; and in a thread-local destructor running after std has
+    /// torn the handle down, it panics. Waiting from such a destructor needs an OS backend.
     #[derive(Debug)]
     pub struct ParkEvent {
         set: AtomicBool,

@@ -22,7 +22,9 @@ pub unsafe trait BucketLock: Sync {
     fn with<R>(&self, f: impl FnOnce() -> R) -> R;
 }
 
-/// The `std` lock: `std::sync::Mutex`, on whatever the OS offers.
+/// The `std` lock: `std::sync::Mutex`, on whatever the OS offers. Not for `wake` from a
+/// signal handler (a handler that interrupted the same bucket's critical section would
+/// deadlock): OS futex backends are signal-safe, the queue on this lock is not.
 #[cfg(all(feature = "std", not(all(loom, test))))]
 #[derive(Debug)]
 pub struct StdLock(std::sync::Mutex<()>);

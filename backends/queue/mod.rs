@@ -178,11 +178,14 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
 ) -> Result<(), Timeout> {
     let bucket = bucket_of(table, address);
 
+    // Built before the announcement: should the event's constructor fail (a panic in
+    // `std::thread::current()` during thread teardown), no count is left raised behind it.
+    let waiter = Waiter::<E>::new(address);
+
     // (a) Announce, then fence. See the module docs.
     bucket.pending.fetch_add(1, Ordering::SeqCst);
     fence(Ordering::SeqCst);
 
-    let waiter = Waiter::<E>::new(address);
     let queued = bucket.with_treap(|treap| {
         // (b) The value is compared under the lock, so a waker that takes the lock after us
         // finds us queued, and one that took it before us had already changed the value.
@@ -214,8 +217,10 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
             }
             // A waker got to us first and is about to set our event, holding a pointer to
             // it. Returning now would free `waiter` under its feet: wait for the `set`. The
-            // wake was real, so the answer is Ok.
-            let _ = waiter.event().wait(None);
+            // wake was real, so the answer is Ok. (The loop only guards against an event that
+            // breaks its contract with an `Err` to an untimed wait: returning then would free
+            // the waiter under the waker.)
+            while waiter.event().wait(None).is_err() {}
             Ok(())
         }
     }
@@ -223,6 +228,10 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
 
 /// The waking half of the protocol (see the module docs). Uses `address` only as a key.
 pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usize, max: u32) {
+    // The front end never passes 0, but the backend is public: "at most 0" is nobody.
+    if max == 0 {
+        return;
+    }
     let bucket = bucket_of(table, address);
 
     // (c)-(d): the fence orders the caller's change of the word before the read of `pending`.

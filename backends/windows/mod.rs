@@ -86,6 +86,7 @@ impl FutexBackend for Windows {
         };
         let millis = timeout.map(Millis::from_duration);
         let ms = millis.map_or(INFINITE, |m| m.ms);
+        let start = timeout.map(|_| clock::now());
         let expect_ptr: *const u32 = &expect;
         // SAFETY: `api.wait` is `WaitOnAddress` (see `api`). `futex` is a live reference for the
         // whole call, so the OS reads an aligned 4-byte word that stays valid, and it reads it
@@ -101,8 +102,15 @@ impl FutexBackend for Windows {
         match error {
             // The time passed, unless there was none (`INFINITE`) or we had clamped it to
             // `INFINITE`: then nobody asked for this timeout, and it only counts as spurious.
-            ERROR_TIMEOUT => match millis {
-                Some(millis) if !millis.clamped => Err(Timeout),
+            // Windows ends timed waits on the system clock's tick, which may come before the
+            // time asked for (by up to a tick, 15.6 ms by default, whatever the rounding), so
+            // the timeout stands only once the performance counter confirms it.
+            ERROR_TIMEOUT => match (millis, timeout, start) {
+                (Some(millis), Some(timeout), Some(start))
+                    if !millis.clamped && clock::since(start) >= timeout =>
+                {
+                    Err(Timeout)
+                }
                 _ => Ok(()),
             },
             // ERROR_TIMEOUT is the only failure the function documents. The arguments cannot
@@ -133,6 +141,31 @@ impl FutexBackend for Windows {
             // SAFETY: as above, for `WakeByAddressAll`.
             unsafe { (api.wake_all)(address) }
         }
+    }
+}
+
+/// The performance counter: Windows' monotonic, high-resolution clock.
+mod clock {
+    use core::time::Duration;
+
+    use windows_sys::Win32::System::Performance::{
+        QueryPerformanceCounter, QueryPerformanceFrequency,
+    };
+
+    use super::timeout::ticks_to_duration;
+
+    pub(super) fn now() -> i64 {
+        let mut ticks = 0;
+        // SAFETY: writes the counter into a live `i64`; it cannot fail on Windows XP and later.
+        unsafe { QueryPerformanceCounter(&mut ticks) };
+        ticks
+    }
+
+    pub(super) fn since(start: i64) -> Duration {
+        let mut frequency = 0;
+        // SAFETY: writes the (boot-time constant) frequency into a live `i64`; cannot fail.
+        unsafe { QueryPerformanceFrequency(&mut frequency) };
+        ticks_to_duration(now().saturating_sub(start), frequency)
     }
 }
 

@@ -35,9 +35,35 @@ impl Millis {
     }
 }
 
+/// `ticks` of a counter running at `frequency` per second, as a `Duration`; zero for a
+/// negative or zero input. Exact to the nanosecond, never overflowing (`u128`).
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn ticks_to_duration(ticks: i64, frequency: i64) -> Duration {
+    let (Ok(ticks), Ok(frequency)) = (u64::try_from(ticks), u64::try_from(frequency)) else {
+        return Duration::ZERO;
+    };
+    if frequency == 0 {
+        return Duration::ZERO;
+    }
+    let nanos = u128::from(ticks) * 1_000_000_000 / u128::from(frequency);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn performance_counter_ticks() {
+        // 10 MHz, the usual frequency on Windows 10 and later.
+        assert_eq!(ticks_to_duration(10_000_000, 10_000_000), Duration::from_secs(1));
+        assert_eq!(ticks_to_duration(1, 10_000_000), Duration::from_nanos(100));
+        assert_eq!(ticks_to_duration(0, 10_000_000), Duration::ZERO);
+        assert_eq!(ticks_to_duration(-5, 10_000_000), Duration::ZERO);
+        assert_eq!(ticks_to_duration(5, 0), Duration::ZERO);
+        assert_eq!(ticks_to_duration(i64::MAX, 1), Duration::from_nanos(u64::MAX));
+        assert_eq!(ticks_to_duration(i64::MAX, i64::MAX), Duration::from_secs(1));
+    }
 
     fn exact(ms: u32) -> Millis {
         Millis { ms, clamped: false }
