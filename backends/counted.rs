@@ -37,7 +37,7 @@ use crate::{FutexBackend, Timeout};
 /// ```
 pub struct Counted<B>(PhantomData<fn() -> B>);
 
-/// Counters per slot; a power of two, each on its own cache line.
+/// How many counters, each on its own cache line.
 const SLOTS: usize = 64;
 
 #[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), repr(align(128)))]
@@ -46,14 +46,9 @@ struct Slot(AtomicUsize);
 
 static WAITERS: [Slot; SLOTS] = [const { Slot(AtomicUsize::new(0)) }; SLOTS];
 
-/// The counter of `address` (Fibonacci hashing, as the queue's buckets).
+/// The counter of `address` (hashed as the queue's buckets are).
 fn slot(address: usize) -> &'static AtomicUsize {
-    #[cfg(target_pointer_width = "64")]
-    const PHI: usize = 0x9E37_79B9_7F4A_7C15;
-    #[cfg(not(target_pointer_width = "64"))]
-    const PHI: usize = 0x9E37_79B9;
-    let index = address.wrapping_mul(PHI) >> (usize::BITS - SLOTS.trailing_zeros());
-    &WAITERS[index].0
+    &WAITERS[crate::backend::address_hash::index(address, SLOTS)].0
 }
 
 impl<B: FutexBackend> FutexBackend for Counted<B> {

@@ -81,6 +81,10 @@ cfg_if! {
 #[cfg(feature = "custom-backend")]
 pub use crate::installed::Installed;
 
+#[cfg(any(feature = "queue", target_has_atomic = "ptr"))]
+#[path = "../backends/address_hash.rs"]
+mod address_hash;
+
 #[cfg(target_has_atomic = "ptr")]
 #[path = "../backends/counted.rs"]
 mod counted;

@@ -66,49 +66,11 @@ impl<L: BucketLock> Default for Bucket<L> {
     }
 }
 
-/// The bucket of `address` in `table`, by Fibonacci hashing: multiplying by 2^w/φ spreads
-/// even addresses that differ only in a few middle bits (neighbouring words) over the whole
-/// word; the top 32 bits of the product are then scaled to the table's length, which needs
-/// no power of two.
+/// The bucket of `address` in `table` (see `address_hash.rs`).
 ///
 /// # Panics
 ///
 /// If `table` is empty (a misconfigured `QueueConfig`; [`Bucket::table`] refuses to build one).
 pub(super) fn bucket_of<L>(table: &[Bucket<L>], address: usize) -> &Bucket<L> {
-    #[cfg(target_pointer_width = "64")]
-    const PHI: usize = 0x9E37_79B9_7F4A_7C15;
-    #[cfg(not(target_pointer_width = "64"))]
-    const PHI: usize = 0x9E37_79B9;
-    let hash = address.wrapping_mul(PHI);
-    let top = (hash >> (usize::BITS - 32)) as u64;
-    let index = (top * table.len() as u64) >> 32;
-    &table[index as usize]
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use crate::backend::queue::SpinLock;
-
-    #[test]
-    fn neighbouring_words_spread_over_the_table() {
-        static TABLE: [Bucket<SpinLock>; 64] = Bucket::table();
-        let index = |a: usize| {
-            (bucket_of(&TABLE, a) as *const Bucket<SpinLock> as usize - TABLE.as_ptr() as usize)
-                / core::mem::size_of::<Bucket<SpinLock>>()
-        };
-        // 64 consecutive words of one array: most land in distinct buckets.
-        let mut used = [false; 64];
-        for i in 0..64 {
-            used[index(0x7000_1000 + 4 * i)] = true;
-        }
-        let distinct = used.iter().filter(|&&u| u).count();
-        assert!(distinct >= 32, "only {distinct} of 64 buckets used");
-        // Any length works, and the extremes of the address space stay in range.
-        static ODD: [Bucket<SpinLock>; 3] = Bucket::table();
-        for a in [0, 1, usize::MAX, usize::MAX / 3] {
-            let _ = bucket_of(&ODD, a);
-            let _ = index(a);
-        }
-    }
+    &table[crate::backend::address_hash::index(address, table.len())]
 }
