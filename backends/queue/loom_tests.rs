@@ -52,6 +52,15 @@ fn wake(table: &Table, word: &AtomicU32, n: u32) {
     wake_on::<LoomLock, ParkEvent>(table, address(word), n)
 }
 
+/// A thread that sets `word` to 1 and wakes one waiter.
+fn set_and_wake_later(table: &Table, word: &Arc<AtomicU32>) -> thread::JoinHandle<()> {
+    let (table, word) = (table.clone(), word.clone());
+    thread::spawn(move || {
+        word.store(1, Release);
+        wake(&table, &word, 1);
+    })
+}
+
 /// After every scenario: nobody is counted as pending and every queue is empty.
 fn assert_quiet(table: &Table) {
     for bucket in table.iter() {
@@ -74,13 +83,7 @@ fn wake_races_announcement() {
     model(|| {
         let table = table(1);
         let word = Arc::new(AtomicU32::new(0));
-        let waker = {
-            let (table, word) = (table.clone(), word.clone());
-            thread::spawn(move || {
-                word.store(1, Release);
-                wake(&table, &word, 1);
-            })
-        };
+        let waker = set_and_wake_later(&table, &word);
         while word.load(Acquire) == 0 {
             let _ = wait(&table, &word, 0, false);
         }
@@ -96,13 +99,7 @@ fn timeout_races_wake() {
     model(|| {
         let table = table(1);
         let word = Arc::new(AtomicU32::new(0));
-        let waker = {
-            let (table, word) = (table.clone(), word.clone());
-            thread::spawn(move || {
-                word.store(1, Release);
-                wake(&table, &word, 1);
-            })
-        };
+        let waker = set_and_wake_later(&table, &word);
         // Ok (woken, or the value had changed) and Err(Timeout) (unlinked itself first) are
         // both right; what matters is that the waiter returns only once the waker is done
         // with it, which loom checks as an access to a dropped object, and that the counts

@@ -4,7 +4,7 @@
 //! `_umtx_op`, Apple's `os_sync_*` and `dlsym`). Their pure timeout conversions run with the
 //! host's `cargo test --lib`.
 
-use crate::{cargo, rustup, NIGHTLY};
+use crate::{cargo, clippy, rustup, NIGHTLY};
 
 /// Apple targets: both architectures, `os_sync_*` looked up with `dlsym`.
 const APPLE: [&str; 2] = ["x86_64-apple-darwin", "aarch64-apple-darwin"];
@@ -117,9 +117,4 @@ pub(crate) fn check() -> crate::Result {
         "--",
         "darwin",
     ])
-}
-
-/// `cargo clippy <args> -- -D warnings`.
-fn clippy(args: &[&str]) -> crate::Result {
-    cargo(&[&["clippy"], args, &["--", "-D", "warnings"]].concat())
 }

@@ -49,7 +49,7 @@ pub(crate) fn setup() -> Result {
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     rustup(&["target", "add", GNU, MSVC])?;
-    rustup(&["toolchain", "install", NIGHTLY, "--profile", "minimal", "-c", "miri,rust-src"])?;
+    crate::setup_nightly()?;
 
     // Wine 8 has no bcryptprimitives.dll, whose ProcessPrng every Rust program imports (std
     // seeds HashMap keys with it): without a stand-in, no test binary even starts.
