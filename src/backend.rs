@@ -17,66 +17,54 @@
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
-use cfg_if::cfg_if;
+// Each backend: its module and its type, under the same condition.
+#[cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
+#[path = "../backends/linux/mod.rs"]
+mod linux;
+#[cfg(all(
+    any(feature = "linux", feature = "linux-raw"),
+    any(target_os = "linux", target_os = "android")
+))]
+pub use linux::Linux;
 
-cfg_if! {
-    if #[cfg(all(
-        any(feature = "linux", feature = "linux-raw"),
-        any(target_os = "linux", target_os = "android")
-    ))] {
-        #[path = "../backends/linux/mod.rs"]
-        mod linux;
-        pub use linux::Linux;
-    }
-}
+#[cfg(all(feature = "darwin", target_vendor = "apple"))]
+#[path = "../backends/darwin/mod.rs"]
+mod darwin;
+#[cfg(all(feature = "darwin", target_vendor = "apple"))]
+pub use darwin::Darwin;
 
-cfg_if! {
-    if #[cfg(all(feature = "darwin", target_vendor = "apple"))] {
-        #[path = "../backends/darwin/mod.rs"]
-        mod darwin;
-        pub use darwin::Darwin;
-    }
-}
+#[cfg(all(feature = "windows", windows))]
+#[path = "../backends/windows/mod.rs"]
+mod windows;
+#[cfg(all(feature = "windows", windows))]
+pub use windows::Windows;
 
-cfg_if! {
-    if #[cfg(all(feature = "windows", windows))] {
-        #[path = "../backends/windows/mod.rs"]
-        mod windows;
-        pub use windows::Windows;
-    }
-}
+#[cfg(all(feature = "freebsd", target_os = "freebsd"))]
+#[path = "../backends/freebsd/mod.rs"]
+mod freebsd;
+#[cfg(all(feature = "freebsd", target_os = "freebsd"))]
+pub use freebsd::FreeBsd;
 
-cfg_if! {
-    if #[cfg(all(feature = "freebsd", target_os = "freebsd"))] {
-        #[path = "../backends/freebsd/mod.rs"]
-        mod freebsd;
-        pub use freebsd::FreeBsd;
-    }
-}
+#[cfg(all(feature = "openbsd", target_os = "openbsd"))]
+#[path = "../backends/openbsd/mod.rs"]
+mod openbsd;
+#[cfg(all(feature = "openbsd", target_os = "openbsd"))]
+pub use openbsd::OpenBsd;
 
-cfg_if! {
-    if #[cfg(all(feature = "openbsd", target_os = "openbsd"))] {
-        #[path = "../backends/openbsd/mod.rs"]
-        mod openbsd;
-        pub use openbsd::OpenBsd;
-    }
-}
+#[cfg(all(feature = "dragonfly", target_os = "dragonfly"))]
+#[path = "../backends/dragonfly/mod.rs"]
+mod dragonfly;
+#[cfg(all(feature = "dragonfly", target_os = "dragonfly"))]
+pub use dragonfly::DragonFly;
 
-cfg_if! {
-    if #[cfg(all(feature = "dragonfly", target_os = "dragonfly"))] {
-        #[path = "../backends/dragonfly/mod.rs"]
-        mod dragonfly;
-        pub use dragonfly::DragonFly;
-    }
-}
-
-cfg_if! {
-    if #[cfg(all(feature = "wasm", target_arch = "wasm32", target_feature = "atomics"))] {
-        #[path = "../backends/wasm/mod.rs"]
-        mod wasm;
-        pub use wasm::Wasm;
-    }
-}
+#[cfg(all(feature = "wasm", target_arch = "wasm32", target_feature = "atomics"))]
+#[path = "../backends/wasm/mod.rs"]
+mod wasm;
+#[cfg(all(feature = "wasm", target_arch = "wasm32", target_feature = "atomics"))]
+pub use wasm::Wasm;
 
 #[cfg(feature = "custom-backend")]
 pub use crate::installed::Installed;

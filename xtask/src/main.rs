@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: every check beyond `cargo test`, one command each.
 //!
 //! - `ci`: everything CI runs (installs the toolchains, targets and components it needs).
+//! - `setup`: installs what every check needs, and runs nothing.
 //! - `bench`: the benchmarks, on the host, then as a Windows program under Wine.
 //! - `miri`: the test suite under Miri.
 //! - `no-std`: the no_std builds and the "no default backend" message check.
@@ -12,15 +13,20 @@
 //!   under Miri.
 //! - `wasm`: the wasm32 backend, built with and without atomics and run on node's threads.
 //! - `features`: every feature alone, and with `std`, builds on the host and on bare metal.
+//! - `docs`: the docs as docs.rs builds them, for each target it is asked for.
+//! - `publish-dry-run`: `cargo publish --dry-run`: the package as crates.io would receive it,
+//!   built from its own files.
 //! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
 //!   armv7, aarch64 and riscv64 (under qemu-user); and the NetBSD check (queue by default).
 
 mod bsd_apple;
+mod docs;
 mod qemu;
 mod wasm;
 
 mod windows;
 
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -37,6 +43,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "ci" => ci(),
+        "setup" => setup(),
         "bench" => bench(),
         "miri" => setup_nightly().and_then(|()| miri()),
         "no-std" => setup_no_std().and_then(|()| no_std()),
@@ -49,8 +56,10 @@ fn main() -> ExitCode {
         }
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "features" => setup_no_std().and_then(|()| features()),
+        "docs" => docs::setup().and_then(|()| docs::check()),
+        "publish-dry-run" => publish_dry_run(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features>");
+            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features | docs | publish-dry-run>");
             return ExitCode::FAILURE;
         }
     };
@@ -65,8 +74,9 @@ fn main() -> ExitCode {
 
 type Result = std::result::Result<(), String>;
 
-fn ci() -> Result {
-    let start = Instant::now();
+/// Installs everything every check uses: rustup toolchains, targets and components, Debian
+/// packages, emulators. Each is skipped when already there.
+fn setup() -> Result {
     rustup(&["component", "add", "rustfmt", "clippy"])?;
     setup_no_std()?;
     setup_linux()?;
@@ -75,7 +85,13 @@ fn ci() -> Result {
     wasm::setup()?;
     bsd_apple::setup()?;
     windows::setup()?;
-    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
+    docs::setup()?;
+    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])
+}
+
+fn ci() -> Result {
+    let start = Instant::now();
+    setup()?;
 
     cargo(&["fmt", "--all", "--", "--check"])?;
     clippy(&["--workspace", "--all-targets"])?;
@@ -90,7 +106,8 @@ fn ci() -> Result {
     // crate need an installed backend.
     cargo(&["test", "--features", "custom-backend", "--test", "installed"])?;
     set_backend_mistakes()?;
-    run(Command::new("cargo").args(["doc", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    docs::check()?;
+    publish_dry_run()?;
     no_std()?;
     features()?;
     qemu::check()?;
@@ -173,6 +190,15 @@ fn set_backend_mistakes() -> Result {
     Ok(())
 }
 
+/// The crate as crates.io would receive it: packaged from its `include` list and built on its
+/// own. `--allow-dirty` so that a developer can run it before committing; CI's clone is clean.
+fn publish_dry_run() -> Result {
+    let target_dir = target_root().join("package");
+    run(Command::new("cargo")
+        .args(["publish", "--dry-run", "--allow-dirty", "-p", "portable-futex", "--target-dir"])
+        .arg(target_dir))
+}
+
 fn bench() -> Result {
     cargo(&["bench", "--bench", "futex"])?;
     windows::bench()
@@ -189,8 +215,9 @@ struct LinuxTarget {
     /// Cargo's environment-variable spelling of the triple.
     env: &'static str,
     gcc: &'static str,
-    /// `qemu-<arch>` and the cross sysroot, or nothing to run natively.
-    qemu: Option<(&'static str, &'static str)>,
+    /// How the test binaries run: under `qemu-<arch>` with the cross sysroot, or natively
+    /// through the cross sysroot's own loader.
+    runner: Runner,
     /// Also run the suite without libc (raw system calls).
     raw: bool,
 }
@@ -201,7 +228,10 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "i686-unknown-linux-gnu",
         env: "I686_UNKNOWN_LINUX_GNU",
         gcc: "i686-linux-gnu-gcc",
-        qemu: None,
+        // The i686 binaries ask for `/lib/ld-linux.so.2`, which only a multilib install puts
+        // there (and Debian's gcc-multilib removes the cross compilers): run them through the
+        // loader that `gcc-i686-linux-gnu` brings inside its sysroot instead.
+        runner: Runner::Loader("/usr/i686-linux-gnu/lib/ld-linux.so.2", "/usr/i686-linux-gnu/lib"),
         raw: false,
     },
     // 32-bit ARM: the same path under qemu-user.
@@ -209,7 +239,7 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "armv7-unknown-linux-gnueabihf",
         env: "ARMV7_UNKNOWN_LINUX_GNUEABIHF",
         gcc: "arm-linux-gnueabihf-gcc",
-        qemu: Some(("qemu-arm", "/usr/arm-linux-gnueabihf")),
+        runner: Runner::Qemu("qemu-arm", "/usr/arm-linux-gnueabihf"),
         raw: false,
     },
     // 64-bit ARM and RISC-V: through libc, and the raw `svc`/`ecall` paths.
@@ -217,25 +247,54 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "aarch64-unknown-linux-gnu",
         env: "AARCH64_UNKNOWN_LINUX_GNU",
         gcc: "aarch64-linux-gnu-gcc",
-        qemu: Some(("qemu-aarch64", "/usr/aarch64-linux-gnu")),
+        runner: Runner::Qemu("qemu-aarch64", "/usr/aarch64-linux-gnu"),
         raw: true,
     },
     LinuxTarget {
         triple: "riscv64gc-unknown-linux-gnu",
         env: "RISCV64GC_UNKNOWN_LINUX_GNU",
         gcc: "riscv64-linux-gnu-gcc",
-        qemu: Some(("qemu-riscv64", "/usr/riscv64-linux-gnu")),
+        runner: Runner::Qemu("qemu-riscv64", "/usr/riscv64-linux-gnu"),
         raw: true,
     },
 ];
 
+/// How a cross-built Linux test binary runs on this x86_64 machine.
+#[derive(Clone, Copy)]
+enum Runner {
+    /// `qemu-<arch> -L <sysroot>`.
+    Qemu(&'static str, &'static str),
+    /// Natively, through this dynamic loader and library path.
+    Loader(&'static str, &'static str),
+}
+
+impl Runner {
+    /// Cargo's `runner` setting (split on spaces).
+    fn command(self) -> String {
+        match self {
+            Runner::Qemu(qemu, sysroot) => format!("{qemu} -L {sysroot}"),
+            Runner::Loader(loader, libraries) => format!("{loader} --library-path {libraries}"),
+        }
+    }
+
+    /// The file that must exist for the runner to work.
+    fn program(self) -> &'static str {
+        match self {
+            Runner::Qemu(qemu, _) => qemu,
+            Runner::Loader(loader, _) => loader,
+        }
+    }
+}
+
+/// Every std target the `linux` task lints beyond those it runs.
+const LINT_ONLY_TARGETS: [&str; 1] = ["x86_64-unknown-netbsd"];
+
 fn setup_linux() -> Result {
     let triples: Vec<&str> = LINUX_TARGETS.iter().map(|t| t.triple).collect();
-    rustup(&[&["target", "add"][..], &triples].concat())?;
+    rustup(&[&["target", "add"][..], &triples, &LINT_ONLY_TARGETS].concat())?;
     let missing = LINUX_TARGETS.iter().any(|t| {
-        let qemu = t.qemu.map_or("true", |(q, _)| q);
         !Command::new("sh")
-            .args(["-c", &format!("command -v {} && command -v {qemu}", t.gcc)])
+            .args(["-c", &format!("command -v {} && command -v {}", t.gcc, t.runner.program())])
             .output()
             .is_ok_and(|o| o.status.success())
     });
@@ -268,10 +327,7 @@ fn linux() -> Result {
                 .args(["test", "--target", t.triple, "--lib", "--tests"])
                 .args(features)
                 .env(format!("CARGO_TARGET_{}_LINKER", t.env), t.gcc);
-            if let Some((qemu, sysroot)) = t.qemu {
-                command
-                    .env(format!("CARGO_TARGET_{}_RUNNER", t.env), format!("{qemu} -L {sysroot}"));
-            }
+            command.env(format!("CARGO_TARGET_{}_RUNNER", t.env), t.runner.command());
             run(&mut command)
         };
         test(&[])?;
@@ -288,7 +344,10 @@ fn linux() -> Result {
         "linux-raw",
     ])?;
     // Every other std target without a futex backend of its own gets the queue.
-    clippy(&["--lib", "--target", "x86_64-unknown-netbsd"])
+    for target in LINT_ONLY_TARGETS {
+        clippy(&["--lib", "--target", target])?;
+    }
+    Ok(())
 }
 
 fn setup_no_std() -> Result {
@@ -349,6 +408,16 @@ fn no_std() -> Result {
         ));
     }
     Ok(())
+}
+
+/// `CARGO_TARGET_DIR` if set, else the workspace's `target`; absolute, since some builds run
+/// from another directory. Every artifact an xtask runs is looked for here, never guessed.
+fn target_root() -> PathBuf {
+    let dir = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+    };
+    std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir)
 }
 
 fn cargo(args: &[&str]) -> Result {

@@ -59,12 +59,16 @@ pub(crate) fn check() -> Result {
         .iter()
         .map(|dir| root.join(dir).display().to_string())
         .collect();
+    // The firmware's own target directory, named explicitly so that the path run below is
+    // where cargo put it whatever `CARGO_TARGET_DIR` says.
+    let target_dir = crate::target_root().join("qemu-cortex-m");
     for (target, machine) in BOARDS {
         run(Command::new("cargo")
-            .args(["build", "--release", "--target", target])
+            .args(["build", "--release", "--target", target, "--target-dir"])
+            .arg(&target_dir)
             .current_dir(FIRMWARE)
             .env_remove("RUSTFLAGS"))?;
-        let firmware = format!("{FIRMWARE}/target/{target}/release/qemu-cortex-m");
+        let firmware = target_dir.join(target).join("release/qemu-cortex-m");
         // A hang (a lost wakeup) is a failure too: `timeout` ends it with status 124.
         run(Command::new("timeout")
             .arg("60")

@@ -51,7 +51,7 @@ pub(crate) fn check() -> crate::Result {
     crate::cargo(&["clippy", "--lib", "--target", TARGET, "--", "-D", "warnings"])?;
 
     // With it, in a target directory of its own: other RUSTFLAGS would rebuild it each time.
-    let target_dir = target_root().join("wasm-threads");
+    let target_dir = crate::target_root().join("wasm-threads");
     let nightly = format!("+{NIGHTLY}");
     for (build_std, features) in [("core", "wasm"), ("std,panic_abort", "std,wasm")] {
         crate::run(
@@ -69,7 +69,7 @@ pub(crate) fn check() -> crate::Result {
     // The fixture takes its flags from its own `.cargo/config.toml`, so it is built from its
     // directory, and RUSTFLAGS from the environment must not replace them.
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/wasm-threads");
-    let fixture_target = target_root().join("fixtures");
+    let fixture_target = crate::target_root().join("fixtures");
     crate::run(
         Command::new("cargo")
             .current_dir(&fixture)
@@ -86,14 +86,4 @@ pub(crate) fn check() -> crate::Result {
             .arg(fixture.join("run.mjs"))
             .arg(module),
     )
-}
-
-/// `CARGO_TARGET_DIR` if set, else the workspace's `target`; absolute, since the fixture is
-/// built from another directory.
-fn target_root() -> PathBuf {
-    let dir = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-    };
-    std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir)
 }
