@@ -14,6 +14,8 @@
 //! - `wasm`: the wasm32 backend, built with and without atomics and run on node's threads.
 //! - `features`: every feature alone, and with `std`, builds on the host and on bare metal.
 //! - `docs`: the docs as docs.rs builds them, for each target it is asked for.
+//! - `origin`: the crate inside a program with no C library (origin's runtime and threads),
+//!   run, and checked to link no libc.
 //! - `publish-dry-run`: `cargo publish --dry-run`: the package as crates.io would receive it,
 //!   built from its own files.
 //! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
@@ -21,6 +23,7 @@
 
 mod bsd_apple;
 mod docs;
+mod origin;
 mod qemu;
 mod wasm;
 
@@ -57,9 +60,10 @@ fn main() -> ExitCode {
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "features" => setup_no_std().and_then(|()| features()),
         "docs" => docs::setup().and_then(|()| docs::check()),
+        "origin" => origin::check(),
         "publish-dry-run" => publish_dry_run(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features | docs | publish-dry-run>");
+            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features | docs | publish-dry-run | origin>");
             return ExitCode::FAILURE;
         }
     };
@@ -111,6 +115,7 @@ fn ci() -> Result {
     no_std()?;
     features()?;
     qemu::check()?;
+    origin::check()?;
     linux()?;
     wasm::check()?;
     bsd_apple::check()?;
