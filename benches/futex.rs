@@ -225,8 +225,8 @@ mod bench {
     impl QueueConfig for OneBucket {
         type Lock = SpinLock;
         type Event = ParkEvent;
-        fn buckets() -> &'static [Bucket<SpinLock>] {
-            static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
+        fn buckets() -> &'static [Bucket<SpinLock, ParkEvent>] {
+            static BUCKETS: [Bucket<SpinLock, ParkEvent>; 1] = Bucket::table();
             &BUCKETS
         }
     }

@@ -53,8 +53,8 @@ struct Board;
 impl QueueConfig for Board {
     type Lock = CriticalSectionLock;
     type Event = FlagEvent;
-    fn buckets() -> &'static [Bucket<CriticalSectionLock>] {
-        static BUCKETS: [Bucket<CriticalSectionLock>; 8] = Bucket::table();
+    fn buckets() -> &'static [Bucket<CriticalSectionLock, FlagEvent>] {
+        static BUCKETS: [Bucket<CriticalSectionLock, FlagEvent>; 8] = Bucket::table();
         &BUCKETS
     }
 }

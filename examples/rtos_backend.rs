@@ -4,7 +4,9 @@
 //!
 //! The `rtos` module below stands for the kernel's API (FreeRTOS's `xTaskNotifyWait` /
 //! `xTaskNotifyGive` / `taskENTER_CRITICAL`, Zephyr's `k_sem`, an RTIC monotonic...). Here it
-//! is played by std threads so the example runs on the host:
+//! is played by std threads so the example runs on the host. Once the port is written, the
+//! tasks share `sync::generic::Mutex<RtosFutex, _>` and `sync::generic::Condvar<RtosFutex>`:
+//! the same locks every other target uses, in statics, without a heap (see the end of `main`).
 //!
 //! ```sh
 //! cargo run --example rtos_backend
@@ -13,7 +15,8 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
-use portable_futex::{Futex, FutexBackend, Timeout};
+use portable_futex::sync::generic;
+use portable_futex::{Clock, Deadline, Futex, FutexBackend, Timeout};
 
 /// What the port needs from the kernel. On a real RTOS each is one call into its API.
 mod rtos {
@@ -157,6 +160,61 @@ impl FutexBackend for RtosFutex {
     }
 }
 
+/// The kernel's tick clock, for timed locks: a no_std port has no std clock to default to.
+struct Ticks;
+
+impl Clock for Ticks {
+    fn now(&self) -> Duration {
+        rtos::now()
+    }
+}
+
+/// The locks on the port: two type names, and the tasks use them like std's.
+type Mutex<T> = generic::Mutex<RtosFutex, T>;
+type Condvar = generic::Condvar<RtosFutex>;
+
+/// A mailbox of at most `CAPACITY` messages, in a fixed ring (no heap).
+struct Mailbox {
+    ring: [u32; Mailbox::CAPACITY],
+    head: usize,
+    len: usize,
+}
+
+impl Mailbox {
+    const CAPACITY: usize = 4;
+
+    const fn new() -> Self {
+        Mailbox { ring: [0; Self::CAPACITY], head: 0, len: 0 }
+    }
+}
+
+static MAILBOX: Mutex<Mailbox> = Mutex::new(Mailbox::new());
+static NOT_EMPTY: Condvar = Condvar::new();
+static NOT_FULL: Condvar = Condvar::new();
+
+/// A task's `send`: waits while the mailbox is full.
+fn send(message: u32) {
+    let mut mailbox = MAILBOX.lock();
+    NOT_FULL.wait_while(&mut mailbox, |m| m.len == Mailbox::CAPACITY);
+    let tail = (mailbox.head + mailbox.len) % Mailbox::CAPACITY;
+    mailbox.ring[tail] = message;
+    mailbox.len += 1;
+    drop(mailbox);
+    NOT_EMPTY.notify_one();
+}
+
+/// A task's `receive`: waits while the mailbox is empty.
+fn receive() -> u32 {
+    let mut mailbox = MAILBOX.lock();
+    NOT_EMPTY.wait_while(&mut mailbox, |m| m.len == 0);
+    let message = mailbox.ring[mailbox.head];
+    mailbox.head = (mailbox.head + 1) % Mailbox::CAPACITY;
+    mailbox.len -= 1;
+    drop(mailbox);
+    NOT_FULL.notify_one();
+    message
+}
+
 fn main() {
     static READY: AtomicU32 = AtomicU32::new(0);
 
@@ -180,4 +238,30 @@ fn main() {
         task.join().unwrap();
     }
     println!("four tasks woken by one wake-all");
+
+    // The locks on the port: two producer tasks and two consumer tasks through the mailbox.
+    const MESSAGES: u32 = 1000;
+    let producers: Vec<_> = (0..2)
+        .map(|p| std::thread::spawn(move || (1..=MESSAGES).for_each(|i| send(p * MESSAGES + i))))
+        .collect();
+    let consumers: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(|| (0..MESSAGES).map(|_| u64::from(receive())).sum::<u64>()))
+        .collect();
+    producers.into_iter().for_each(|p| p.join().unwrap());
+    let total: u64 = consumers.into_iter().map(|c| c.join().unwrap()).sum();
+    let n = u64::from(2 * MESSAGES);
+    assert_eq!(total, n * (n + 1) / 2);
+    println!("{n} messages through a Mutex and two Condvars on the port");
+
+    // A timed lock on the kernel's clock: the mailbox is held, so the other task gives up.
+    let held = MAILBOX.lock();
+    let start = rtos::now();
+    let gave_up = std::thread::spawn(|| {
+        let mut deadline =
+            Deadline::<RtosFutex, _>::with_clock(Some(Duration::from_millis(5)), Ticks);
+        generic::try_lock_by(&MAILBOX, &mut deadline).is_none()
+    });
+    assert!(gave_up.join().unwrap());
+    drop(held);
+    println!("a timed lock on the kernel's ticks gave up after {:?}", rtos::now() - start);
 }

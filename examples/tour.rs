@@ -114,6 +114,203 @@ fn tour_deadline<B: FutexBackend>() {
     println!("  deadline        20 ms: Timeout after {elapsed:.2?} ({calls} wait call(s))");
 }
 
+/// The locks of `portable_futex::sync` on backend `B`: a contended counter, readers beside a
+/// writer, and a condvar hand-off, timed.
+#[cfg(feature = "sync")]
+fn tour_locks<B: FutexBackend + 'static>(name: &str) {
+    use portable_futex::sync::generic::{Condvar, Mutex, RwLock};
+
+    println!("\n{name}");
+    // Mutex: THREADS threads add to one counter.
+    let count = Mutex::<B, u64>::new(0);
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| (0..ROUNDS * 10).for_each(|_| *count.lock() += 1));
+        }
+    });
+    let elapsed = start.elapsed();
+    let n = ROUNDS * 10 * THREADS as u32;
+    assert_eq!(*count.lock(), u64::from(n));
+    println!(
+        "  Mutex           {THREADS} threads x {} locks: {elapsed:>9.2?} {:>8.1} ns each",
+        ROUNDS * 10,
+        elapsed.as_secs_f64() * 1e9 / f64::from(n)
+    );
+
+    // RwLock: three readers and one writer.
+    let table = RwLock::<B, [u64; 8]>::new([0; 8]);
+    let start = Instant::now();
+    thread::scope(|s| {
+        for i in 0..THREADS {
+            let table = &table;
+            s.spawn(move || {
+                for round in 0..ROUNDS {
+                    if i == 0 {
+                        table.write()[round as usize % 8] += 1;
+                    } else {
+                        let t = table.read();
+                        assert!(t.iter().sum::<u64>() <= u64::from(ROUNDS));
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "  RwLock          1 writer, {} readers x {ROUNDS}: {elapsed:>9.2?} {:>8.1} ns each",
+        THREADS - 1,
+        elapsed.as_secs_f64() * 1e9 / f64::from(ROUNDS * THREADS as u32)
+    );
+
+    // Condvar: a turn passed back and forth between two threads.
+    let turn = (Mutex::<B, u32>::new(0), Condvar::<B>::new());
+    let start = Instant::now();
+    thread::scope(|s| {
+        for me in 0..2 {
+            let (turn, cv) = (&turn.0, &turn.1);
+            s.spawn(move || {
+                let mut t = turn.lock();
+                for _ in 0..ROUNDS {
+                    cv.wait_while(&mut t, |t| *t % 2 != me);
+                    *t += 1;
+                    cv.notify_one();
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "  Condvar         2 threads x {ROUNDS} hand-offs: {elapsed:>9.2?} {}",
+        per(elapsed, 2 * ROUNDS)
+    );
+}
+
+/// The one-shot and counting primitives of `portable_futex::sync`, on the default backend.
+#[cfg(feature = "sync")]
+fn tour_signals() {
+    use portable_futex::sync::{
+        Barrier, LazyLock, Once, OnceLock, Parker, ResetEvent, Semaphore, WaitGroup,
+    };
+
+    static INIT: Once = Once::new();
+    static TABLE: LazyLock<Vec<u64>> = LazyLock::new(|| (0..1000).map(|i| i * i).collect());
+    static NAME: OnceLock<String> = OnceLock::new();
+    println!("\nsync signals (default backend, the plain names)");
+
+    // Once, LazyLock, OnceLock: four threads race; each initialiser runs once.
+    let runs = AtomicU32::new(0);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                INIT.call_once(|| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                });
+                assert_eq!(TABLE[999], 998_001);
+                NAME.get_or_init(|| "first".to_string());
+            });
+        }
+    });
+    println!(
+        "  Once/LazyLock/OnceLock  {THREADS} threads raced: Once ran {} time(s), NAME = {:?}",
+        runs.load(Ordering::Relaxed),
+        NAME.get()
+    );
+
+    // Semaphore: two permits shared by four threads; never more than two inside.
+    let permits = Semaphore::new(2);
+    let (inside, most) = (AtomicU32::new(0), AtomicU32::new(0));
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..ROUNDS / 10 {
+                    permits.acquire();
+                    let now = inside.fetch_add(1, Ordering::Relaxed) + 1;
+                    most.fetch_max(now, Ordering::Relaxed);
+                    inside.fetch_sub(1, Ordering::Relaxed);
+                    permits.release(1);
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "  Semaphore(2)            {THREADS} threads x {} acquires: {elapsed:>8.2?}, at most {} inside",
+        ROUNDS / 10,
+        most.load(Ordering::Relaxed)
+    );
+
+    // ResetEvent and WaitGroup: a starting gun, and waiting for the runners to finish.
+    let (gun, finished) = (ResetEvent::new(), WaitGroup::new());
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            finished.start();
+            s.spawn(|| {
+                gun.wait();
+                finished.done();
+            });
+        }
+        gun.set();
+        finished.wait();
+    });
+    println!(
+        "  ResetEvent + WaitGroup  {THREADS} runners started and waited for: {:.2?}",
+        start.elapsed()
+    );
+
+    // Barrier: generations of four threads, one leader each.
+    let barrier = Barrier::new(THREADS);
+    let leaders = AtomicU32::new(0);
+    let generations = ROUNDS / 10;
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..generations {
+                    if barrier.wait().is_leader() {
+                        leaders.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "  Barrier({THREADS})              {generations} generations: {elapsed:>8.2?} {}, {} leaders",
+        per(elapsed, generations),
+        leaders.load(Ordering::Relaxed)
+    );
+
+    // Parker: two threads take turns, each parked until the other unparks it.
+    let (ping, pong, turn) = (Parker::new(), Parker::new(), AtomicU32::new(0));
+    let start = Instant::now();
+    thread::scope(|s| {
+        s.spawn(|| {
+            for r in 0..ROUNDS {
+                while turn.load(Ordering::Acquire) != 2 * r + 1 {
+                    pong.park();
+                }
+                turn.store(2 * r + 2, Ordering::Release);
+                ping.unpark();
+            }
+        });
+        for r in 0..ROUNDS {
+            turn.store(2 * r + 1, Ordering::Release);
+            pong.unpark();
+            while turn.load(Ordering::Acquire) != 2 * r + 2 {
+                ping.park();
+            }
+        }
+    });
+    let elapsed = start.elapsed();
+    println!(
+        "  Parker ping-pong        {ROUNDS} round trips: {elapsed:>8.2?} {}",
+        per(elapsed, ROUNDS)
+    );
+}
+
 fn main() {
     println!("portable-futex tour");
     println!("  target:          {}-{}", std::env::consts::ARCH, std::env::consts::OS);
@@ -137,4 +334,14 @@ fn main() {
     // One thread only: the ring and the barriers need several, so just the deadline.
     println!("\nbackend::SingleThreaded (one thread: sleeps out timeouts)");
     tour_deadline::<portable_futex::backend::SingleThreaded>();
+
+    #[cfg(feature = "sync")]
+    {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        tour_locks::<portable_futex::backend::Linux>("sync locks on backend::Linux");
+        tour_locks::<portable_futex::backend::Queue>("sync locks on backend::Queue");
+    }
+
+    #[cfg(feature = "sync")]
+    tour_signals();
 }

@@ -14,6 +14,7 @@
 //! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) |
 //! | `Installed` | all: whatever the binary installs with `set_backend!` | `custom-backend` |
 //! | `Counted<B>` | all with atomic read-modify-write: `B` plus a waiter count | – |
+//! | `Shared<B>` | where `B: SharedScope` (Linux, Apple, FreeBSD, OpenBSD, DragonFly): `B` across processes | – |
 //!
 //! Any of them can be named explicitly: `Futex::<backend::SingleThreaded>::wait(&word, 0)`.
 
@@ -79,6 +80,12 @@ mod counted;
 #[cfg(target_has_atomic = "ptr")]
 pub use counted::Counted;
 
+// The process-shared scope: the wrapper and its trait exist on every target, so that naming
+// it where no shared futex exists fails with `SharedScope`'s message, not "no such type".
+#[path = "../backends/shared.rs"]
+mod shared;
+pub use shared::{Shared, SharedScope};
+
 #[cfg(feature = "single-threaded")]
 #[path = "../backends/single_threaded.rs"]
 mod single_threaded;
@@ -119,6 +126,10 @@ mod windows_timeout_on_host;
 #[cfg(all(test, not(all(feature = "darwin", target_vendor = "apple"))))]
 #[path = "../backends/darwin/timeout.rs"]
 mod darwin_timeout_on_host;
+// On its own target the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(all(feature = "darwin", target_vendor = "apple"))))]
+#[path = "../backends/darwin/poll.rs"]
+mod darwin_poll_on_host;
 // On its own target the backend module already compiles (and tests) this file.
 #[cfg(all(test, not(all(feature = "dragonfly", target_os = "dragonfly"))))]
 #[path = "../backends/dragonfly/timeout.rs"]

@@ -9,7 +9,10 @@ use crate::{DefaultBackend, Futex, FutexBackend, Timeout};
 /// A monotonic clock, for [`Deadline`].
 ///
 /// With `std`, `StdClock` is the default. Without it, give [`Deadline::with_clock`] your own:
-/// a tick counter, a cycle counter, an RTOS uptime.
+/// a tick counter, a cycle counter, an RTOS uptime. So too on `wasm32-unknown-unknown`,
+/// where std has no clock (its `Instant::now` panics): `StdClock` does not exist there, so
+/// that no call can reach that panic; a clock of your own (`performance.now()` through your
+/// JavaScript bindings) does the job.
 ///
 /// ```
 /// use core::sync::atomic::{AtomicU64, Ordering};
@@ -29,8 +32,8 @@ use crate::{DefaultBackend, Futex, FutexBackend, Timeout};
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a clock",
-    note = "without the `std` feature there is no default clock: implement `Clock` for your \
-            timer and pass it to `Deadline::with_clock`"
+    note = "without the `std` feature, and on wasm32-unknown-unknown, there is no default \
+            clock: implement `Clock` for your timer and pass it to `Deadline::with_clock`"
 )]
 pub trait Clock {
     /// The time since a fixed origin of this clock's choosing.
@@ -41,51 +44,51 @@ pub trait Clock {
     fn now(&self) -> Duration;
 }
 
-/// The standard library's monotonic clock, `std::time::Instant`.
-#[cfg(feature = "std")]
-#[derive(Debug, Clone, Copy)]
-pub struct StdClock {
-    origin: std::time::Instant,
-}
-
-#[cfg(feature = "std")]
-impl StdClock {
-    /// A clock whose origin is now.
-    pub fn new() -> Self {
-        Self { origin: std::time::Instant::now() }
+crate::select::with_std_time! {
+    /// The standard library's monotonic clock, `std::time::Instant`.
+    ///
+    /// With `std`, on every target whose std has a clock: not on `wasm32-unknown-unknown`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[derive(Debug, Clone, Copy)]
+    pub struct StdClock {
+        origin: std::time::Instant,
     }
-}
 
-#[cfg(feature = "std")]
-impl Default for StdClock {
-    fn default() -> Self {
-        Self::new()
+    impl StdClock {
+        /// A clock whose origin is now.
+        pub fn new() -> Self {
+            Self { origin: std::time::Instant::now() }
+        }
     }
-}
 
-#[cfg(feature = "std")]
-impl Clock for StdClock {
-    fn now(&self) -> Duration {
-        // `Instant::elapsed` saturates at zero rather than panicking.
-        self.origin.elapsed()
+    impl Default for StdClock {
+        fn default() -> Self {
+            Self::new()
+        }
     }
+
+    impl Clock for StdClock {
+        fn now(&self) -> Duration {
+            // `Instant::elapsed` saturates at zero rather than panicking.
+            self.origin.elapsed()
+        }
+    }
+
+    /// The clock [`Deadline`] uses when none is named: [`StdClock`] with `std`, and without it
+    /// `NoDefaultClock`, which stands for "bring your own" ([`Deadline::with_clock`]).
+    pub type DefaultClock = StdClock;
 }
 
-/// The clock [`Deadline`] uses when none is named: [`StdClock`] with `std`, and without it
-/// `NoDefaultClock`, which stands for "bring your own" ([`Deadline::with_clock`]).
-#[cfg(feature = "std")]
-pub type DefaultClock = StdClock;
+crate::select::without_std_time! {
+    /// The clock [`Deadline`] uses when none is named: `StdClock` with `std`, and without it
+    /// [`NoDefaultClock`], which stands for "bring your own" ([`Deadline::with_clock`]).
+    pub type DefaultClock = NoDefaultClock;
 
-/// The clock [`Deadline`] uses when none is named: `StdClock` with `std`, and without it
-/// [`NoDefaultClock`], which stands for "bring your own" ([`Deadline::with_clock`]).
-#[cfg(not(feature = "std"))]
-pub type DefaultClock = NoDefaultClock;
-
-/// Without `std` there is no clock to default to: this type marks its absence and implements
-/// nothing. Pass your own [`Clock`] to [`Deadline::with_clock`].
-#[cfg(not(feature = "std"))]
-#[derive(Debug)]
-pub struct NoDefaultClock(());
+    /// Without `std` (or on `wasm32-unknown-unknown`, whose std has no clock) there is no clock
+    /// to default to: this type marks its absence and implements nothing. Pass your own [`Clock`] to [`Deadline::with_clock`].
+    #[derive(Debug)]
+    pub struct NoDefaultClock(());
+}
 
 /// A timeout that holds across a loop of waits.
 ///
@@ -128,12 +131,13 @@ pub struct Deadline<B = DefaultBackend, C = DefaultClock> {
     backend: PhantomData<fn() -> B>,
 }
 
-#[cfg(feature = "std")]
-impl Deadline {
-    /// A deadline `timeout` from now on the default backend and the standard clock;
-    /// `None` never expires.
-    pub fn new(timeout: Option<Duration>) -> Self {
-        Self::with_clock(timeout, StdClock::new())
+crate::select::with_std_time! {
+    impl Deadline {
+        /// A deadline `timeout` from now on the default backend and the standard clock;
+        /// `None` never expires.
+        pub fn new(timeout: Option<Duration>) -> Self {
+            Self::with_clock(timeout, StdClock::new())
+        }
     }
 }
 

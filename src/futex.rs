@@ -80,8 +80,12 @@ impl<B> Futex<B> {
         B::wait(futex, expect, Some(timeout))
     }
 
-    /// Wakes at most `max_waiters` threads blocked in [`wait`](Self::wait) on `futex`;
-    /// `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
+    /// Wakes `max_waiters` threads blocked in [`wait`](Self::wait) on `futex` (all of them if
+    /// fewer wait); `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
+    ///
+    /// Most backends wake at most `max_waiters`. Windows and DragonFly can only wake one or
+    /// all: there `1` wakes one and any larger count wakes all, the extra waiters returning
+    /// spuriously (see [`FutexBackend`]).
     ///
     /// A `&AtomicU32` must stay valid for the whole call, so a waiter that frees the word as
     /// soon as it wakes (a one-shot event on its stack, a reference count) races with this
@@ -99,6 +103,11 @@ impl<B> Futex<B> {
     /// The pointer is never dereferenced: it only names which waiters to wake. This is the
     /// form to use when the woken thread may free the word the instant it sees the new value.
     /// Any pointer is accepted, dangling or null; one that no thread waits on wakes nobody.
+    ///
+    /// One kernel goes further than the address: DragonFly's `umtx_wakeup` atomically adds 0
+    /// to the word. That never changes memory, whoever owns it by then, but if the word was
+    /// freed and its page returned to the OS, the call fails and the kernel logs a warning,
+    /// once per such wake.
     #[inline]
     pub fn wake_ptr(futex: *const AtomicU32, max_waiters: u32)
     where

@@ -30,10 +30,19 @@ use crate::Timeout;
 /// - **`Err(Timeout)` only when the time really passed**: at least `timeout` elapsed. A backend
 ///   that shortens a timeout it cannot express (an OS limit, a tick counter that wraps)
 ///   returns `Ok(())` from the shortened wait. With `timeout == None` it never returns `Err`.
+/// - **`wake` releases at least `min(max_waiters, waiting)` waiters**: one for 1, all for
+///   `u32::MAX`. It should release no more than `max_waiters`; a backend whose system cannot
+///   count (it wakes one or all) may release more, which return spuriously, and documents it.
+///   The built-in ones: at most `n` on Linux, FreeBSD, OpenBSD, Darwin, wasm and the queue;
+///   one for `n == 1` and all for any other `n` on Windows and DragonFly.
 /// - **`wake` uses the address alone.** The word may have been freed by the time `wake` runs
 ///   (the woken thread may free it at once), so `wake` must never read or write through the
-///   pointer; it may only compare or hash it.
-/// - **No panics and no allocation** for any input: any `Duration`, any `max_waiters`.
+///   pointer; it may only compare or hash it. (A kernel may do more with it: DragonFly's
+///   `umtx_wakeup` adds 0 to the word, which leaves memory as it was but logs a warning when
+///   the page is unmapped; see [`backend::DragonFly`](crate::backend) on that target.)
+/// - **No panics and no allocation** for any input: any `Duration`, any `max_waiters`. A
+///   wait that can never end is not a panic either: it blocks, as any futex wait that nobody
+///   wakes (or, where nothing can block, returns spuriously: see `SingleThreaded`).
 ///
 /// # Example
 ///
@@ -74,12 +83,22 @@ use crate::Timeout;
             whole program with `portable_futex::set_backend!(YourBackend)`"
 )]
 pub trait FutexBackend {
+    /// Whether waiters and wakers in *different processes* meet on a word in memory they all
+    /// map: `true` for [`backend::Shared<B>`](crate::backend::Shared), `false` (the default)
+    /// for every process-private backend.
+    ///
+    /// An adapter that keeps its own per-process record of the waiters cannot serve such a
+    /// backend (a waiter in another process is not in the record): `backend::Counted` refuses
+    /// one when the program is built. Set it only if your backend does wait across processes.
+    const PROCESS_SHARED: bool = false;
+
     /// Sleeps while `*futex == expect`, until woken, until `timeout` passes, or spuriously.
     ///
     /// Returns `Err(Timeout)` only if `timeout` is `Some(t)` and at least `t` has elapsed.
     fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout>;
 
-    /// Wakes at most `max_waiters` threads waiting on the address `futex`.
+    /// Wakes `max_waiters` threads waiting on the address `futex`, or all if fewer wait (a
+    /// backend that can only wake one or all may wake more: see the rules above).
     ///
     /// The address alone: the word may already be freed. Never dereference it.
     fn wake(futex: *const AtomicU32, max_waiters: u32);

@@ -3,7 +3,7 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
-    all(target_family = "wasm", target_feature = "atomics"),
+    all(target_family = "wasm", target_feature = "atomics", not(target_os = "emscripten")),
     feature(stdarch_wasm_atomic_wait)
 )]
 
@@ -14,19 +14,24 @@ pub mod backend;
 mod deadline;
 mod futex;
 mod futex_backend;
-#[cfg(feature = "custom-backend")]
+// Always: the check that ties its symbols' names to the crate's version runs on every build.
 mod installed;
 mod select;
+#[cfg(feature = "sync")]
+pub mod sync;
 mod timeout;
 
-#[cfg(not(feature = "std"))]
-pub use deadline::NoDefaultClock;
-#[cfg(feature = "std")]
-pub use deadline::StdClock;
+crate::select::without_std_time! {
+    // std has no clock on wasm32-unknown-unknown (`Instant::now` panics): no `StdClock` there.
+    pub use deadline::NoDefaultClock;
+}
+crate::select::with_std_time! {
+    pub use deadline::StdClock;
+}
 pub use deadline::{Clock, Deadline, DefaultClock};
 pub use futex::Futex;
 pub use futex_backend::FutexBackend;
-pub use select::{DefaultBackend, NoDefaultBackend};
+pub use select::{DefaultBackend, DefaultSharedBackend, NoDefaultBackend, NoDefaultSharedBackend};
 pub use timeout::Timeout;
 
 // The four root functions exist only where the target has a default backend; see `select.rs`.

@@ -12,6 +12,26 @@ macro_rules! drop_items {
 #[allow(unused_imports)]
 pub(crate) use {drop_items, keep_items};
 
+// Whether std's clock and sleep work here: `std::time::Instant::now` and `std::thread::sleep`
+// exist wherever std does, but on wasm32-unknown-unknown both panic, so there they count as
+// absent. `with_std_time! { ... }` keeps what it wraps only where they work (`StdClock`, the
+// timed functions that read it, `SingleThreaded`'s sleep); `without_std_time!` only where they
+// do not. Token passthroughs, so that they wrap items and associated items alike.
+#[allow(unused_macros)]
+macro_rules! keep_tokens { ($($tokens:tt)*) => { $($tokens)* } }
+#[allow(unused_macros)]
+macro_rules! drop_tokens {
+    ($($tokens:tt)*) => {};
+}
+
+cfg_if::cfg_if! {
+    if #[cfg(all(feature = "std", not(all(target_family = "wasm", target_os = "unknown"))))] {
+        pub(crate) use {drop_tokens as without_std_time, keep_tokens as with_std_time};
+    } else {
+        pub(crate) use {drop_tokens as with_std_time, keep_tokens as without_std_time};
+    }
+}
+
 #[allow(unused_macros)] // unused only where no default exists
 macro_rules! default_backend {
     ($backend:ty, $doc:literal) => {
@@ -71,3 +91,64 @@ cfg_if::cfg_if! {
 /// [`FutexBackend`](crate::FutexBackend) for it and name it in [`Futex<B>`](crate::Futex).
 #[derive(Debug)]
 pub struct NoDefaultBackend(());
+
+// The process-shared default: the target's kernel futex in its shared scope. Chosen apart from
+// `DefaultBackend`: a binary-installed backend (`custom-backend`) or the queue serves one
+// process only, so neither stands in for it.
+cfg_if::cfg_if! {
+    if #[cfg(all(
+        any(feature = "linux", feature = "linux-raw"),
+        any(target_os = "linux", target_os = "android")
+    ))] {
+        /// The process-shared backend of this target: `Shared<backend::Linux>`.
+        ///
+        /// It depends on the target and the enabled features: see [`backend::Shared`].
+        ///
+        /// [`backend::Shared`]: crate::backend::Shared
+        pub type DefaultSharedBackend = crate::backend::Shared<crate::backend::Linux>;
+    } else if #[cfg(all(feature = "darwin", target_vendor = "apple"))] {
+        /// The process-shared backend of this target: `Shared<backend::Darwin>`.
+        ///
+        /// It depends on the target and the enabled features: see [`backend::Shared`].
+        ///
+        /// [`backend::Shared`]: crate::backend::Shared
+        pub type DefaultSharedBackend = crate::backend::Shared<crate::backend::Darwin>;
+    } else if #[cfg(all(feature = "freebsd", target_os = "freebsd"))] {
+        /// The process-shared backend of this target: `Shared<backend::FreeBsd>`.
+        ///
+        /// It depends on the target and the enabled features: see [`backend::Shared`].
+        ///
+        /// [`backend::Shared`]: crate::backend::Shared
+        pub type DefaultSharedBackend = crate::backend::Shared<crate::backend::FreeBsd>;
+    } else if #[cfg(all(feature = "openbsd", target_os = "openbsd"))] {
+        /// The process-shared backend of this target: `Shared<backend::OpenBsd>`.
+        ///
+        /// It depends on the target and the enabled features: see [`backend::Shared`].
+        ///
+        /// [`backend::Shared`]: crate::backend::Shared
+        pub type DefaultSharedBackend = crate::backend::Shared<crate::backend::OpenBsd>;
+    } else if #[cfg(all(feature = "dragonfly", target_os = "dragonfly"))] {
+        /// The process-shared backend of this target: `Shared<backend::DragonFly>`.
+        ///
+        /// It depends on the target and the enabled features: see [`backend::Shared`].
+        ///
+        /// [`backend::Shared`]: crate::backend::Shared
+        pub type DefaultSharedBackend = crate::backend::Shared<crate::backend::DragonFly>;
+    } else {
+        /// This target has no process-shared futex (or its backend's feature is off), so
+        /// `DefaultSharedBackend` is `Shared<NoDefaultSharedBackend>`, which is no backend:
+        /// using it fails to compile with [`SharedScope`]'s message, which says why.
+        ///
+        /// [`SharedScope`]: crate::backend::SharedScope
+        pub type DefaultSharedBackend = crate::backend::Shared<NoDefaultSharedBackend>;
+    }
+}
+
+/// What [`DefaultSharedBackend`] wraps on a target without a process-shared futex (Windows,
+/// wasm, NetBSD, bare metal...), or where the feature of the target's backend is off.
+///
+/// It implements nothing, so that `Shared<NoDefaultSharedBackend>` is no backend and any use
+/// of the shared default there fails to compile with a message that says why: no kernel call
+/// on this target wakes a waiter in another process.
+#[derive(Debug)]
+pub struct NoDefaultSharedBackend(());

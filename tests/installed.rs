@@ -34,17 +34,24 @@ portable_futex::set_backend!(Counted);
 fn the_root_functions_run_on_the_installed_backend() {
     assert_eq!(std::any::type_name::<DefaultBackend>(), "portable_futex::installed::Installed");
     let word = Arc::new(AtomicU32::new(0));
+    let (done, finished) = std::sync::mpsc::channel();
     let waiter = {
         let word = word.clone();
         std::thread::spawn(move || {
             while word.load(Ordering::Acquire) == 0 {
                 portable_futex::wait(&word, 0);
             }
+            let _ = done.send(());
         })
     };
     std::thread::sleep(Duration::from_millis(20));
     word.store(1, Ordering::Release);
     portable_futex::wake(&word, 1);
+    // A watchdog rather than a bare join: a wake that never reaches the waiter fails the test
+    // (the blocked thread is left behind) instead of hanging it.
+    finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the waiter was not woken within 10 s of `portable_futex::wake`");
     waiter.join().unwrap();
     assert!(WAKES.load(Ordering::Relaxed) >= 1);
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
+use portable_futex::backend::queue::{Bucket, Event, ParkEvent, QueueConfig, SpinLock};
 use portable_futex::backend::{Queue, QueueWith};
 use portable_futex::{Futex, FutexBackend, Timeout};
 
@@ -24,8 +24,8 @@ struct OneBucket;
 impl QueueConfig for OneBucket {
     type Lock = SpinLock;
     type Event = ParkEvent;
-    fn buckets() -> &'static [Bucket<SpinLock>] {
-        static BUCKETS: [Bucket<SpinLock>; 1] = Bucket::table();
+    fn buckets() -> &'static [Bucket<SpinLock, ParkEvent>] {
+        static BUCKETS: [Bucket<SpinLock, ParkEvent>; 1] = Bucket::table();
         &BUCKETS
     }
 }
@@ -141,5 +141,123 @@ fn many_addresses_in_one_bucket() {
     }
     for t in threads {
         t.join().unwrap();
+    }
+}
+
+/// A wait on `B` that unwinds (a panic in the event, or in a clock the event calls) after its
+/// waiter was queued must take the waiter out before its frame goes: a wake that then finds
+/// the dead frame writes into it (Miri reports it; natively, the waiter queued behind it is
+/// never woken and the test fails by its watchdog). `broken` makes `B` panic while set.
+fn a_panicking_wait_leaves_no_waiter_behind<B: FutexBackend>(broken: &AtomicBool) {
+    let word = Arc::new(AtomicU32::new(0));
+    broken.store(true, Ordering::SeqCst);
+    let outcome =
+        std::panic::catch_unwind(|| Futex::<B>::timed_wait(&word, 0, Duration::from_secs(3600)));
+    broken.store(false, Ordering::SeqCst);
+    assert!(outcome.is_err(), "the wait should have panicked; it returned {outcome:?}");
+
+    // Another waiter on the same word, and a wake of one: it must reach this waiter.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let word = word.clone();
+        thread::spawn(move || {
+            tx.send(common::thread_id()).unwrap();
+            while word.load(Ordering::Acquire) == 0 {
+                Futex::<B>::wait(&word, 0);
+            }
+        })
+    };
+    common::wait_until_asleep(&[rx.recv().unwrap()]);
+    word.store(1, Ordering::Release);
+    Futex::<B>::wake(&word, 1);
+    common::eventually("the waiter queued after the panicked wait is woken", || {
+        waiter.is_finished()
+    });
+    waiter.join().unwrap();
+}
+
+static EVENT_BROKEN: AtomicBool = AtomicBool::new(false);
+
+/// `ParkEvent`, but `wait` panics while `EVENT_BROKEN` is set.
+struct BreakableEvent(ParkEvent);
+
+// SAFETY: `ParkEvent`'s, except that `wait` may panic, a promise this test breaks on purpose
+// to check that the queue survives it.
+unsafe impl Event for BreakableEvent {
+    fn new() -> Self {
+        Self(ParkEvent::new())
+    }
+    fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout> {
+        assert!(!EVENT_BROKEN.load(Ordering::SeqCst), "this event is broken");
+        self.0.wait(timeout)
+    }
+    unsafe fn set(this: *const Self) {
+        // SAFETY: the caller's promise, passed on to the inner event.
+        unsafe { ParkEvent::set(std::ptr::addr_of!((*this).0)) }
+    }
+}
+
+struct Breakable;
+
+impl QueueConfig for Breakable {
+    type Lock = SpinLock;
+    type Event = BreakableEvent;
+    fn buckets() -> &'static [Bucket<SpinLock, BreakableEvent>] {
+        static BUCKETS: [Bucket<SpinLock, BreakableEvent>; 1] = Bucket::table();
+        &BUCKETS
+    }
+}
+
+#[test]
+fn a_panicking_event_leaves_no_waiter_behind() {
+    a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Breakable>>(&EVENT_BROKEN);
+}
+
+/// The same through `WfiEvent` and safe code only: its timed wait reads the user's `Clock`,
+/// which panics here (`--features critical-section`).
+#[cfg(feature = "critical-section")]
+mod wfi_clock_panics {
+    use super::*;
+    use portable_futex::backend::queue::{CriticalSectionLock, Sleep, WfiEvent};
+    use portable_futex::Clock;
+
+    static CLOCK_BROKEN: AtomicBool = AtomicBool::new(false);
+
+    /// A clock that panics while `CLOCK_BROKEN` is set.
+    #[derive(Default)]
+    struct BreakableClock;
+
+    impl Clock for BreakableClock {
+        fn now(&self) -> Duration {
+            assert!(!CLOCK_BROKEN.load(Ordering::SeqCst), "this clock is broken");
+            Duration::ZERO
+        }
+    }
+
+    /// The host's stand-in for `wfi`: a short nap.
+    struct Nap;
+
+    impl Sleep for Nap {
+        fn sleep() {
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    type BoardEvent = WfiEvent<BreakableClock, Nap>;
+
+    struct Board;
+
+    impl QueueConfig for Board {
+        type Lock = CriticalSectionLock;
+        type Event = BoardEvent;
+        fn buckets() -> &'static [Bucket<CriticalSectionLock, BoardEvent>] {
+            static BUCKETS: [Bucket<CriticalSectionLock, BoardEvent>; 1] = Bucket::table();
+            &BUCKETS
+        }
+    }
+
+    #[test]
+    fn a_panicking_clock_leaves_no_waiter_behind() {
+        a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Board>>(&CLOCK_BROKEN);
     }
 }

@@ -3,4 +3,5 @@
 
 mod common;
 
-backend_tests!(portable_futex::backend::Windows, threads);
+// Windows wakes one or all: `wake(_, 2)` releases every waiter.
+backend_tests!(portable_futex::backend::Windows, threads, OneOrAll);

@@ -9,7 +9,13 @@
 //! Every choice is made once per process and cached, and both `wait` and `wake` consult the
 //! same cached choice: a waiter asleep in the kernel and a waker that went to the user-space
 //! queue would never meet.
+//!
+//! `Shared<Darwin>` makes the same calls with their `SHARED` flag (`os_sync`) or operation
+//! (`__ulock`), which key the word by the memory behind it instead of this process's address.
+//! Where neither exists it cannot use the queue, whose waiters live in one process: it polls,
+//! in bounded sleeps (`poll.rs`).
 
+mod poll;
 mod timeout;
 
 use core::ffi::{c_int, c_void, CStr};
@@ -17,6 +23,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use core::time::Duration;
 
 use self::timeout::Nanos;
+use crate::backend::SharedScope;
 use crate::{FutexBackend, Timeout};
 
 /// The Apple backend: `os_sync_wait_on_address` and `os_sync_wake_by_address_*`.
@@ -38,27 +45,102 @@ use crate::{FutexBackend, Timeout};
 ///
 /// A wake of `n` waiters with `1 < n < u32::MAX` calls the wake-one function up to `n` times,
 /// stopping as soon as nobody is left: Apple offers only "one" and "all".
+///
+/// [`Shared<Darwin>`](crate::backend::Shared) makes the same calls in the process-shared
+/// scope; where neither `os_sync_*` nor (with `darwin-ulock`) `__ulock_*` exists it cannot
+/// use the queue, whose waiters live in one process, and polls in bounded sleeps instead.
 #[derive(Debug, Clone, Copy)]
 pub struct Darwin;
 
 impl FutexBackend for Darwin {
     fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
         match api() {
-            Api::OsSync(os_sync) => os_sync.wait(futex, expect, timeout),
+            Api::OsSync(os_sync) => os_sync.wait(futex, expect, timeout, Scope::Private),
             #[cfg(feature = "darwin-ulock")]
-            Api::Ulock(ulock) => ulock.wait(futex, expect, timeout),
+            Api::Ulock(ulock) => ulock.wait(futex, expect, timeout, Scope::Private),
             Api::Fallback => fallback::wait(futex, expect, timeout),
         }
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         match api() {
-            Api::OsSync(os_sync) => os_sync.wake(futex, max_waiters),
+            Api::OsSync(os_sync) => os_sync.wake(futex, max_waiters, Scope::Private),
             #[cfg(feature = "darwin-ulock")]
-            Api::Ulock(ulock) => ulock.wake(futex, max_waiters),
+            Api::Ulock(ulock) => ulock.wake(futex, max_waiters, Scope::Private),
             Api::Fallback => fallback::wake(futex, max_waiters),
         }
     }
+}
+
+/// `Shared<Darwin>`: the same calls in the shared scope, where the system has them:
+/// `os_sync_*` with `OS_SYNC_WAIT_ON_ADDRESS_SHARED` / `OS_SYNC_WAKE_BY_ADDRESS_SHARED`
+/// (macOS 14.4+), else with `darwin-ulock` `__ulock_*` with `UL_COMPARE_AND_WAIT_SHARED`.
+/// Without either, no call reaches another process: `wait` sleeps in bounded slices
+/// re-reading the word and returns within `poll::BOUND` (2 ms), spuriously if nothing
+/// changed, so that a wake it cannot receive is never lost; `wake` has nothing to call.
+impl SharedScope for Darwin {
+    fn wait_shared(
+        futex: &AtomicU32,
+        expect: u32,
+        timeout: Option<Duration>,
+    ) -> Result<(), Timeout> {
+        match api() {
+            Api::OsSync(os_sync) => os_sync.wait(futex, expect, timeout, Scope::Shared),
+            #[cfg(feature = "darwin-ulock")]
+            Api::Ulock(ulock) => ulock.wait(futex, expect, timeout, Scope::Shared),
+            Api::Fallback => poll::wait(
+                // Relaxed: the caller re-reads the word with the ordering it needs.
+                || futex.load(Ordering::Relaxed),
+                expect,
+                timeout,
+                monotonic_now,
+                sleep,
+            ),
+        }
+    }
+
+    fn wake_shared(futex: *const AtomicU32, max_waiters: u32) {
+        match api() {
+            Api::OsSync(os_sync) => os_sync.wake(futex, max_waiters, Scope::Shared),
+            #[cfg(feature = "darwin-ulock")]
+            Api::Ulock(ulock) => ulock.wake(futex, max_waiters, Scope::Shared),
+            // Nobody sleeps beyond `poll::BOUND`: the waiters see the change by themselves.
+            Api::Fallback => {}
+        }
+    }
+}
+
+/// Whose waiters a call reaches: this process's (keyed by address), or every process's that
+/// maps the memory (keyed by the memory). Waiters and wakers of one word must agree on it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Private,
+    Shared,
+}
+
+/// The monotonic clock (`CLOCK_MONOTONIC`, from macOS 10.12), or `None` if it cannot be read.
+fn monotonic_now() -> Option<Duration> {
+    let mut ts = core::mem::MaybeUninit::<libc::timespec>::uninit();
+    // SAFETY: `ts` is writable and sized for a timespec.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: a successful `clock_gettime` filled it.
+    let ts = unsafe { ts.assume_init() };
+    // tv_sec <= i64::MAX, so the nanosecond carry cannot overflow: no panic.
+    Some(Duration::new(u64::try_from(ts.tv_sec).ok()?, u32::try_from(ts.tv_nsec).ok()?))
+}
+
+/// Sleeps about `duration` (at most `poll::LONGEST_SLICE`, so it fits any `timespec`); a
+/// signal may end it early, which `poll::wait` allows.
+fn sleep(duration: Duration) {
+    let ts = libc::timespec {
+        // At most a second: the conversions cannot truncate.
+        tv_sec: duration.as_secs().min(1) as libc::time_t,
+        tv_nsec: libc::c_long::from(duration.subsec_nanos()),
+    };
+    // SAFETY: `ts` is a valid timespec on this stack frame; the remainder pointer may be null.
+    unsafe { libc::nanosleep(&ts, core::ptr::null_mut()) };
 }
 
 /// The size of the word, for the `size` argument of the `os_sync_*` calls.
@@ -68,6 +150,8 @@ const WORD_SIZE: usize = core::mem::size_of::<AtomicU32>();
 // the libc crate, which has them only in recent releases.
 const OS_SYNC_WAIT_ON_ADDRESS_NONE: u32 = 0;
 const OS_SYNC_WAKE_BY_ADDRESS_NONE: u32 = 0;
+const OS_SYNC_WAIT_ON_ADDRESS_SHARED: u32 = 1;
+const OS_SYNC_WAKE_BY_ADDRESS_SHARED: u32 = 1;
 const OS_CLOCK_MACH_ABSOLUTE_TIME: u32 = 32;
 
 // The C declarations of the functions we look up. `size_t` is `usize` on every Apple target.
@@ -205,18 +289,20 @@ impl OsSync {
         futex: &AtomicU32,
         expect: u32,
         timeout: Option<Duration>,
+        scope: Scope,
     ) -> Result<(), Timeout> {
+        let flags = match scope {
+            Scope::Private => OS_SYNC_WAIT_ON_ADDRESS_NONE,
+            Scope::Shared => OS_SYNC_WAIT_ON_ADDRESS_SHARED,
+        };
         let address = futex.as_ptr().cast::<c_void>();
         let expect = u64::from(expect);
         let (result, timeout) = match timeout {
             // SAFETY: `address` is a live, aligned 4-byte word for the whole call (it comes
-            // from a reference) and `WORD_SIZE` says so; the kernel only reads it. The flag
-            // asks for a process-private wait. The pointer is the function `dlsym` found for
-            // this name, with this C signature.
-            None => (
-                unsafe { (self.wait)(address, expect, WORD_SIZE, OS_SYNC_WAIT_ON_ADDRESS_NONE) },
-                None,
-            ),
+            // from a reference) and `WORD_SIZE` says so; the kernel only reads it. The flags
+            // choose the scope, private or shared. The pointer is the function `dlsym` found
+            // for this name, with this C signature.
+            None => (unsafe { (self.wait)(address, expect, WORD_SIZE, flags) }, None),
             Some(timeout) => {
                 let timeout = Nanos::from_duration(timeout);
                 // SAFETY: as above; the timeout is a plain integer of nanoseconds, at least 1,
@@ -226,7 +312,7 @@ impl OsSync {
                         address,
                         expect,
                         WORD_SIZE,
-                        OS_SYNC_WAIT_ON_ADDRESS_NONE,
+                        flags,
                         OS_CLOCK_MACH_ABSOLUTE_TIME,
                         timeout.nanos,
                     )
@@ -258,13 +344,18 @@ impl OsSync {
         }
     }
 
-    fn wake(self, futex: *const AtomicU32, max_waiters: u32) {
+    fn wake(self, futex: *const AtomicU32, max_waiters: u32, scope: Scope) {
         miri_fence();
+        let flags = match scope {
+            Scope::Private => OS_SYNC_WAKE_BY_ADDRESS_NONE,
+            Scope::Shared => OS_SYNC_WAKE_BY_ADDRESS_SHARED,
+        };
         let address = futex.cast_mut().cast::<c_void>();
         if max_waiters == u32::MAX {
-            // SAFETY: the wake calls use the address only as a key, never reading or writing
-            // the word, so a freed `futex` is fine; the pointer is the `dlsym`ed function.
-            while unsafe { (self.wake_all)(address, WORD_SIZE, OS_SYNC_WAKE_BY_ADDRESS_NONE) } < 0 {
+            // SAFETY: the wake calls use the address only to find the key (itself, or for the
+            // shared scope the memory mapped there), never reading or writing the word, so a
+            // freed `futex` is fine; the pointer is the `dlsym`ed function.
+            while unsafe { (self.wake_all)(address, WORD_SIZE, flags) } < 0 {
                 // Interrupted before it woke anyone: try again. ENOENT (nobody waiting) and
                 // EINVAL (a null or misaligned address from `wake_ptr`) end it.
                 if errno() != libc::EINTR {
@@ -276,7 +367,7 @@ impl OsSync {
         let mut woken = 0;
         while woken < max_waiters {
             // SAFETY: as above.
-            if unsafe { (self.wake_any)(address, WORD_SIZE, OS_SYNC_WAKE_BY_ADDRESS_NONE) } >= 0 {
+            if unsafe { (self.wake_any)(address, WORD_SIZE, flags) } >= 0 {
                 woken += 1;
             } else if errno() != libc::EINTR {
                 // ENOENT: nobody (left) to wake. EINVAL: not an address anyone can wait on.
@@ -307,12 +398,22 @@ mod ulock {
     use core::time::Duration;
 
     use super::timeout::{Micros32, Nanos};
-    use super::{Api, KIND_ULOCK2};
+    use super::{Api, Scope, KIND_ULOCK2};
     use crate::Timeout;
 
     const UL_COMPARE_AND_WAIT: u32 = 1;
+    /// The same compare-and-wait, keyed by the memory behind the address (shared scope).
+    const UL_COMPARE_AND_WAIT_SHARED: u32 = 3;
     const ULF_WAKE_ALL: u32 = 0x0000_0100;
     const ULF_NO_ERRNO: u32 = 0x0100_0000;
+
+    /// The compare-and-wait operation of `scope`; a waiter and its waker must use the same.
+    fn compare_and_wait(scope: Scope) -> u32 {
+        match scope {
+            Scope::Private => UL_COMPARE_AND_WAIT,
+            Scope::Shared => UL_COMPARE_AND_WAIT_SHARED,
+        }
+    }
 
     type UlockWait2 = unsafe extern "C" fn(u32, *mut c_void, u64, u64, u64) -> c_int;
     type UlockWait = unsafe extern "C" fn(u32, *mut c_void, u64, u32) -> c_int;
@@ -357,8 +458,9 @@ mod ulock {
             futex: &AtomicU32,
             expect: u32,
             timeout: Option<Duration>,
+            scope: Scope,
         ) -> Result<(), Timeout> {
-            let operation = UL_COMPARE_AND_WAIT | ULF_NO_ERRNO;
+            let operation = compare_and_wait(scope) | ULF_NO_ERRNO;
             let address = futex.as_ptr().cast::<c_void>();
             let expect = u64::from(expect);
             // A timeout of 0 means "forever" to both calls; the conversions never yield 0 for
@@ -404,18 +506,19 @@ mod ulock {
             }
         }
 
-        pub(super) fn wake(self, futex: *const AtomicU32, max_waiters: u32) {
+        pub(super) fn wake(self, futex: *const AtomicU32, max_waiters: u32, scope: Scope) {
             super::miri_fence();
             let address = futex.cast_mut().cast::<c_void>();
+            let operation = compare_and_wait(scope) | ULF_NO_ERRNO;
             let (operation, calls) = if max_waiters == u32::MAX {
-                (UL_COMPARE_AND_WAIT | ULF_NO_ERRNO | ULF_WAKE_ALL, 1)
+                (operation | ULF_WAKE_ALL, 1)
             } else {
-                (UL_COMPARE_AND_WAIT | ULF_NO_ERRNO, max_waiters)
+                (operation, max_waiters)
             };
             let mut done = 0;
             while done < calls {
-                // SAFETY: `__ulock_wake` uses the address only as a key and never touches the
-                // word, so a freed `futex` is fine; the last argument (a thread to wake) is
+                // SAFETY: `__ulock_wake` uses the address only to find the key (itself, or the
+                // memory mapped there) and never touches the word, so a freed `futex` is fine; the last argument (a thread to wake) is
                 // unused without `ULF_WAKE_THREAD`.
                 let result = unsafe { (self.wake)(operation, address, 0) };
                 match result {

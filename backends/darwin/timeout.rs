@@ -67,6 +67,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn max_nanos_is_68_years() {
+        // Pinned as a literal: a typo in the constant (a `+` for the `*`, a lost digit) would
+        // otherwise move every comparison below along with it.
+        assert_eq!(MAX_NANOS, 2_147_483_647_000_000_000);
+        let t = Nanos::from_duration;
+        let years_68 = Duration::from_secs(2_147_483_647);
+        assert_eq!(t(years_68), Nanos { nanos: 2_147_483_647_000_000_000, clamped: false });
+        assert!(t(years_68 + Duration::from_nanos(1)).clamped);
+        assert!(!t(Duration::from_secs(3_600 * 24 * 365)).clamped, "a year is not clamped");
+    }
+
+    #[test]
     fn nanos() {
         let t = Nanos::from_duration;
         assert_eq!(t(Duration::ZERO), Nanos { nanos: 1, clamped: false });

@@ -28,13 +28,22 @@ use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 use self::timeout::Micros;
+use crate::backend::SharedScope;
 use crate::{FutexBackend, Timeout};
 
 /// The DragonFly BSD backend: `umtx_sleep` / `umtx_wakeup`.
 ///
-/// The default backend on DragonFly. Note that the kernel wakes every waiter for any count
-/// other than 1, so `wake(_, n)` with `1 < n < u32::MAX` wakes them all: the extra ones see a
-/// spurious return.
+/// The default backend on DragonFly. Two things differ from the other backends:
+///
+/// - **Wake counts**: the kernel wakes every waiter for any count other than 1, so
+///   `wake(_, n)` with `n >= 2` wakes them all: the extra ones see a spurious return.
+/// - **`wake` touches the word**: `umtx_wakeup` does an atomic add of 0 on it (to fault the
+///   page in and find its physical address) before it looks for sleepers. The value never
+///   changes, so a word that is alive, or freed memory that something else now uses, keeps
+///   its contents. But the kernel reaches the memory: a word freed *and unmapped* makes the
+///   call fail with `EFAULT` and the kernel log a warning, once per such wake. `wake_ptr` on a
+///   word that its waiter may free and return to the OS (a large heap block, an unmapped
+///   stack) can fill the kernel log on DragonFly; memory that stays mapped is harmless.
 #[derive(Debug, Clone, Copy)]
 pub struct DragonFly;
 
@@ -74,12 +83,34 @@ impl FutexBackend for DragonFly {
         // 0 means "all" to the kernel: used only for counts `c_int` cannot hold (u32::MAX
         // among them), which mean "all" anyway; 0 returned above.
         let count = c_int::try_from(max_waiters).unwrap_or(0);
-        // SAFETY: `umtx_wakeup` translates the address to a physical page to find its sleep
-        // queue but never reads or writes the word, so a freed `futex` is fine: an unmapped
-        // page is EFAULT, a reused one at worst a spurious wakeup for someone waiting there.
+        // SAFETY: no Rust code reads or writes through `futex`, and the kernel's access keeps
+        // the program's memory as it was: `umtx_wakeup` adds 0 to the word atomically (which
+        // leaves any value, whoever owns the memory now, unchanged) to translate the address
+        // to a physical page, then wakes the sleepers queued on that page and offset. A freed
+        // `futex` is thus harmless: an unmapped page is `EFAULT` (and a line in the kernel's
+        // log, see `DragonFly`), a reused one at worst a spurious wakeup for someone waiting
+        // there.
         let result = unsafe { libc::umtx_wakeup(futex.cast::<c_int>(), count) };
         // 0, or -1 for an address nobody can wait on: nothing for the caller to act on.
         let _ = result;
+    }
+}
+
+/// `Shared<DragonFly>`: the very same calls. DragonFly has one scope: `umtx_sleep` and
+/// `umtx_wakeup` find the physical page behind the address and key the sleeper by it, so a
+/// waiter and a waker in two processes that map the same memory meet already (and so, unlike
+/// on the other systems, do a `DragonFly` waiter and a `Shared<DragonFly>` waker).
+impl SharedScope for DragonFly {
+    fn wait_shared(
+        futex: &AtomicU32,
+        expect: u32,
+        timeout: Option<Duration>,
+    ) -> Result<(), Timeout> {
+        <DragonFly as FutexBackend>::wait(futex, expect, timeout)
+    }
+
+    fn wake_shared(futex: *const AtomicU32, max_waiters: u32) {
+        <DragonFly as FutexBackend>::wake(futex, max_waiters)
     }
 }
 

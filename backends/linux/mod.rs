@@ -4,7 +4,8 @@
 //! that check under the lock of the hash bucket that `FUTEX_WAKE` takes too: that is the
 //! atomicity and the total order the front end promises. `FUTEX_PRIVATE_FLAG` tells the kernel
 //! the word is not shared with another process, so it hashes the virtual address alone instead
-//! of pinning the page to find its inode.
+//! of pinning the page to find its inode. `Shared<Linux>` makes the same calls without the
+//! flag, for words in memory that other processes map too.
 //!
 //! How the call reaches the kernel (through the C library, or straight, for runtimes without
 //! one) and the 32-bit `futex_time64` question live in `syscall.rs`; this file is the logic.
@@ -14,13 +15,16 @@ mod syscall;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
-use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
-use crate::backend::timespec::RelativeTimeout;
+use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAIT_SHARED};
+use self::syscall::{FUTEX_WAKE_PRIVATE, FUTEX_WAKE_SHARED};
+use crate::backend::timespec::{max_secs, RelativeTimeout};
+use crate::backend::SharedScope;
 use crate::{FutexBackend, Timeout};
 
 /// The Linux (and Android) `futex(2)` backend: process-private `FUTEX_WAIT` / `FUTEX_WAKE`.
 ///
-/// The default backend on Linux and Android. Feature `linux` reaches the kernel through the C
+/// The default backend on Linux and Android; [`Shared<Linux>`](crate::backend::Shared) is its
+/// process-shared form. Feature `linux` reaches the kernel through the C
 /// library's `syscall`; feature `linux-raw` does without a C library, with the system call
 /// instruction itself (x86_64, aarch64, riscv64), for no_std runtimes that link no libc.
 #[derive(Debug, Clone, Copy)]
@@ -28,48 +32,79 @@ pub struct Linux;
 
 impl FutexBackend for Linux {
     fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
-        let timeout = timeout.map(RelativeTimeout::from_duration);
-        // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a valid,
-        // aligned u32; `timeout` is either absent or a value on this stack frame.
-        let result = unsafe { syscall::futex(futex.as_ptr(), FUTEX_WAIT_PRIVATE, expect, timeout) };
-        match result {
-            // Woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup).
-            Ok(_) => Ok(()),
-            Err(errno) => match errno {
-                // The word no longer held `expect` when the kernel compared it under its lock.
-                Errno::EAGAIN => Ok(()),
-                // A signal handler ran while we slept.
-                Errno::EINTR => Ok(()),
-                // The time passed, unless we had shortened it: then it is only spurious.
-                Errno::ETIMEDOUT => match timeout {
-                    Some(timeout) if !timeout.clamped => Err(Timeout),
-                    _ => Ok(()),
-                },
-                // The kernel refused the timespec. `RelativeTimeout` keeps it in range, so
-                // this is not ours to report; treating it as spurious is always correct.
-                Errno::EINVAL => Ok(()),
-                // EFAULT cannot happen with a live `&AtomicU32`. Anything else (ENOSYS under a
-                // seccomp filter, say) leaves nothing to do but return: the caller re-checks.
-                _ => Ok(()),
-            },
-        }
+        wait(futex, expect, timeout, FUTEX_WAIT_PRIVATE)
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
-        // The front end never passes 0, but the backend is public, and `FUTEX_WAKE` with 0
-        // would still wake one: "at most 0" is nobody.
-        if max_waiters == 0 {
-            return;
-        }
-        // The kernel takes a signed count; anything above i32::MAX already means "everyone".
-        let count = max_waiters.min(i32::MAX as u32);
-        // SAFETY: `FUTEX_WAKE` never reads or writes the word: the kernel uses the address
-        // only as a hash key, so a dangling or freed `futex` is fine. No timeout is passed.
-        let result = unsafe { syscall::futex(futex.cast(), FUTEX_WAKE_PRIVATE, count, None) };
-        // Ok(n) is how many were woken, perhaps zero. EFAULT: the page of the word was unmapped
-        // after its owner freed it; nobody can be waiting there. EINVAL: the address is used
-        // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
-        // is the caller's concern.
-        let _ = result;
+        wake(futex, max_waiters, FUTEX_WAKE_PRIVATE)
     }
+}
+
+/// `Shared<Linux>`: the same calls without `FUTEX_PRIVATE_FLAG`. The kernel then keys the word
+/// by the memory behind it (the inode or shared-memory object and the offset, found through
+/// the page tables) instead of this process and the address, so a waiter and a waker in two
+/// processes that map the same memory meet. A private and a shared futex on one word never
+/// meet: even on private memory the kernel marks the two keys apart.
+impl SharedScope for Linux {
+    fn wait_shared(
+        futex: &AtomicU32,
+        expect: u32,
+        timeout: Option<Duration>,
+    ) -> Result<(), Timeout> {
+        wait(futex, expect, timeout, FUTEX_WAIT_SHARED)
+    }
+
+    fn wake_shared(futex: *const AtomicU32, max_waiters: u32) {
+        wake(futex, max_waiters, FUTEX_WAKE_SHARED)
+    }
+}
+
+/// `FUTEX_WAIT` with `op`, its private or shared form.
+fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>, op: u32) -> Result<(), Timeout> {
+    let timeout = timeout.map(|t| RelativeTimeout::at_most(t, max_secs::LINUX));
+    // SAFETY: `futex` is a live reference for the whole call, so the kernel reads a valid,
+    // aligned u32; `timeout` is either absent or a value on this stack frame; `op` is a
+    // FUTEX_WAIT.
+    let result = unsafe { syscall::futex(futex.as_ptr(), op, expect, timeout) };
+    match result {
+        // Woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup).
+        Ok(_) => Ok(()),
+        Err(errno) => match errno {
+            // The word no longer held `expect` when the kernel compared it under its lock.
+            Errno::EAGAIN => Ok(()),
+            // A signal handler ran while we slept.
+            Errno::EINTR => Ok(()),
+            // The time passed, unless we had shortened it: then it is only spurious.
+            Errno::ETIMEDOUT => match timeout {
+                Some(timeout) if !timeout.clamped => Err(Timeout),
+                _ => Ok(()),
+            },
+            // The kernel refused the timespec. `RelativeTimeout` keeps it in range, so
+            // this is not ours to report; treating it as spurious is always correct.
+            Errno::EINVAL => Ok(()),
+            // EFAULT cannot happen with a live `&AtomicU32`. Anything else (ENOSYS under a
+            // seccomp filter, say) leaves nothing to do but return: the caller re-checks.
+            _ => Ok(()),
+        },
+    }
+}
+
+/// `FUTEX_WAKE` with `op`, its private or shared form.
+fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) {
+    // The front end never passes 0, but the backend is public, and `FUTEX_WAKE` with 0
+    // would still wake one: "at most 0" is nobody.
+    if max_waiters == 0 {
+        return;
+    }
+    // The kernel takes a signed count; anything above i32::MAX already means "everyone".
+    let count = max_waiters.min(i32::MAX as u32);
+    // SAFETY: `FUTEX_WAKE` never reads or writes the word: the kernel uses the address
+    // only to find the key (a hash of it, or for the shared form the memory behind it), so
+    // a dangling or freed `futex` is fine. No timeout is passed.
+    let result = unsafe { syscall::futex(futex.cast(), op, count, None) };
+    // Ok(n) is how many were woken, perhaps zero. EFAULT: the page of the word was unmapped
+    // after its owner freed it; nobody can be waiting there. EINVAL: the address is used
+    // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
+    // is the caller's concern.
+    let _ = result;
 }

@@ -6,10 +6,21 @@
 //! - `linux-raw` (without `linux`): the system call instruction itself, for runtimes that link
 //!   no C library. Numbers and errno values come from `linux-raw-sys`, the kernel's own headers.
 //!
-//! On 32-bit targets the original `futex` takes a 32-bit `time_t`. Kernels built without
-//! `COMPAT_32BIT_TIME`, and 32-bit architectures newer than 2019 (riscv32), have only
-//! `futex_time64`, so that one is tried first; kernels before 5.1 lack it (`ENOSYS`) and get the
-//! old call, whose `time_t` our timeouts always fit.
+//! Which call, on which ABI, is decided by [`Calls::choose`], a pure function of the target's
+//! facts (tested on every host):
+//!
+//! - 64-bit targets (and x32) have one `futex`, with a 64-bit `timespec`.
+//! - 32-bit Android: the original `futex` only, with the 32-bit `timespec`. Android 8 to 10
+//!   (API 26-29) run 32-bit apps under a seccomp filter that *kills the process* (SIGSYS) on
+//!   `futex_time64` instead of failing the call, and bionic itself never makes it. Our
+//!   timeouts always fit the 32-bit `time_t` (`timespec.rs` clamps them to `i32::MAX` s).
+//! - riscv32 was born after the 2038 work: its only futex call is `futex_time64`.
+//! - Every other 32-bit target: `futex_time64` first, because kernels built without
+//!   `COMPAT_32BIT_TIME` have only that one; kernels before 5.1 lack it (`ENOSYS`), and some
+//!   seccomp profiles refuse it (`EPERM`): then the original call, and the process remembers
+//!   (see [`Time64`]) so that it pays the failing call once, not on every wait and wake.
+
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::backend::timespec::RelativeTimeout;
 
@@ -20,47 +31,135 @@ const FUTEX_WAKE: u32 = 1;
 const FUTEX_PRIVATE_FLAG: u32 = 128;
 pub(super) const FUTEX_WAIT_PRIVATE: u32 = FUTEX_WAIT | FUTEX_PRIVATE_FLAG;
 pub(super) const FUTEX_WAKE_PRIVATE: u32 = FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
+/// Without the flag: the kernel keys the word by the memory behind it (the file or shared
+/// memory object and the offset in it), so waiters and wakers in other processes that map
+/// the same memory meet on it (`Shared<Linux>`).
+pub(super) const FUTEX_WAIT_SHARED: u32 = FUTEX_WAIT;
+pub(super) const FUTEX_WAKE_SHARED: u32 = FUTEX_WAKE;
 
 /// An error number from the kernel. Their values differ between architectures (MIPS, SPARC),
 /// so they come from the bindings of the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Errno(i32);
 
+/// What decides the futex calls of a target.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    /// `time_t` is 64-bit in the original `futex` (64-bit targets, and x32).
+    time64_abi: bool,
+    android: bool,
+    /// The original `futex`, where the ABI has one (riscv32 has not).
+    futex: Option<usize>,
+    /// `futex_time64`, on 32-bit ABIs.
+    futex_time64: Option<usize>,
+}
+
+impl Target {
+    /// This target, as compiled.
+    const THIS: Self = Self {
+        time64_abi: cfg!(any(target_pointer_width = "64", target_arch = "x86_64")),
+        android: cfg!(target_os = "android"),
+        futex: abi::NR_FUTEX,
+        futex_time64: abi::NR_FUTEX_TIME64,
+    };
+}
+
+/// The futex calls a target makes, and with which `timespec`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Calls {
+    /// One call, with the 64-bit `timespec`: `futex` on 64-bit targets, `futex_time64` on
+    /// riscv32.
+    Only64(usize),
+    /// One call, the original `futex`, with the 32-bit `timespec` (32-bit Android).
+    Only32(usize),
+    /// `futex_time64` with the 64-bit `timespec`; where the kernel lacks it, the original
+    /// `futex` with the 32-bit one.
+    Time64Then32 { time64: usize, futex: usize },
+}
+
+impl Calls {
+    const THIS: Self = Self::choose(Target::THIS);
+
+    /// The calls for `target` (see the module docs for why).
+    const fn choose(target: Target) -> Self {
+        match (target.futex, target.futex_time64) {
+            (Some(futex), _) if target.time64_abi => Self::Only64(futex),
+            (Some(futex), _) if target.android => Self::Only32(futex),
+            (Some(futex), Some(time64)) => Self::Time64Then32 { time64, futex },
+            (Some(futex), None) => Self::Only32(futex),
+            (None, Some(time64)) => Self::Only64(time64),
+            (None, None) => panic!("a Linux ABI without a futex system call"),
+        }
+    }
+}
+
+/// Whether `futex_time64` is known to be missing in this process.
+///
+/// Set once the kernel answered `ENOSYS` (a kernel before 5.1: that does not change while the
+/// process runs) or `EPERM` (a seccomp filter: filters are inherited and can only be added,
+/// never removed, so a refusal stays a refusal). Neither `FUTEX_WAIT` nor `FUTEX_WAKE` returns
+/// either error by itself, so one such answer is proof enough.
+struct Time64 {
+    missing: AtomicBool,
+}
+
+static TIME64: Time64 = Time64 { missing: AtomicBool::new(false) };
+
+impl Time64 {
+    /// `time64()`, unless it is known to be missing; then (or when it turns out missing now)
+    /// `old()`.
+    ///
+    /// Relaxed is enough: the flag guards nothing but the choice of a call, and both calls
+    /// are correct. A thread that reads a stale `false` pays one more failing `time64()`
+    /// and falls back as before; no other memory is published through the flag.
+    fn call<R>(
+        &self,
+        time64: impl FnOnce() -> Result<R, Errno>,
+        old: impl FnOnce() -> Result<R, Errno>,
+    ) -> Result<R, Errno> {
+        if !self.missing.load(Ordering::Relaxed) {
+            let result = time64();
+            if !matches!(result, Err(Errno::ENOSYS | Errno::EPERM)) {
+                return result;
+            }
+            self.missing.store(true, Ordering::Relaxed);
+        }
+        old()
+    }
+}
+
 /// `futex(uaddr, op, val, timeout, NULL, 0)`: the kernel's return value, or its errno.
 ///
 /// # Safety
 ///
-/// - For `FUTEX_WAIT_PRIVATE`, `uaddr` points to a live, aligned `u32`.
-/// - For `FUTEX_WAKE_PRIVATE`, `uaddr` may be anything: the kernel never touches it.
+/// - For `FUTEX_WAIT_PRIVATE` and `FUTEX_WAIT_SHARED`, `uaddr` points to a live, aligned
+///   `u32`.
+/// - For `FUTEX_WAKE_PRIVATE` and `FUTEX_WAKE_SHARED`, `uaddr` may be anything: the kernel
+///   never reads or writes the word. (The shared wake looks the address up in the page tables
+///   to find the memory behind it, faulting the page in if it must, which changes no byte of
+///   it; an unmapped address is `EFAULT`.)
 pub(super) unsafe fn futex(
     uaddr: *const u32,
     op: u32,
     val: u32,
     timeout: Option<RelativeTimeout>,
 ) -> Result<usize, Errno> {
-    #[cfg(any(target_pointer_width = "64", target_arch = "x86_64"))]
-    {
-        // 64-bit targets (and x32) have one `futex`, with a 64-bit timespec.
-        let ts = timeout.map(Timespec64::new);
-        // SAFETY: the caller's rules for `uaddr`; `ts` outlives the call and is null for "no
-        // timeout"; WAIT and WAKE ignore the last two arguments.
-        unsafe { enter(abi::NR_FUTEX, uaddr, op, val, opt_ptr(&ts)) }
-    }
-    #[cfg(not(any(target_pointer_width = "64", target_arch = "x86_64")))]
-    {
-        let ts = timeout.map(Timespec64::new);
+    let ts64 = timeout.map(Timespec64::new);
+    let ts32 = timeout.map(Timespec32::new);
+    // In each arm: the caller's rules for `uaddr`; the timespec outlives the call, is null for
+    // "no timeout", and has the layout that the call number expects (`Calls` pairs each
+    // number with its timespec); WAIT and WAKE ignore the last two arguments.
+    match Calls::THIS {
         // SAFETY: as above.
-        let result = unsafe { enter(abi::NR_FUTEX_TIME64, uaddr, op, val, opt_ptr(&ts)) };
-        // Where `futex` *is* `futex_time64` (riscv32) there is nothing to fall back to.
-        // ENOSYS: a kernel before 5.1. EPERM: a seccomp filter that does not know the newer
-        // call (older container profiles answered so); neither op we use returns it itself.
-        let missing = matches!(result, Err(Errno::ENOSYS | Errno::EPERM));
-        if !missing || abi::NR_FUTEX == abi::NR_FUTEX_TIME64 {
-            return result;
-        }
-        let ts = timeout.map(|t| Timespec32 { tv_sec: t.secs, tv_nsec: t.nanos });
+        Calls::Only64(nr) => unsafe { enter(nr, uaddr, op, val, opt_ptr(&ts64)) },
         // SAFETY: as above.
-        unsafe { enter(abi::NR_FUTEX, uaddr, op, val, opt_ptr(&ts)) }
+        Calls::Only32(nr) => unsafe { enter(nr, uaddr, op, val, opt_ptr(&ts32)) },
+        Calls::Time64Then32 { time64, futex } => TIME64.call(
+            // SAFETY: as above.
+            || unsafe { enter(time64, uaddr, op, val, opt_ptr(&ts64)) },
+            // SAFETY: as above.
+            || unsafe { enter(futex, uaddr, op, val, opt_ptr(&ts32)) },
+        ),
     }
 }
 
@@ -78,11 +177,16 @@ impl Timespec64 {
 }
 
 /// `struct old_timespec32`, for the original `futex` on 32-bit targets.
-#[cfg(not(any(target_pointer_width = "64", target_arch = "x86_64")))]
 #[repr(C)]
 struct Timespec32 {
     tv_sec: i32,
     tv_nsec: i32,
+}
+
+impl Timespec32 {
+    fn new(t: RelativeTimeout) -> Self {
+        Self { tv_sec: t.secs, tv_nsec: t.nanos }
+    }
 }
 
 fn opt_ptr<T>(value: &Option<T>) -> *const T {
@@ -112,16 +216,33 @@ mod abi {
     use super::Errno;
     use core::ffi::{c_int, c_long, c_void};
 
-    pub(super) const NR_FUTEX: usize = libc::SYS_futex as usize;
-    /// `futex_time64` is 422 on every 32-bit architecture, past the base of MIPS's ABIs; the
-    /// libc crate names it on few of them.
-    #[cfg(not(any(target_pointer_width = "64", target_arch = "x86_64")))]
-    pub(super) const NR_FUTEX_TIME64: usize = if cfg!(target_arch = "mips") {
-        4422
-    } else if cfg!(target_arch = "mips64") {
-        6422
-    } else {
-        422
+    /// The original `futex`; riscv32 has none (its `futex` *is* `futex_time64`, and glibc's
+    /// bindings name only the latter).
+    #[cfg(not(target_arch = "riscv32"))]
+    pub(super) const NR_FUTEX: Option<usize> = Some(libc::SYS_futex as usize);
+    #[cfg(target_arch = "riscv32")]
+    pub(super) const NR_FUTEX: Option<usize> = None;
+
+    /// `futex_time64`, on 32-bit ABIs: 422 in the generic table, which MIPS offsets by its
+    /// ABI's base (o32: 4000, n32: 6000; the kernel's `syscall_o32.tbl` and `syscall_n32.tbl`).
+    /// The libc crate names it on few architectures, so the table is ours. Rust spells the
+    /// MIPS release-6 architectures `mips32r6` and `mips64r6`, apart from `mips` and `mips64`.
+    pub(super) const NR_FUTEX_TIME64: Option<usize> =
+        if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
+            None
+        } else if cfg!(any(target_arch = "mips", target_arch = "mips32r6")) {
+            Some(4000 + 422)
+        } else if cfg!(any(target_arch = "mips64", target_arch = "mips64r6")) {
+            Some(6000 + 422)
+        } else {
+            Some(422)
+        };
+
+    // Both numbers of a 32-bit ABI come from one table, so they share its base (0, or MIPS's
+    // 4000 or 6000) and lie within 1000 of each other: a `futex_time64` taken from the wrong
+    // table (422 on mips32r6, once) fails to compile here instead of calling something else.
+    const _: () = if let (Some(futex), Some(time64)) = (NR_FUTEX, NR_FUTEX_TIME64) {
+        assert!(futex.abs_diff(time64) < 1000, "futex and futex_time64 from different tables");
     };
 
     impl Errno {
@@ -129,9 +250,7 @@ mod abi {
         pub(in super::super) const EINTR: Self = Self(libc::EINTR);
         pub(in super::super) const ETIMEDOUT: Self = Self(libc::ETIMEDOUT);
         pub(in super::super) const EINVAL: Self = Self(libc::EINVAL);
-        #[allow(dead_code)] // only 32-bit targets fall back on ENOSYS
         pub(in super::super) const ENOSYS: Self = Self(libc::ENOSYS);
-        #[allow(dead_code)] // and on EPERM
         pub(in super::super) const EPERM: Self = Self(libc::EPERM);
     }
 
@@ -190,18 +309,16 @@ mod abi {
     #[cfg(miri)]
     compile_error!("Miri cannot run raw system calls: enable the `linux` feature under Miri");
 
-    pub(super) const NR_FUTEX: usize = general::__NR_futex as usize;
-    #[cfg(not(any(target_pointer_width = "64", target_arch = "x86_64")))]
-    pub(super) const NR_FUTEX_TIME64: usize = general::__NR_futex_time64 as usize;
+    // `linux-raw` enters the kernel itself on 64-bit architectures only (see `raw` below).
+    pub(super) const NR_FUTEX: Option<usize> = Some(general::__NR_futex as usize);
+    pub(super) const NR_FUTEX_TIME64: Option<usize> = None;
 
     impl Errno {
         pub(in super::super) const EAGAIN: Self = Self(errno::EAGAIN as i32);
         pub(in super::super) const EINTR: Self = Self(errno::EINTR as i32);
         pub(in super::super) const ETIMEDOUT: Self = Self(errno::ETIMEDOUT as i32);
         pub(in super::super) const EINVAL: Self = Self(errno::EINVAL as i32);
-        #[allow(dead_code)] // only 32-bit targets fall back on ENOSYS
         pub(in super::super) const ENOSYS: Self = Self(errno::ENOSYS as i32);
-        #[allow(dead_code)] // and on EPERM
         pub(in super::super) const EPERM: Self = Self(errno::EPERM as i32);
     }
 
@@ -290,4 +407,94 @@ mod abi {
         "the `linux-raw` feature enters the kernel directly on x86_64, aarch64 and riscv64 only; \
          on this architecture enable `linux`, which goes through the C library"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(
+        time64_abi: bool,
+        android: bool,
+        futex: Option<usize>,
+        time64: Option<usize>,
+    ) -> Target {
+        Target { time64_abi, android, futex, futex_time64: time64 }
+    }
+
+    #[test]
+    fn the_calls_of_each_abi() {
+        // x86_64 and aarch64 (Linux and Android), and x32: one call, 64-bit time.
+        assert_eq!(Calls::choose(target(true, false, Some(202), None)), Calls::Only64(202));
+        assert_eq!(Calls::choose(target(true, true, Some(98), None)), Calls::Only64(98));
+        // 32-bit Android (armv7, i686): never `futex_time64`, which seccomp answers with SIGSYS
+        // on Android 8-10.
+        assert_eq!(Calls::choose(target(false, true, Some(240), Some(422))), Calls::Only32(240));
+        // 32-bit Linux: `futex_time64`, then the original.
+        assert_eq!(
+            Calls::choose(target(false, false, Some(240), Some(422))),
+            Calls::Time64Then32 { time64: 422, futex: 240 }
+        );
+        // MIPS o32 (mips and mips32r6 alike): both numbers from the o32 table.
+        assert_eq!(
+            Calls::choose(target(false, false, Some(4238), Some(4422))),
+            Calls::Time64Then32 { time64: 4422, futex: 4238 }
+        );
+        // riscv32: `futex_time64` is its only futex.
+        assert_eq!(Calls::choose(target(false, false, None, Some(422))), Calls::Only64(422));
+    }
+
+    #[test]
+    fn this_target() {
+        let calls = Calls::THIS;
+        if cfg!(target_pointer_width = "64") {
+            assert!(matches!(calls, Calls::Only64(_)), "{calls:?}");
+        } else if cfg!(target_os = "android") {
+            assert!(matches!(calls, Calls::Only32(_)), "{calls:?}");
+        }
+    }
+
+    /// A missing `futex_time64` costs one failing call per process, not one per wait.
+    #[test]
+    fn a_missing_time64_is_remembered() {
+        for errno in [Errno::ENOSYS, Errno::EPERM] {
+            let flag = Time64 { missing: AtomicBool::new(false) };
+            let (mut tries64, mut tries32) = (0, 0);
+            for _ in 0..5 {
+                let result = flag.call(
+                    || {
+                        tries64 += 1;
+                        Err::<usize, _>(errno)
+                    },
+                    || {
+                        tries32 += 1;
+                        Ok(7)
+                    },
+                );
+                assert_eq!(result, Ok(7));
+            }
+            assert_eq!((tries64, tries32), (1, 5), "after {errno:?}");
+        }
+    }
+
+    /// The operation codes, private and shared, are the C library's (the kernel's ABI).
+    #[cfg(feature = "linux")]
+    #[test]
+    fn the_operations_are_the_kernel_s() {
+        assert_eq!(FUTEX_WAIT_SHARED as i32, libc::FUTEX_WAIT);
+        assert_eq!(FUTEX_WAKE_SHARED as i32, libc::FUTEX_WAKE);
+        assert_eq!(FUTEX_WAIT_PRIVATE as i32, libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG);
+        assert_eq!(FUTEX_WAKE_PRIVATE as i32, libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG);
+    }
+
+    /// Any other answer, success or error, is the call's own: no fallback, nothing remembered.
+    #[test]
+    fn other_answers_are_final() {
+        let flag = Time64 { missing: AtomicBool::new(false) };
+        for answer in [Ok(0), Ok(3), Err(Errno::EAGAIN), Err(Errno::ETIMEDOUT), Err(Errno::EINTR)] {
+            let result = flag.call(|| answer, || panic!("fell back after {answer:?}"));
+            assert_eq!(result, answer);
+        }
+        assert!(!flag.missing.load(Ordering::Relaxed));
+    }
 }

@@ -24,7 +24,10 @@ use crate::Timeout;
 ///   while the waiter sleeps. The instant the waiter can see the event as set, it may return
 ///   and free it: after that point `set` must not touch `*this` at all. Read what you need (a
 ///   thread handle, a task id) first, publish "set" last.
-/// - `new`, `wait` and `set` never panic and never allocate.
+/// - `new`, `wait` and `set` never allocate, and should not panic. (A `wait` that panics
+///   anyway, unwinding, is survived: the queue takes the waiter out of its bucket, or waits
+///   for a waker's `set` already under way, before the waiter's frame goes; a second panic
+///   during that aborts. A `set` that panics leaves the waiters it had not yet set asleep.)
 pub unsafe trait Event {
     /// A fresh, unset event, created by the thread that is about to wait on it.
     fn new() -> Self;

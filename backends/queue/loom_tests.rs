@@ -1,7 +1,11 @@
 //! The wait/wake/timeout protocol under loom, which runs each scenario in every interleaving
 //! of its threads' atomic operations, lock acquisitions and parks (up to a preemption bound),
 //! with loom's atomics, lock and parking swapped in (see `sync`). A lost wakeup shows as a
-//! deadlock; a waker touching a waiter after its `set` as an access to a dropped loom object.
+//! deadlock. The waiters' links live in loom's `UnsafeCell`, and a waiter's frame ends with a
+//! write to them (see `Waiter`'s `Drop` in `wait_queue.rs`): a waker that reads a waiter after
+//! its `set`, or a queue or treap that still leads to a waiter that has returned, shows as a
+//! "causality violation" between that access and the waiter's end. The word is read with the
+//! production's ordering (`WORD_ORDER`), not a stronger one.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom` (or `cargo xtask loom`).
 
@@ -14,8 +18,8 @@ use loom::sync::atomic::AtomicU32;
 use loom::sync::Mutex;
 use loom::thread;
 
-use super::sync::Ordering::{Acquire, Relaxed, Release, SeqCst};
-use super::{wait_on, wake_on, Bucket, BucketLock, ParkEvent};
+use super::sync::Ordering::{Acquire, Relaxed, Release};
+use super::{wait_on, wake_on, Bucket, BucketLock, ParkEvent, WORD_ORDER};
 use crate::Timeout;
 
 /// A bucket lock on loom's mutex.
@@ -33,7 +37,7 @@ unsafe impl BucketLock for LoomLock {
     }
 }
 
-type Table = Arc<Vec<Bucket<LoomLock>>>;
+type Table = Arc<Vec<Bucket<LoomLock, ParkEvent>>>;
 
 fn table(buckets: usize) -> Table {
     Arc::new((0..buckets).map(|_| Bucket::new()).collect())
@@ -45,7 +49,9 @@ fn address(word: &AtomicU32) -> usize {
 
 fn wait(table: &Table, word: &AtomicU32, expect: u32, timeout: bool) -> Result<(), Timeout> {
     let timeout = timeout.then_some(core::time::Duration::from_secs(1));
-    wait_on::<LoomLock, ParkEvent>(table, address(word), || word.load(SeqCst) == expect, timeout)
+    // Read as `QueueWith::wait` reads the word.
+    let still_expected = || word.load(WORD_ORDER) == expect;
+    wait_on::<LoomLock, ParkEvent>(table, address(word), still_expected, timeout)
 }
 
 fn wake(table: &Table, word: &AtomicU32, n: u32) {
@@ -159,6 +165,68 @@ fn two_addresses_share_a_bucket() {
             word.store(1, Release);
             wake(&table, word, u32::MAX);
         }
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_quiet(&table);
+    });
+}
+
+/// Two waiters on one word, and a wake of both. The waker must read each waiter's link to
+/// the next *before* setting it: once set, a waiter may return and its frame is gone, at the
+/// same moment as the next waiter's.
+#[test]
+fn wake_all_of_two() {
+    model(|| {
+        let table = table(1);
+        let word = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (table, word) = (table.clone(), word.clone());
+                thread::spawn(move || {
+                    while word.load(Acquire) == 0 {
+                        let _ = wait(&table, &word, 0, false);
+                    }
+                })
+            })
+            .collect();
+        word.store(1, Release);
+        wake(&table, &word, u32::MAX);
+        for w in waiters {
+            w.join().unwrap();
+        }
+        assert_quiet(&table);
+    });
+}
+
+/// The head of a queue times out with another waiter behind it: the head unlinks itself and
+/// hands its place in the treap to the waiter behind (`Treap::replace`). The wake that follows
+/// must find that waiter, not the frame of the head, which has returned.
+#[test]
+fn timed_out_head_with_a_waiter_behind() {
+    model(|| {
+        let table = table(1);
+        let word = Arc::new(AtomicU32::new(0));
+        let waiters: Vec<_> = [true, false]
+            .into_iter()
+            .map(|timed| {
+                let (table, word) = (table.clone(), word.clone());
+                thread::spawn(move || {
+                    if timed {
+                        // Times out at once in the model, unless the wake takes it first.
+                        let _ = wait(&table, &word, 0, true);
+                    } else {
+                        while word.load(Acquire) == 0 {
+                            let _ = wait(&table, &word, 0, false);
+                        }
+                    }
+                })
+            })
+            .collect();
+        word.store(1, Release);
+        // Both, so that the untimed waiter is woken whichever is queued first; two rather than
+        // all, so that a broken queue ends the walk instead of circling.
+        wake(&table, &word, 2);
         for w in waiters {
             w.join().unwrap();
         }

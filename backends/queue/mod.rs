@@ -4,7 +4,8 @@
 //! and for bare metal and RTOSes, which have no OS at all. The design is the seed's
 //! `PosixImpl`, itself after Linux's futex hash table and Go's semaphores:
 //!
-//! - a static table of [`Bucket`]s, chosen by hashing the word's address (`bucket.rs`);
+//! - a static table of [`Bucket`]s, chosen by hashing the word's address (`bucket.rs`), typed
+//!   by the lock and by the waiters' event, so that a table only ever queues one kind of waiter;
 //! - in each bucket, a lock, a count of announced waiters, and a treap keyed by address whose
 //!   nodes head one FIFO queue per address (`treap.rs`, `wait_queue.rs`);
 //! - each waiter on its own thread's stack, asleep on its own [`Event`] (`event.rs`);
@@ -22,6 +23,10 @@
 //!    and report the timeout. If a waker already took us out, it is about to set our event and
 //!    still holds a pointer to it: wait (untimed) for that `set` before returning, or the
 //!    waker would write into a dead stack frame.
+//!
+//! Steps 2 to 4 run under a guard (`Stay`): should anything in them unwind (the user's clock
+//! inside `WfiEvent`, a broken event or lock), the guard does step 4 before the frame goes,
+//! so that no bucket is left pointing at it.
 //!
 //! `wake(word, n)`:
 //! 1. `fence(SeqCst)`, then read `pending`; if zero, return: no lock, no system call;
@@ -73,6 +78,7 @@ mod wfi_event;
 #[cfg(all(loom, test))]
 mod loom_tests;
 
+use core::cell::Cell;
 use core::marker::PhantomData;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
@@ -107,8 +113,8 @@ use crate::{FutexBackend, Timeout};
 /// impl QueueConfig for Mine {
 ///     type Lock = SpinLock;
 ///     type Event = ParkEvent;
-///     fn buckets() -> &'static [Bucket<SpinLock>] {
-///         static BUCKETS: [Bucket<SpinLock>; 16] = Bucket::table();
+///     fn buckets() -> &'static [Bucket<SpinLock, ParkEvent>] {
+///         static BUCKETS: [Bucket<SpinLock, ParkEvent>; 16] = Bucket::table();
 ///         &BUCKETS
 ///     }
 /// }
@@ -123,7 +129,11 @@ pub trait QueueConfig: 'static {
     /// What a waiting thread sleeps on.
     type Event: Event;
     /// The bucket table: one `static`, never empty (build it with [`Bucket::table`]).
-    fn buckets() -> &'static [Bucket<Self::Lock>];
+    ///
+    /// Its buckets are typed by the lock and the event, so a table can serve only configs that
+    /// agree on both: waiters queued by one config are woken by another that shares its table,
+    /// and must be of the type that config expects.
+    fn buckets() -> &'static [Bucket<Self::Lock, Self::Event>];
 }
 
 /// The user-space wait-queue backend, on the lock, event and table of `C`.
@@ -133,8 +143,8 @@ pub struct QueueWith<C>(PhantomData<fn() -> C>);
 
 impl<C: QueueConfig> FutexBackend for QueueWith<C> {
     fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
-        // Step (b) of the protocol; the fence in (a) orders it, so Relaxed is enough.
-        let still_expected = || futex.load(Ordering::Relaxed) == expect;
+        // Step (b) of the protocol; the fence in (a) orders it (see `WORD_ORDER`).
+        let still_expected = || futex.load(WORD_ORDER) == expect;
         wait_on::<C::Lock, C::Event>(C::buckets(), address(futex), still_expected, timeout)
     }
 
@@ -142,6 +152,12 @@ impl<C: QueueConfig> FutexBackend for QueueWith<C> {
         wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters)
     }
 }
+
+/// How step (b) reads the word, under the bucket lock: Relaxed, since the fence of (a) orders
+/// it after the announcement and the waker's fence orders its change of the word before its
+/// read of `pending` (see the module docs). The loom model reads its word with this same
+/// ordering, so that it checks the production protocol and not a stronger one.
+pub(crate) const WORD_ORDER: Ordering = Ordering::Relaxed;
 
 /// The key of a word: its address, which is all `wake` may use.
 fn address(futex: *const AtomicU32) -> usize {
@@ -158,8 +174,8 @@ impl QueueConfig for StdConfig {
     type Lock = StdLock;
     type Event = ParkEvent;
 
-    fn buckets() -> &'static [Bucket<StdLock>] {
-        static BUCKETS: [Bucket<StdLock>; 64] = Bucket::table();
+    fn buckets() -> &'static [Bucket<StdLock, ParkEvent>] {
+        static BUCKETS: [Bucket<StdLock, ParkEvent>; 64] = Bucket::table();
         &BUCKETS
     }
 }
@@ -171,7 +187,7 @@ pub type Queue = QueueWith<StdConfig>;
 /// The waiting half of the protocol (see the module docs), for any table, lock and event.
 /// `still_expected` reads the word; it runs under the bucket lock.
 pub(crate) fn wait_on<L: BucketLock, E: Event>(
-    table: &[Bucket<L>],
+    table: &[Bucket<L, E>],
     address: usize,
     still_expected: impl FnOnce() -> bool,
     timeout: Option<Duration>,
@@ -182,9 +198,10 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
     // `std::thread::current()` during thread teardown), no count is left raised behind it.
     let waiter = Waiter::<E>::new(address);
 
-    // (a) Announce, then fence. See the module docs.
-    bucket.pending.fetch_add(1, Ordering::SeqCst);
-    fence(Ordering::SeqCst);
+    // (a) Announce, then fence. See the module docs. From here on, `stay` (dropped before
+    // `waiter`, declared after it) takes the waiter back out of the bucket whatever happens,
+    // a panic included.
+    let stay = Stay::announce(bucket, &waiter);
 
     let queued = bucket.with_treap(|treap| {
         // (b) The value is compared under the lock, so a waker that takes the lock after us
@@ -193,41 +210,120 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
             return false;
         }
         // SAFETY: the lock is held; `waiter` stays on this frame, unmoved, until it is out of
-        // the queue again: we return only after a waker took it out (and set the event) or
-        // after we took it out ourselves.
+        // the queue again: `stay` returns (or unwinds) only after a waker took it out (and set
+        // the event) or after we took it out ourselves.
         unsafe { wait_queue::push(treap, &waiter) };
+        stay.state.set(State::Queued);
         true
     });
     if !queued {
-        // Withdraw the announcement. Relaxed: nothing is published by it; a waker that still
-        // sees the old count only takes the lock for nothing.
-        bucket.pending.fetch_sub(1, Ordering::Relaxed);
+        // `stay` withdraws the announcement as it drops.
         return Ok(());
     }
 
     match waiter.event().wait(timeout) {
-        // A waker took us out of the queue, and accounted for us in `pending`.
-        Ok(()) => Ok(()),
-        Err(Timeout) => {
-            // SAFETY: the lock is held; `waiter` was pushed into this bucket's treap.
-            let removed = bucket.with_treap(|treap| unsafe { wait_queue::remove(treap, &waiter) });
-            if removed {
-                bucket.pending.fetch_sub(1, Ordering::Relaxed);
-                return Err(Timeout);
-            }
-            // A waker got to us first and is about to set our event, holding a pointer to
-            // it. Returning now would free `waiter` under its feet: wait for the `set`. The
-            // wake was real, so the answer is Ok. (The loop only guards against an event that
-            // breaks its contract with an `Err` to an untimed wait: returning then would free
-            // the waiter under the waker.)
-            while waiter.event().wait(None).is_err() {}
+        // A waker took us out of the queue, accounted for us in `pending`, and is done with us.
+        Ok(()) => {
+            stay.state.set(State::Gone);
             Ok(())
+        }
+        // Gone from the queue by ourselves: a real timeout. Else a waker got to us first, and
+        // `leave` waited for its `set`: the wake was real, so the answer is Ok.
+        Err(Timeout) => match stay.leave() {
+            Left::Unlinked => Err(Timeout),
+            Left::Woken => Ok(()),
+        },
+    }
+}
+
+/// Where a waiter stands in its bucket, from its announcement on.
+#[derive(Clone, Copy)]
+enum State {
+    /// Counted in `pending`, not (or no longer) linked, no waker holds it.
+    Announced,
+    /// Pushed: linked in the bucket, or taken out by a waker that will set its event.
+    Queued,
+    /// Out of the bucket for good: nothing there points to the waiter any more.
+    Gone,
+}
+
+/// How a queued waiter left: it unlinked itself, or a waker had taken it and has set it.
+enum Left {
+    Unlinked,
+    Woken,
+}
+
+/// The guard of a waiter's stay in a bucket: the waiter lives on the waiting thread's stack
+/// and a waker may write to it (its links, its event) until it is out of the bucket again,
+/// so its frame must not end before that, not even by unwinding.
+///
+/// `WfiEvent::wait` runs the user's `Clock`, `Default` and `Sleep`, all safe traits, and any
+/// of them may panic; so may a broken lock or event. Dropping the guard in any state other
+/// than `Gone` finishes the stay as a timeout would: unlink the waiter, or wait for the `set`
+/// of a waker that already holds it. A panic during that cleanup (the same clock panicking
+/// again) aborts the process, as a panic in a destructor during unwinding does, which still
+/// leaves no pointer to a dead frame behind.
+struct Stay<'a, L: BucketLock, E: Event> {
+    bucket: &'a Bucket<L, E>,
+    waiter: &'a Waiter<E>,
+    state: Cell<State>,
+}
+
+impl<'a, L: BucketLock, E: Event> Stay<'a, L, E> {
+    /// Step (a): counts the waiter in `pending`, then fences.
+    fn announce(bucket: &'a Bucket<L, E>, waiter: &'a Waiter<E>) -> Self {
+        bucket.pending.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        Stay { bucket, waiter, state: Cell::new(State::Announced) }
+    }
+
+    /// Takes a queued waiter back out: unlinks it under the lock if it is still linked, or
+    /// else waits until the waker that took it has set its event.
+    fn leave(&self) -> Left {
+        let unlinked = self.bucket.with_treap(|treap| {
+            // SAFETY: the lock is held; the waiter was pushed into this bucket's treap.
+            let unlinked = unsafe { wait_queue::remove(treap, self.waiter) };
+            if unlinked {
+                // Still under the lock, so that a lock that panics on release cannot make
+                // this step run twice. Relaxed: see `withdraw`.
+                self.bucket.pending.fetch_sub(1, Ordering::Relaxed);
+                self.state.set(State::Gone);
+            }
+            unlinked
+        });
+        if unlinked {
+            return Left::Unlinked;
+        }
+        // A waker took us out and is about to set our event, holding a pointer to it:
+        // returning now would free the waiter under its feet. (The loop only guards against an
+        // event that breaks its contract with an `Err` to an untimed wait.)
+        while self.waiter.event().wait(None).is_err() {}
+        self.state.set(State::Gone);
+        Left::Woken
+    }
+
+    /// Withdraws the announcement of a waiter that never queued. Relaxed: nothing is
+    /// published by it; a waker that still sees the old count only takes the lock for nothing.
+    fn withdraw(&self) {
+        self.bucket.pending.fetch_sub(1, Ordering::Relaxed);
+        self.state.set(State::Gone);
+    }
+}
+
+impl<L: BucketLock, E: Event> Drop for Stay<'_, L, E> {
+    fn drop(&mut self) {
+        match self.state.get() {
+            State::Announced => self.withdraw(),
+            State::Queued => {
+                self.leave();
+            }
+            State::Gone => {}
         }
     }
 }
 
 /// The waking half of the protocol (see the module docs). Uses `address` only as a key.
-pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usize, max: u32) {
+pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L, E>], address: usize, max: u32) {
     // The front end never passes 0, but the backend is public: "at most 0" is nobody.
     if max == 0 {
         return;
@@ -242,11 +338,12 @@ pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L>], address: usi
 
     // SAFETY: the lock is held.
     let woken = bucket.with_treap(|treap| unsafe { wait_queue::pop::<E>(treap, address, max) });
-    if woken.count() > 0 {
-        // Relaxed: the count only steers the fast path above; the events carry the wakeups.
-        bucket.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
-        woken.set_all();
-    }
+    // Relaxed: the count only steers the fast path above; the events carry the wakeups. With
+    // nobody queued on this address (the bucket's waiters wait on others) this subtracts 0 and
+    // sets nothing; no `count > 0` branch, which would only skip one uncontended RMW after a
+    // lock round trip, and which `count >= 0` would turn into the same program.
+    bucket.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
+    woken.set_all();
 }
 
 /// The atomics, the thread parking and the clock that the queue uses, swapped for loom's in
@@ -300,5 +397,40 @@ pub(crate) mod sync {
         pub(crate) fn park_timeout(_: Duration) {
             loom::thread::yield_now();
         }
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A wake of several waiters takes all of them out of `pending`: a count left too high
+    /// would never come back down, and every later wake in the bucket would take the lock.
+    /// Single-threaded: the waiters are pushed by hand, as `wait_on` would after announcing
+    /// them, and live on this frame until a wake has taken each out.
+    #[test]
+    fn multi_wake_returns_pending_to_zero() {
+        let table: [Bucket<StdLock, ParkEvent>; 1] = Bucket::table();
+        let bucket = &table[0];
+        let word = AtomicU32::new(0);
+        let key = address(&word);
+        let waiters: [Waiter<ParkEvent>; 5] = core::array::from_fn(|_| Waiter::new(key));
+        for waiter in &waiters {
+            bucket.pending.fetch_add(1, Ordering::SeqCst);
+            // SAFETY: the lock is held; each waiter stays on this frame, unmoved, and the
+            // wakes below take every one of them out before the frame ends (a failed
+            // assertion leaks nothing either: nobody touches the table after it).
+            bucket.with_treap(|treap| unsafe { wait_queue::push(treap, waiter) });
+        }
+        let pending = || bucket.pending.load(Ordering::Relaxed);
+
+        // Three of five, then the other two (asking for more than are left), then nobody.
+        wake_on(&table, key, 3);
+        assert_eq!(pending(), 2, "a wake of 3 of 5 waiters");
+        wake_on(&table, key, u32::MAX);
+        assert_eq!(pending(), 0, "a wake of the 2 waiters left");
+        assert!(bucket.with_treap(|treap| treap.is_empty()), "the queue is empty");
+        wake_on(&table, key, u32::MAX);
+        assert_eq!(pending(), 0, "a wake with nobody queued");
     }
 }

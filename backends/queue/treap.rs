@@ -397,4 +397,29 @@ mod tests {
         let bound = 6 * (usize::BITS - n.leading_zeros()) as usize;
         assert!(depth <= bound, "depth {depth} for {n} sorted keys");
     }
+
+    /// The priorities are Marsaglia's xorshift32 with the triple (13, 17, 5), whose period is
+    /// every nonzero `u32`. A changed shift or an `|=` for an `^=` can leave bits stuck (all
+    /// ones, or the top bits never changing) or shorten the cycle, and the treap quietly turns
+    /// into a list; the depth test above may not notice, so the sequence is checked itself.
+    #[test]
+    fn priorities_are_xorshift32() {
+        let mut treap = Treap::new();
+        // The first outputs from the seed, worked out by hand outside this code.
+        let first: [u32; 4] = core::array::from_fn(|_| treap.next_priority());
+        assert_eq!(first, [0x510C_4619, 0xE02E_553E, 0x7BB9_8F3A, 0x0183_A8B5]);
+
+        // Every bit takes both values, and no value comes back within many calls.
+        let n = if cfg!(miri) { 1 << 10 } else { 1 << 16 };
+        let mut seen = std::collections::BTreeSet::new();
+        let (mut any, mut all) = (0u32, u32::MAX);
+        for i in 0..n {
+            let p = treap.next_priority();
+            assert!(seen.insert(p), "priority {p:#x} repeated after {i} calls");
+            any |= p;
+            all &= p;
+        }
+        assert_eq!(any, u32::MAX, "some priority bits never set");
+        assert_eq!(all, 0, "some priority bits never clear");
+    }
 }

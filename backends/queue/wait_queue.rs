@@ -15,22 +15,29 @@ use core::ptr::{addr_of, NonNull};
 use super::treap::{Node, Treap};
 use super::Event;
 
+/// The cell around a waiter's links: `core`'s, or loom's in the model, which checks every
+/// access against the others (see `read` and `write`) and so sees a waker that touches a
+/// waiter it no longer owns.
+#[cfg(not(all(loom, test)))]
+type LinkCell<T> = UnsafeCell<T>;
+#[cfg(all(loom, test))]
+type LinkCell<T> = loom::cell::UnsafeCell<T>;
+
 /// A thread blocked in `wait`, living on that thread's stack for the length of the call.
 ///
-/// `repr(C)` with the links first and the treap node first in the links: a pointer to the
-/// node is a pointer to the waiter.
+/// `repr(C)` with the treap node first: a pointer to the node is a pointer to the waiter.
 #[repr(C)]
 pub(crate) struct Waiter<E> {
-    links: UnsafeCell<Links<E>>,
+    /// The treap's part; meaningful only while this waiter heads its queue. Guarded by the
+    /// bucket lock, like the links.
+    node: UnsafeCell<Node>,
+    links: LinkCell<Links<E>>,
     event: E,
 }
 
 /// What the bucket's lock guards. Touched only under that lock, except by the waker that
 /// dequeued this waiter (see [`Woken`]).
-#[repr(C)]
 struct Links<E> {
-    /// The treap's part; meaningful only while this waiter heads its queue.
-    node: Node,
     prev: NonNull<Waiter<E>>,
     next: NonNull<Waiter<E>>,
     /// This waiter is the head of its address's queue: the treap links its node.
@@ -41,14 +48,14 @@ struct Links<E> {
 }
 
 /// A raw handle to a waiter; all access goes through it so that every pointer keeps the
-/// provenance of the waiter's own `&Waiter` (links and event alike).
+/// provenance of the waiter's own `&Waiter` (node, links and event alike).
 type Ptr<E> = NonNull<Waiter<E>>;
 
 impl<E: Event> Waiter<E> {
     pub(crate) fn new(address: usize) -> Self {
         Self {
-            links: UnsafeCell::new(Links {
-                node: Node::new(address),
+            node: UnsafeCell::new(Node::new(address)),
+            links: LinkCell::new(Links {
                 prev: NonNull::dangling(),
                 next: NonNull::dangling(),
                 head: false,
@@ -63,15 +70,52 @@ impl<E: Event> Waiter<E> {
     }
 }
 
-/// The links of `w`, writable through the `UnsafeCell`, with `w`'s provenance.
-fn links<E>(w: Ptr<E>) -> *mut Links<E> {
-    // SAFETY: `addr_of!` computes the field's address without creating a reference; the
-    // pointer itself is only used under the rules of the functions below.
-    UnsafeCell::raw_get(unsafe { addr_of!((*w.as_ptr()).links) })
+/// In the loom model, the end of a waiter's frame is a write to its links: loom then reports
+/// any access by another thread that is not ordered before the waiter's return (a waker that
+/// reads a link after its `set`, a treap still pointing at a waiter that left) as a race.
+#[cfg(all(loom, test))]
+impl<E> Drop for Waiter<E> {
+    fn drop(&mut self) {
+        self.links.with_mut(|_| ());
+    }
+}
+
+/// Reads the links of `w`.
+///
+/// # Safety
+///
+/// `w` is alive, and nobody writes its links meanwhile (the bucket lock is held, or `w` is a
+/// waiter this thread took out of its queue and has not set yet).
+unsafe fn read<E, R>(w: Ptr<E>, f: impl FnOnce(&Links<E>) -> R) -> R {
+    // SAFETY: `w` is alive (the caller's promise); `addr_of!` makes no reference to the
+    // waiter, only to its cell.
+    let cell = unsafe { &*addr_of!((*w.as_ptr()).links) };
+    #[cfg(not(all(loom, test)))]
+    // SAFETY: no writer meanwhile (the caller's promise).
+    return f(unsafe { &*cell.get() });
+    #[cfg(all(loom, test))]
+    // SAFETY: as above; loom checks it.
+    return cell.with(|links| f(unsafe { &*links }));
+}
+
+/// Writes the links of `w`.
+///
+/// # Safety
+///
+/// The bucket lock is held and `w` is alive (queued, or about to be pushed).
+unsafe fn write<E, R>(w: Ptr<E>, f: impl FnOnce(&mut Links<E>) -> R) -> R {
+    // SAFETY: as in `read`.
+    let cell = unsafe { &*addr_of!((*w.as_ptr()).links) };
+    #[cfg(not(all(loom, test)))]
+    // SAFETY: the lock makes this the only access (the caller's promise).
+    return f(unsafe { &mut *cell.get() });
+    #[cfg(all(loom, test))]
+    // SAFETY: as above; loom checks it.
+    return cell.with_mut(|links| f(unsafe { &mut *links }));
 }
 
 fn node<E>(w: Ptr<E>) -> NonNull<Node> {
-    // `Links` is `repr(C)` with `node` first, and sits first in `Waiter`.
+    // `Waiter` is `repr(C)` with the node first, and `UnsafeCell` is `repr(transparent)`.
     w.cast()
 }
 
@@ -87,24 +131,30 @@ fn waiter<E>(node: NonNull<Node>) -> Ptr<E> {
 /// it is taken out again.
 pub(crate) unsafe fn push<E>(treap: &mut Treap, w: &Waiter<E>) {
     let w = NonNull::from(w);
-    // SAFETY: under the lock every queued waiter is alive and its links are ours to change.
+    // SAFETY: under the lock every queued waiter is alive and its links are ours to change;
+    // `w`'s node is not linked, so nobody else reads it.
     unsafe {
-        let l = links(w);
-        (*l).queued = true;
-        match treap.find((*l).node.key()) {
+        let key = node(w).as_ref().key();
+        match treap.find(key) {
             Some(head_node) => {
                 let head = waiter::<E>(head_node);
-                let tail = (*links(head)).prev;
-                (*l).prev = tail;
-                (*l).next = head;
-                (*l).head = false;
-                (*links(tail)).next = w;
-                (*links(head)).prev = w;
+                let tail = read(head, |l| l.prev);
+                write(w, |l| {
+                    l.prev = tail;
+                    l.next = head;
+                    l.head = false;
+                    l.queued = true;
+                });
+                write(tail, |l| l.next = w);
+                write(head, |l| l.prev = w);
             }
             None => {
-                (*l).prev = w;
-                (*l).next = w;
-                (*l).head = true;
+                write(w, |l| {
+                    l.prev = w;
+                    l.next = w;
+                    l.head = true;
+                    l.queued = true;
+                });
                 treap.insert(node(w));
             }
         }
@@ -126,9 +176,11 @@ pub(crate) unsafe fn pop<E>(treap: &mut Treap, address: usize, max: u32) -> Woke
         let mut w = head;
         let mut count = 0;
         loop {
-            (*links(w)).queued = false;
+            let next = write(w, |l| {
+                l.queued = false;
+                l.next
+            });
             count += 1;
-            let next = (*links(w)).next;
             if next == head {
                 // That was the tail: the queue is empty.
                 treap.remove(head_node);
@@ -136,10 +188,12 @@ pub(crate) unsafe fn pop<E>(treap: &mut Treap, address: usize, max: u32) -> Woke
             }
             if count == max {
                 // Close the ring over what is left, and give the head's place to `next`.
-                let tail = (*links(head)).prev;
-                (*links(next)).prev = tail;
-                (*links(tail)).next = next;
-                (*links(next)).head = true;
+                let tail = read(head, |l| l.prev);
+                write(next, |l| {
+                    l.prev = tail;
+                    l.head = true;
+                });
+                write(tail, |l| l.next = next);
                 treap.replace(head_node, node(next));
                 break;
             }
@@ -158,22 +212,23 @@ pub(crate) unsafe fn pop<E>(treap: &mut Treap, address: usize, max: u32) -> Woke
 /// Under the bucket lock that guards `treap`; `w` was pushed into it.
 pub(crate) unsafe fn remove<E>(treap: &mut Treap, w: &Waiter<E>) -> bool {
     let w = NonNull::from(w);
-    // SAFETY: under the lock every queued waiter is alive and its links are ours.
+    // SAFETY: under the lock every queued waiter is alive and its links are ours. A waiter a
+    // waker already took is only read here (`queued`), never written: the waker may be
+    // reading its `next` outside the lock.
     unsafe {
-        let l = links(w);
-        if !(*l).queued {
+        let (queued, prev, next, head) = read(w, |l| (l.queued, l.prev, l.next, l.head));
+        if !queued {
             return false;
         }
-        (*l).queued = false;
-        let (prev, next) = ((*l).prev, (*l).next);
+        write(w, |l| l.queued = false);
         if next == w {
             // Alone in its queue.
             treap.remove(node(w));
         } else {
-            (*links(prev)).next = next;
-            (*links(next)).prev = prev;
-            if (*l).head {
-                (*links(next)).head = true;
+            write(prev, |l| l.next = next);
+            write(next, |l| l.prev = prev);
+            if head {
+                write(next, |l| l.head = true);
                 treap.replace(node(w), node(next));
             }
         }
@@ -200,10 +255,12 @@ impl<E: Event> Woken<E> {
         let mut cursor = self.first;
         for _ in 0..self.count {
             let Some(w) = cursor else { break };
-            // SAFETY: `w` is alive until its event is set. Read the link to the next one
-            // *before* that: once set, the waiter may return and its stack frame is gone.
+            // SAFETY: `w` is alive until its event is set, and nobody writes its links: it is
+            // out of every queue, and its own thread only reads them. Read the link to the
+            // next one *before* the `set`: once set, the waiter may return and its stack frame
+            // is gone (the loom model and `tests/queue.rs` under Miri check this order).
             unsafe {
-                cursor = Some((*links(w)).next);
+                cursor = Some(read(w, |l| l.next));
                 E::set(addr_of!((*w.as_ptr()).event));
             }
         }

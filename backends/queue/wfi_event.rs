@@ -51,7 +51,8 @@ pub struct WfiEvent<C, S = Wfi> {
 
 // SAFETY: `wait` returns Ok only after it saw the flag that only `set` stores; it reports a
 // timeout only after clock `C` says the time passed; `set` stores the flag and touches
-// nothing after. Neither allocates or panics (given a clock that does not).
+// nothing after. Neither allocates. `wait` panics only if the user's `C` or `S` does (safe
+// code may): the queue takes the waiter out before such a panic leaves its frame.
 unsafe impl<C: Clock + Default, S: Sleep> Event for WfiEvent<C, S> {
     fn new() -> Self {
         Self { set: AtomicBool::new(false), _clock_and_sleep: PhantomData }
@@ -85,5 +86,67 @@ unsafe impl<C: Clock + Default, S: Sleep> Event for WfiEvent<C, S> {
         // SAFETY: `*this` is alive until this store makes it visible; nothing touches it
         // after. Release pairs with the Acquire in `wait`.
         unsafe { (*this).set.store(true, Ordering::Release) };
+    }
+}
+
+// Plain `cfg(test)` (std is there in every host test build): cargo-mutants then knows this
+// for test code and leaves it alone.
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use core::cell::Cell;
+
+    use super::*;
+
+    std::thread_local! {
+        /// Each thread's fake time in ticks of 1 ms, advanced by each `Tick::sleep`.
+        static NOW: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// A clock that stands still until the "core" sleeps.
+    #[derive(Default)]
+    struct Ticks;
+
+    impl Clock for Ticks {
+        fn now(&self) -> Duration {
+            Duration::from_millis(NOW.with(Cell::get))
+        }
+    }
+
+    /// A sleep that lets one tick pass, as a tick interrupt would end a `wfi`.
+    struct Tick;
+
+    impl Sleep for Tick {
+        fn sleep() {
+            NOW.with(|now| now.set(now.get() + 1));
+        }
+    }
+
+    type Board = WfiEvent<Ticks, Tick>;
+
+    /// A timed wait on an event nobody sets times out exactly when its clock says the time
+    /// passed: not before (that would be a false `Timeout`), and not ticks later.
+    #[test]
+    fn timed_wait_ends_when_the_clock_says() {
+        let event = Board::new();
+        let start = NOW.with(Cell::get);
+        assert_eq!(event.wait(Some(Duration::from_millis(10))), Err(Timeout));
+        assert_eq!(NOW.with(Cell::get) - start, 10, "ticks slept before the timeout");
+        // A zero timeout has passed at once: no sleep at all.
+        assert_eq!(event.wait(Some(Duration::ZERO)), Err(Timeout));
+        assert_eq!(NOW.with(Cell::get) - start, 10, "ticks slept for a zero timeout");
+    }
+
+    /// A set event returns Ok at once, timed or not, and without sleeping.
+    #[test]
+    fn set_event_returns_at_once() {
+        let event = Board::new();
+        // SAFETY: `event` is alive and stays so.
+        unsafe { Board::set(&event) };
+        let start = NOW.with(Cell::get);
+        assert_eq!(event.wait(None), Ok(()));
+        assert_eq!(event.wait(Some(Duration::from_secs(1))), Ok(()));
+        assert_eq!(NOW.with(Cell::get), start, "a set event slept");
     }
 }

@@ -76,6 +76,9 @@ const _: () = assert!(INFINITE == windows_sys::Win32::System::Threading::INFINIT
 /// back to [`Queue`](crate::backend::Queue) with `std`, and to polling with `Sleep(1)`
 /// without it. Timeouts are rounded up to whole milliseconds; one of 2³² − 1 ms (49.7 days)
 /// or more waits without end, and such a wait never reports [`Timeout`].
+///
+/// `wake(_, 1)` wakes one waiter; `wake(_, n)` with any other `n` wakes them all (Windows
+/// has no "wake n"), and those beyond `n` return spuriously.
 #[derive(Debug, Clone, Copy)]
 pub struct Windows;
 
@@ -125,21 +128,21 @@ impl FutexBackend for Windows {
             return fallback::wake(futex, max_waiters);
         };
         let address = futex.cast::<c_void>();
-        // Windows wakes one or all, nothing in between. The front end passes `max_waiters > 0`.
-        // A small count is that many single wakes, each of which releases one waiter if any is
-        // left (the count stays exact, as the contract's "at most" asks); a large one, and
-        // `u32::MAX` ("everyone"), is one wake-all, where any waiters beyond the count merely
-        // return spuriously, rather than a loop of up to four billion calls.
-        if max_waiters <= WAKE_ONE_BY_ONE {
-            for _ in 0..max_waiters {
-                // SAFETY: `wake_one` is `WakeByAddressSingle` (see `api`), which uses the
-                // address only as the key of the wait table and never reads or writes through
-                // it, so a dangling or freed `futex` is fine. It has no failure and no result.
-                unsafe { (api.wake_one)(address) }
-            }
-        } else {
+        // Windows wakes one or all, nothing in between, and tells nobody how many it woke. So
+        // 1 is one `WakeByAddressSingle`, and any larger count one `WakeByAddressAll`: the
+        // waiters beyond the count return spuriously and wait again. A loop of single wakes
+        // would keep "at most n" exact, but would make n calls (each a lock and a lookup in
+        // the wait table) also when nobody is waiting, which it cannot see; `Counted<Windows>`
+        // skips the call when nobody waits.
+        match max_waiters {
+            // The front end never passes 0, but the backend is public: "at most 0" is nobody.
+            0 => {}
+            // SAFETY: `wake_one` is `WakeByAddressSingle` (see `api`), which uses the address
+            // only as the key of the wait table and never reads or writes through it, so a
+            // dangling or freed `futex` is fine. It has no failure and no result.
+            1 => unsafe { (api.wake_one)(address) },
             // SAFETY: as above, for `WakeByAddressAll`.
-            unsafe { (api.wake_all)(address) }
+            _ => unsafe { (api.wake_all)(address) },
         }
     }
 }
@@ -168,10 +171,6 @@ mod clock {
         ticks_to_duration(now().saturating_sub(start), frequency)
     }
 }
-
-/// Up to this many waiters, `wake` calls `WakeByAddressSingle` once per waiter; above it,
-/// `WakeByAddressAll` once. Counts between 2 and "all" are rare (a semaphore's `release(n)`).
-const WAKE_ONE_BY_ONE: u32 = 16;
 
 /// `WaitOnAddress(Address, CompareAddress, AddressSize, dwMilliseconds) -> BOOL`.
 type WaitFn = unsafe extern "system" fn(*const c_void, *const c_void, usize, u32) -> i32;

@@ -261,8 +261,18 @@ fn start_waiters<B: FutexBackend>(
     handles
 }
 
-/// `wake(_, n)` releases at most `n` waiters; `u32::MAX` releases all.
-pub fn wake_counts<B: FutexBackend>() {
+/// How a backend counts in `wake(_, n)`, beyond what every backend does (release at least
+/// `min(n, waiting)`: `n == 1` exactly one, `u32::MAX` all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeRule {
+    /// At most `n` (Linux, FreeBSD, OpenBSD, Darwin, wasm, the queue).
+    AtMostN,
+    /// One for `n == 1`, all for any other `n` (Windows, DragonFly).
+    OneOrAll,
+}
+
+/// `wake(_, n)` releases what the backend's `rule` says; `u32::MAX` releases all.
+pub fn wake_counts<B: FutexBackend>(rule: WakeRule) {
     let value = Arc::new(AtomicU32::new(0));
     let returned = Arc::new(AtomicUsize::new(0));
     let waiters = start_waiters::<B>(4, &value, &returned);
@@ -276,9 +286,18 @@ pub fn wake_counts<B: FutexBackend>() {
     assert_eq!(returned.load(Ordering::SeqCst), 1, "wake(_, 1) released more than one");
 
     Futex::<B>::wake(&value, 2);
-    eventually("three waiters returned", || returned.load(Ordering::SeqCst) >= 3);
-    thread::sleep(Duration::from_millis(scaled(20, 1) as u64));
-    assert_eq!(returned.load(Ordering::SeqCst), 3, "wake(_, 2) released more than two");
+    match rule {
+        WakeRule::AtMostN => {
+            eventually("three waiters returned", || returned.load(Ordering::SeqCst) >= 3);
+            thread::sleep(Duration::from_millis(scaled(20, 1) as u64));
+            assert_eq!(returned.load(Ordering::SeqCst), 3, "wake(_, 2) released more than two");
+        }
+        WakeRule::OneOrAll => {
+            eventually("wake(_, 2) released all three waiters", || {
+                returned.load(Ordering::SeqCst) == 4
+            });
+        }
+    }
 
     Futex::<B>::wake(&value, u32::MAX);
     for w in waiters {
@@ -347,7 +366,8 @@ pub fn deadline<B: FutexBackend>() {
     waker.join().unwrap();
 }
 
-/// Instantiates the tests above for one backend. `threads` adds the multi-threaded ones.
+/// Instantiates the tests above for one backend. `threads` adds the multi-threaded ones, with
+/// the backend's `WakeRule` after it if that is not `AtMostN`.
 #[macro_export]
 macro_rules! backend_tests {
     ($backend:ty) => {
@@ -365,6 +385,9 @@ macro_rules! backend_tests {
         }
     };
     ($backend:ty, threads) => {
+        backend_tests!($backend, threads, AtMostN);
+    };
+    ($backend:ty, threads, $wake_rule:ident) => {
         backend_tests!($backend);
         #[test]
         fn huge_timeouts_are_clamped_not_reported() {
@@ -384,7 +407,7 @@ macro_rules! backend_tests {
         }
         #[test]
         fn wake_counts() {
-            common::wake_counts::<$backend>();
+            common::wake_counts::<$backend>(common::WakeRule::$wake_rule);
         }
         #[test]
         fn wake_is_per_address() {

@@ -18,13 +18,24 @@
 //!   run, and checked to link no libc.
 //! - `publish-dry-run`: `cargo publish --dry-run`: the package as crates.io would receive it,
 //!   built from its own files.
+//! - `targets`: 32-bit Android, mips32r6, riscv32 and Emscripten linted, and
+//!   wasm32-unknown-unknown with std run on node.
+//! - `tsan`: the Linux, `Counted<Linux>` and queue suites under ThreadSanitizer.
+//! - `shared`: the process-shared scope: its suite under Miri for FreeBSD and Apple, its
+//!   example linted for them, and `Shared<B>` refused where `B` has no shared futex.
 //! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
 //!   armv7, aarch64 and riscv64 (under qemu-user); and the NetBSD check (queue by default).
+//! - `mutants [FILE...]`: cargo-mutants over the crate, one run per feature set (not in `ci`:
+//!   it takes long); prints caught, missed, unviable and timed-out mutants.
 
 mod bsd_apple;
 mod docs;
+mod mutants;
 mod origin;
 mod qemu;
+mod shared;
+mod targets;
+mod tsan;
 mod wasm;
 
 mod windows;
@@ -58,12 +69,19 @@ fn main() -> ExitCode {
             setup_nightly().and_then(|()| bsd_apple::setup()).and_then(|()| bsd_apple::check())
         }
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
+        "targets" => targets::setup().and_then(|()| targets::check()),
+        "shared" => shared::setup().and_then(|()| shared::check()),
+        "tsan" => tsan::setup().and_then(|()| tsan::check()),
         "features" => setup_no_std().and_then(|()| features()),
         "docs" => docs::setup().and_then(|()| docs::check()),
         "origin" => origin::check(),
         "publish-dry-run" => publish_dry_run(),
+        "mutants" => {
+            let files: Vec<String> = std::env::args().skip(2).collect();
+            mutants::setup().and_then(|()| mutants::check(&files))
+        }
         _ => {
-            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | bsd-apple | windows | features | docs | publish-dry-run | origin>");
+            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | targets | tsan | bsd-apple | windows | features | docs | publish-dry-run | origin | mutants [FILE...]>");
             return ExitCode::FAILURE;
         }
     };
@@ -90,6 +108,9 @@ fn setup() -> Result {
     bsd_apple::setup()?;
     windows::setup()?;
     docs::setup()?;
+    targets::setup()?;
+    shared::setup()?;
+    tsan::setup()?;
     rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])
 }
 
@@ -105,6 +126,8 @@ fn ci() -> Result {
     // The library's unit tests without std (the doctests and integration tests use std).
     cargo(&["test", "--lib", "--no-default-features", "--features", "single-threaded"])?;
     cargo(&["run", "--example", "bare_metal_queue", "--features", "critical-section"])?;
+    // The queue survives a panicking `WfiEvent` clock (the rest of its suite ran above).
+    cargo(&["test", "--test", "queue", "--features", "critical-section", "panicking"])?;
     cargo(&["run", "--example", "rtos_backend"])?;
     // The binary-installed default backend, alone: the feature makes every test binary of the
     // crate need an installed backend.
@@ -120,6 +143,9 @@ fn ci() -> Result {
     wasm::check()?;
     bsd_apple::check()?;
     windows::check()?;
+    targets::check()?;
+    shared::check()?;
+    tsan::check()?;
     let msrv = format!("+{MSRV}");
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])?;
@@ -139,7 +165,7 @@ fn clippy(args: &[&str]) -> Result {
 /// thousands of builds, while their interactions all go through `std`, `queue` and the
 /// target's own backend.
 fn features() -> Result {
-    const FEATURES: [&str; 14] = [
+    const FEATURES: [&str; 15] = [
         "std",
         "linux",
         "linux-raw",
@@ -154,6 +180,7 @@ fn features() -> Result {
         "single-threaded",
         "queue",
         "critical-section",
+        "sync",
     ];
     let check = |features: &str, target: Option<&str>| {
         let mut command = Command::new("cargo");
@@ -175,12 +202,16 @@ fn features() -> Result {
 }
 
 /// `set_backend!` used wrongly fails with an error that names the mistake: no backend
-/// installed (the link fails on `_portable_futex_1_*`), two installed (a duplicate symbol).
+/// installed (the link fails on `_portable_futex_0_1_*`), two installed (a duplicate symbol),
+/// `Installed` itself installed, bare or counted (a compile error: it would call itself).
 fn set_backend_mistakes() -> Result {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/set-backend/Cargo.toml");
-    for (bin, expected) in
-        [("none", "_portable_futex_1_wake"), ("two", "`_portable_futex_1_wait` is already defined")]
-    {
+    for (bin, expected) in [
+        ("none", "_portable_futex_0_1_wake"),
+        ("two", "`_portable_futex_0_1_wait` is already defined"),
+        ("default", "is the backend that set_backend! defines"),
+        ("counted_installed", "`Counted<backend::Installed>` would call itself forever"),
+    ] {
         println!("+ cargo build --bin {bin} of {manifest} (must fail, naming {expected})");
         let output = Command::new("cargo")
             .args(["build", "--manifest-path", manifest, "--bin", bin])
@@ -206,6 +237,15 @@ fn publish_dry_run() -> Result {
 
 fn bench() -> Result {
     cargo(&["bench", "--bench", "futex"])?;
+    // The process-shared futex beside the private one (Linux: two processes).
+    cargo(&["bench", "--bench", "process_shared"])?;
+    // The locks beside std's, parking_lot's and spin's; draws the chart README shows.
+    run(Command::new("cargo")
+        .args(["bench", "--bench", "sync"])
+        .env("SYNC_BENCH_SVG", concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/sync.svg")))?;
+    // Once/OnceLock/LazyLock after initialisation, signals with nobody waiting, Barrier and
+    // Parker beside std's.
+    cargo(&["bench", "--bench", "sync_signals"])?;
     windows::bench()
 }
 
@@ -324,7 +364,7 @@ fn setup_linux() -> Result {
 /// The Linux backend's paths beyond the host's default one, run for real.
 fn linux() -> Result {
     // Without libc: the `syscall` instruction on the host.
-    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
+    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded,sync"])?;
     for t in &LINUX_TARGETS {
         let test = |features: &[&str]| {
             let mut command = Command::new("cargo");
@@ -337,7 +377,7 @@ fn linux() -> Result {
         };
         test(&[])?;
         if t.raw {
-            test(&["--no-default-features", "--features", "std,linux-raw,single-threaded"])?;
+            test(&["--no-default-features", "--features", "std,linux-raw,single-threaded,sync"])?;
         }
     }
     clippy(&[
@@ -373,10 +413,19 @@ fn miri() -> Result {
     let nightly = format!("+{NIGHTLY}");
     cargo(&[&nightly, "miri", "setup"])?;
     cargo(&[&nightly, "miri", "test", "--lib", "--tests"])?;
-    // The queue's intrusive lists under several schedules and weak-memory outcomes.
+    // The queue's intrusive lists under several schedules and weak-memory outcomes, with
+    // `critical-section` for `WfiEvent` (a wait that unwinds out of a user's clock).
     run(Command::new("cargo")
-        .args([&nightly, "miri", "test", "--test", "queue"])
-        .env("MIRIFLAGS", "-Zmiri-many-seeds=1..4"))
+        .args([&nightly, "miri", "test", "--test", "queue", "--features", "critical-section"])
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=1..4"))?;
+    // The locks' suite under more schedules and weak-memory outcomes.
+    run(Command::new("cargo")
+        .args([&nightly, "miri", "test", "--test", "sync"])
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=1..3"))?;
+    // The one-shot and counting primitives' suite, likewise.
+    run(Command::new("cargo")
+        .args([&nightly, "miri", "test", "--test", "sync_signals"])
+        .env("MIRIFLAGS", "-Zmiri-many-seeds=1..3"))
 }
 
 /// The crate builds without std for a bare-metal target, with and without a backend feature,
@@ -391,10 +440,13 @@ fn no_std() -> Result {
     run(&mut bare(&["build", "--features", "single-threaded"]))?;
     run(&mut bare(&["build", "--features", "queue"]))?;
     run(bare(&["clippy", "--features", "queue,critical-section"]).args(["--", "-D", "warnings"]))?;
+    // The locks without std, on a target with compare-and-swap.
+    run(bare(&["clippy", "--features", "sync"]).args(["--", "-D", "warnings"]))?;
     // The docs must hold together where the root functions and `StdClock` do not exist.
     run(bare(&["doc", "--no-deps", "--features", "queue"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     for target in NO_CAS_TARGETS {
-        let args = ["--lib", "--no-default-features", "--features", "queue,critical-section"];
+        // `sync` too: the locks' words through critical sections.
+        let args = ["--lib", "--no-default-features", "--features", "queue,critical-section,sync"];
         cargo(&[&["clippy", "--target", target][..], &args, &["--", "-D", "warnings"]].concat())?;
     }
 

@@ -20,6 +20,7 @@ use core::time::Duration;
 
 use origin::{program, thread};
 use portable_futex::backend::Linux;
+use portable_futex::sync::generic;
 use portable_futex::{Clock, Deadline, Futex, Timeout};
 
 #[global_allocator]
@@ -224,6 +225,143 @@ fn word_freed_after_wake_ptr() -> Result<(), &'static str> {
     Ok(())
 }
 
+// --- The sync layer, on the same threads ----------------------------------------------------
+
+const COUNTER_THREADS: usize = 4;
+const INCREMENTS: u32 = 5_000;
+static COUNTER: generic::Mutex<Linux, u32> = generic::Mutex::new(0);
+
+/// Four threads increment one counter under a contended `Mutex`: the total is exact.
+fn mutex_counter() -> Result<(), &'static str> {
+    on_threads(COUNTER_THREADS, |_| {
+        for _ in 0..INCREMENTS {
+            *COUNTER.lock() += 1;
+        }
+    });
+    (*COUNTER.lock() == COUNTER_THREADS as u32 * INCREMENTS)
+        .then_some(())
+        .ok_or("increments were lost: the mutex let two threads in")
+}
+
+const HANDOFFS: u32 = 1_000;
+/// A one-slot mailbox: `None` while empty.
+static MAILBOX: generic::Mutex<Linux, Option<u32>> = generic::Mutex::new(None);
+static CHANGED: generic::Condvar<Linux> = generic::Condvar::new();
+static RECEIVED_IN_ORDER: AtomicU32 = AtomicU32::new(0);
+
+/// A producer hands numbers one at a time to a consumer through a `Mutex` and a `Condvar`.
+fn condvar_handoff() -> Result<(), &'static str> {
+    on_threads(2, |me| {
+        for n in 0..HANDOFFS {
+            let mut slot = MAILBOX.lock();
+            if me == 0 {
+                CHANGED.wait_while(&mut slot, |slot| slot.is_some());
+                *slot = Some(n);
+            } else {
+                CHANGED.wait_while(&mut slot, |slot| slot.is_none());
+                if slot.take() == Some(n) {
+                    RECEIVED_IN_ORDER.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            drop(slot);
+            CHANGED.notify_all();
+        }
+    });
+    (RECEIVED_IN_ORDER.load(Ordering::Relaxed) == HANDOFFS)
+        .then_some(())
+        .ok_or("a number was lost, doubled or reordered")
+}
+
+static ONCE: generic::Once<Linux> = generic::Once::new();
+static RUNS: AtomicU32 = AtomicU32::new(0);
+static SAW_IT_DONE: AtomicU32 = AtomicU32::new(0);
+
+/// Four threads race `call_once`: the closure runs once, and everyone returns after it.
+fn once_runs_once() -> Result<(), &'static str> {
+    on_threads(4, |_| {
+        ONCE.call_once(|| {
+            RUNS.fetch_add(1, Ordering::Relaxed);
+        });
+        if RUNS.load(Ordering::Relaxed) == 1 && ONCE.is_completed() {
+            SAW_IT_DONE.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    match (RUNS.load(Ordering::Relaxed), SAW_IT_DONE.load(Ordering::Relaxed)) {
+        (1, 4) => Ok(()),
+        (1, _) => Err("call_once returned before the closure had run"),
+        _ => Err("the closure ran more than once"),
+    }
+}
+
+const PERMITS: u32 = 2;
+static SEMAPHORE: generic::Semaphore<Linux> = generic::Semaphore::new(PERMITS);
+static INSIDE: AtomicU32 = AtomicU32::new(0);
+static MOST_INSIDE: AtomicU32 = AtomicU32::new(0);
+
+/// Six threads share two permits: never more than two inside, and every permit comes back.
+fn semaphore_permits() -> Result<(), &'static str> {
+    on_threads(6, |_| {
+        for _ in 0..500 {
+            SEMAPHORE.acquire();
+            let inside = INSIDE.fetch_add(1, Ordering::Relaxed) + 1;
+            MOST_INSIDE.fetch_max(inside, Ordering::Relaxed);
+            INSIDE.fetch_sub(1, Ordering::Relaxed);
+            SEMAPHORE.release(1);
+        }
+    });
+    if MOST_INSIDE.load(Ordering::Relaxed) > PERMITS {
+        Err("more threads held a permit than there are permits")
+    } else if SEMAPHORE.available_permits() != PERMITS {
+        Err("permits were lost or invented")
+    } else {
+        Ok(())
+    }
+}
+
+static EVENT: generic::ResetEvent<Linux> = generic::ResetEvent::new();
+static BEFORE_THE_EVENT: AtomicU32 = AtomicU32::new(0);
+static SAW_BEFORE: AtomicU32 = AtomicU32::new(0);
+
+/// Three threads wait on a `ResetEvent` that a fourth sets: all see what came before the set.
+fn reset_event_releases_all() -> Result<(), &'static str> {
+    on_threads(4, |me| {
+        if me == 0 {
+            BEFORE_THE_EVENT.store(42, Ordering::Relaxed);
+            EVENT.set();
+        } else {
+            EVENT.wait();
+            if BEFORE_THE_EVENT.load(Ordering::Relaxed) == 42 {
+                SAW_BEFORE.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    (SAW_BEFORE.load(Ordering::Relaxed) == 3)
+        .then_some(())
+        .ok_or("a waiter missed the data published before `set`")
+}
+
+const WORKERS: u32 = 4;
+static GROUP: generic::WaitGroup<Linux> = generic::WaitGroup::new();
+static WORK_DONE: AtomicU32 = AtomicU32::new(0);
+static WORK_SEEN: AtomicU32 = AtomicU32::new(0);
+
+/// A `WaitGroup` joins four workers: the waiter returns after all their work.
+fn wait_group_joins() -> Result<(), &'static str> {
+    GROUP.add(WORKERS);
+    on_threads(WORKERS as usize + 1, |me| {
+        if me == 0 {
+            GROUP.wait();
+            WORK_SEEN.store(WORK_DONE.load(Ordering::Relaxed), Ordering::Relaxed);
+        } else {
+            WORK_DONE.fetch_add(1, Ordering::Relaxed);
+            GROUP.done();
+        }
+    });
+    (WORK_SEEN.load(Ordering::Relaxed) == WORKERS)
+        .then_some(())
+        .ok_or("wait returned before every worker was done")
+}
+
 #[unsafe(no_mangle)]
 unsafe fn origin_main(_argc: usize, _argv: *mut *mut u8, _envp: *mut *mut u8) -> i32 {
     let scenarios: &[(&str, fn() -> Result<(), &'static str>)] = &[
@@ -232,6 +370,12 @@ unsafe fn origin_main(_argc: usize, _argv: *mut *mut u8, _envp: *mut *mut u8) ->
         ("a timed wait times out, no earlier than asked", timed_wait_times_out),
         ("a Deadline on the program's own clock expires on time", deadline_expires),
         ("a word freed right after wake_ptr", word_freed_after_wake_ptr),
+        ("a contended Mutex counts exactly", mutex_counter),
+        ("a Condvar hands numbers over one at a time", condvar_handoff),
+        ("Once runs its closure once", once_runs_once),
+        ("a Semaphore keeps its permits", semaphore_permits),
+        ("a ResetEvent releases every waiter", reset_event_releases_all),
+        ("a WaitGroup joins its workers", wait_group_joins),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in scenarios {

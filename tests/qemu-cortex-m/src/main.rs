@@ -18,7 +18,8 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::{debug, hprintln};
 use portable_futex::backend::queue::{Bucket, CriticalSectionLock, QueueConfig, Sleep, Wfi, WfiEvent};
 use portable_futex::backend::{Installed, QueueWith};
-use portable_futex::{Clock, Deadline, Timeout};
+use portable_futex::sync::generic::{ResetEvent, Semaphore};
+use portable_futex::{Clock, Deadline, FutexBackend, Timeout};
 
 /// SysTick reload: about a millisecond of QEMU's core clock. The tests only need a counter
 /// that moves; they compare it with itself.
@@ -35,6 +36,61 @@ static WINDOW: AtomicU32 = AtomicU32::new(0);
 static IDLE: AtomicU32 = AtomicU32::new(0);
 /// Arms `Hooked` to pend PendSV right before its next `wfi`.
 static PEND_IN_WINDOW: AtomicBool = AtomicBool::new(false);
+
+/// What the next interrupt signal does (`signal`): one of the `SIGNAL_*` values, or 0.
+static SIGNAL: AtomicU32 = AtomicU32::new(0);
+/// When non-zero, the SysTick handler signals at this tick.
+static SIGNAL_AT: AtomicU32 = AtomicU32::new(0);
+/// When set, PendSV signals instead of setting `WINDOW`.
+static SIGNAL_IN_PENDSV: AtomicBool = AtomicBool::new(false);
+/// Arms `Windowed` to pend PendSV as its next wait begins.
+static PEND_BEFORE_WAIT: AtomicBool = AtomicBool::new(false);
+/// Signalled by interrupt handlers, waited for by `main` (on the installed queue backend).
+static EVENT: ResetEvent<Installed> = ResetEvent::new();
+static PERMITS: Semaphore<Installed> = Semaphore::new(0);
+/// The same, on `Windowed`.
+static WINDOWED_EVENT: ResetEvent<Windowed> = ResetEvent::new();
+static WINDOWED_PERMITS: Semaphore<Windowed> = Semaphore::new(0);
+const SIGNAL_SET_EVENT: u32 = 1;
+const SIGNAL_RELEASE: u32 = 2;
+const SIGNAL_SET_WINDOWED_EVENT: u32 = 3;
+const SIGNAL_RELEASE_WINDOWED: u32 = 4;
+
+/// The installed backend, but when armed its next wait first pends PendSV, which is taken at
+/// once: the handler's signal lands after the primitive looked at its word and decided to
+/// sleep, and before the futex compares the word itself.
+struct Windowed;
+
+impl FutexBackend for Windowed {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        // Only `main` reads and clears the flag (no read-modify-write on the M0).
+        if PEND_BEFORE_WAIT.load(Ordering::Relaxed) {
+            PEND_BEFORE_WAIT.store(false, Ordering::Relaxed);
+            SCB::set_pendsv();
+            // Make sure the exception is taken here, before the backend's compare.
+            cortex_m::asm::dsb();
+            cortex_m::asm::isb();
+        }
+        Installed::wait(futex, expect, timeout)
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        Installed::wake(futex, max_waiters)
+    }
+}
+
+/// An interrupt handler's signal: `ResetEvent::set` or `Semaphore::release`, both documented
+/// as safe there on this backend.
+fn signal() {
+    match SIGNAL.load(Ordering::Relaxed) {
+        SIGNAL_SET_EVENT => EVENT.set(),
+        SIGNAL_RELEASE => PERMITS.release(1),
+        SIGNAL_SET_WINDOWED_EVENT => WINDOWED_EVENT.set(),
+        SIGNAL_RELEASE_WINDOWED => WINDOWED_PERMITS.release(1),
+        _ => {}
+    }
+    SIGNAL.store(0, Ordering::Relaxed);
+}
 
 /// The SysTick counter as a clock: one tick counted as a millisecond.
 #[derive(Default)]
@@ -64,11 +120,14 @@ impl Sleep for Hooked {
 /// The board's futex: the queue on a critical section, four buckets, the `wfi` event.
 struct Board;
 
+/// The board's waiting event: `wfi` (hooked), timed on the tick counter.
+type BoardEvent = WfiEvent<TickClock, Hooked>;
+
 impl QueueConfig for Board {
     type Lock = CriticalSectionLock;
-    type Event = WfiEvent<TickClock, Hooked>;
-    fn buckets() -> &'static [Bucket<CriticalSectionLock>] {
-        static BUCKETS: [Bucket<CriticalSectionLock>; 4] = Bucket::table();
+    type Event = BoardEvent;
+    fn buckets() -> &'static [Bucket<CriticalSectionLock, BoardEvent>] {
+        static BUCKETS: [Bucket<CriticalSectionLock, BoardEvent>; 4] = Bucket::table();
         &BUCKETS
     }
 }
@@ -84,11 +143,21 @@ fn SysTick() {
         ALARM_AT.store(0, Ordering::Relaxed);
         futex_user::set(&WORD);
     }
+    let signal_at = SIGNAL_AT.load(Ordering::Relaxed);
+    if signal_at != 0 && now >= signal_at {
+        SIGNAL_AT.store(0, Ordering::Relaxed);
+        signal();
+    }
 }
 
 #[exception]
 fn PendSV() {
-    futex_user::set(&WINDOW);
+    if SIGNAL_IN_PENDSV.load(Ordering::Relaxed) {
+        SIGNAL_IN_PENDSV.store(false, Ordering::Relaxed);
+        signal();
+    } else {
+        futex_user::set(&WINDOW);
+    }
 }
 
 fn ticks() -> u32 {
@@ -137,6 +206,65 @@ fn deadline_expires() -> bool {
     waited >= 30 && deadline.wait(&IDLE, 0) == Err(Timeout) && deadline.wait(&IDLE, 1).is_ok()
 }
 
+/// `main` blocks in `ResetEvent::wait` and then in `Semaphore::acquire`; a SysTick handler a
+/// few ticks later sets the event, then releases a permit.
+fn isr_sets_event_and_releases_semaphore() -> bool {
+    EVENT.reset();
+    let start = ticks();
+    SIGNAL.store(SIGNAL_SET_EVENT, Ordering::Relaxed);
+    SIGNAL_AT.store(start + 5, Ordering::Relaxed);
+    EVENT.wait();
+    let event_ok = EVENT.is_set() && ticks().wrapping_sub(start) >= 5;
+
+    let start = ticks();
+    SIGNAL.store(SIGNAL_RELEASE, Ordering::Relaxed);
+    SIGNAL_AT.store(start + 5, Ordering::Relaxed);
+    PERMITS.acquire();
+    let permits_ok = PERMITS.available_permits() == 0 && ticks().wrapping_sub(start) >= 5;
+    // A timed acquire that nobody answers times out on the tick clock.
+    let start = ticks();
+    let timeout = Some(Duration::from_millis(10));
+    let mut deadline = Deadline::<Installed, _>::with_clock(timeout, TickClock);
+    let timed_ok = !PERMITS.try_acquire_by(&mut deadline) && ticks().wrapping_sub(start) >= 10;
+    event_ok && permits_ok && timed_ok
+}
+
+/// With the tick stopped (so that a lost wake would sleep for ever), the handler's
+/// `ResetEvent::set` and `Semaphore::release` land in the two windows a lost wakeup hides in:
+/// after the primitive saw nothing and decided to sleep, before the futex's own compare
+/// (`Windowed`); and after that compare, between the wait event's check and its `wfi`
+/// (`Hooked`).
+fn signal_between_check_and_sleep_is_not_lost() -> bool {
+    syst().disable_interrupt();
+    // Window 1: before the futex compares.
+    WINDOWED_EVENT.reset();
+    SIGNAL.store(SIGNAL_SET_WINDOWED_EVENT, Ordering::Relaxed);
+    SIGNAL_IN_PENDSV.store(true, Ordering::Relaxed);
+    PEND_BEFORE_WAIT.store(true, Ordering::Relaxed);
+    WINDOWED_EVENT.wait();
+    let mut ok = WINDOWED_EVENT.is_set() && SIGNAL.load(Ordering::Relaxed) == 0;
+    SIGNAL.store(SIGNAL_RELEASE_WINDOWED, Ordering::Relaxed);
+    SIGNAL_IN_PENDSV.store(true, Ordering::Relaxed);
+    PEND_BEFORE_WAIT.store(true, Ordering::Relaxed);
+    WINDOWED_PERMITS.acquire();
+    ok &= WINDOWED_PERMITS.available_permits() == 0 && SIGNAL.load(Ordering::Relaxed) == 0;
+
+    // Window 2: between the wait event's check and its `wfi`.
+    EVENT.reset();
+    SIGNAL.store(SIGNAL_SET_EVENT, Ordering::Relaxed);
+    SIGNAL_IN_PENDSV.store(true, Ordering::Relaxed);
+    PEND_IN_WINDOW.store(true, Ordering::Relaxed);
+    EVENT.wait();
+    ok &= EVENT.is_set() && !PEND_IN_WINDOW.load(Ordering::Relaxed);
+    SIGNAL.store(SIGNAL_RELEASE, Ordering::Relaxed);
+    SIGNAL_IN_PENDSV.store(true, Ordering::Relaxed);
+    PEND_IN_WINDOW.store(true, Ordering::Relaxed);
+    PERMITS.acquire();
+    ok &= PERMITS.available_permits() == 0 && !PEND_IN_WINDOW.load(Ordering::Relaxed);
+    syst().enable_interrupt();
+    ok
+}
+
 #[entry]
 fn main() -> ! {
     let mut syst = syst();
@@ -146,11 +274,13 @@ fn main() -> ! {
     syst.enable_counter();
     syst.enable_interrupt();
 
-    let checks: [(&str, fn() -> bool); 4] = [
+    let checks: [(&str, fn() -> bool); 6] = [
         ("an interrupt handler wakes a blocked waiter", isr_wakes_a_blocked_waiter),
         ("a timed wait times out on the tick clock", timed_wait_times_out_on_the_tick_clock),
         ("a wake between check and sleep is not lost", wake_between_check_and_sleep_is_not_lost),
         ("a Deadline expires", deadline_expires),
+        ("an ISR sets a ResetEvent, releases a Semaphore", isr_sets_event_and_releases_semaphore),
+        ("a set/release before the sleep is not lost", signal_between_check_and_sleep_is_not_lost),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, check) in checks {

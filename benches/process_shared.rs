@@ -1,0 +1,297 @@
+//! `cargo bench --bench process_shared`: the process-shared futex beside the private one, on
+//! Linux.
+//!
+//! Rows, each with its median, spread (min..max) and number of repeats, and its ratio to the
+//! first row of its table (the private raw `futex(2)`):
+//!
+//! - a wake with nobody waiting: the private key is the address, the shared one needs a walk
+//!   of the page tables to find the memory behind it;
+//! - a ping-pong round trip: two threads of one process through the private futex, and two
+//!   processes (forked) through the shared one on an anonymous `MAP_SHARED` mapping; the raw
+//!   system call and our front end (`Linux`, `Shared<Linux>`) each. Both sides are pinned to
+//!   distinct cores, as in `benches/futex.rs`.
+
+#[cfg(target_os = "linux")]
+mod bench {
+    use std::hint::black_box;
+    use std::sync::atomic::{AtomicU32, Ordering::*};
+    use std::time::Instant;
+
+    use portable_futex::backend::{Linux, Shared};
+    use portable_futex::Futex;
+
+    /// One wait/wake pair: the raw system call, or a backend through the front end.
+    trait Subject {
+        const NAME: &'static str;
+        fn wait(word: &AtomicU32, expect: u32);
+        fn wake(word: &AtomicU32);
+    }
+
+    fn raw(word: &AtomicU32, op: i32, val: u32) {
+        // SAFETY: `word` is a live u32; no timeout.
+        unsafe {
+            libc::syscall(libc::SYS_futex, word.as_ptr(), op, val, std::ptr::null::<u8>());
+        }
+    }
+
+    struct RawPrivate;
+    impl Subject for RawPrivate {
+        const NAME: &'static str = "raw futex(2), private";
+        fn wait(word: &AtomicU32, expect: u32) {
+            raw(word, libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG, expect);
+        }
+        fn wake(word: &AtomicU32) {
+            raw(word, libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1);
+        }
+    }
+
+    struct RawShared;
+    impl Subject for RawShared {
+        const NAME: &'static str = "raw futex(2), shared";
+        fn wait(word: &AtomicU32, expect: u32) {
+            raw(word, libc::FUTEX_WAIT, expect);
+        }
+        fn wake(word: &AtomicU32) {
+            raw(word, libc::FUTEX_WAKE, 1);
+        }
+    }
+
+    struct Ours<B>(B);
+    impl Subject for Ours<Linux> {
+        const NAME: &'static str = "Linux";
+        fn wait(word: &AtomicU32, expect: u32) {
+            Futex::<Linux>::wait(word, expect);
+        }
+        fn wake(word: &AtomicU32) {
+            Futex::<Linux>::wake(word, 1);
+        }
+    }
+    impl Subject for Ours<Shared<Linux>> {
+        const NAME: &'static str = "Shared<Linux>";
+        fn wait(word: &AtomicU32, expect: u32) {
+            Futex::<Shared<Linux>>::wait(word, expect);
+        }
+        fn wake(word: &AtomicU32) {
+            Futex::<Shared<Linux>>::wake(word, 1);
+        }
+    }
+
+    struct Row {
+        name: String,
+        /// Nanoseconds per operation, sorted.
+        samples: Vec<f64>,
+    }
+
+    impl Row {
+        fn new(name: String, mut samples: Vec<f64>) -> Self {
+            samples.sort_by(f64::total_cmp);
+            Row { name, samples }
+        }
+        fn median(&self) -> f64 {
+            self.samples[self.samples.len() / 2]
+        }
+    }
+
+    fn human(ns: f64) -> String {
+        if ns < 1e3 {
+            format!("{ns:.1} ns")
+        } else {
+            format!("{:.2} µs", ns / 1e3)
+        }
+    }
+
+    /// Prints a table; each ratio is to the first row.
+    fn print(title: &str, rows: &[Row]) {
+        println!("\n{title}");
+        println!("  {:<44} {:>10} {:>24} {:>3} {:>7}", "", "median", "spread", "n", "ratio");
+        let base = rows[0].median();
+        for r in rows {
+            println!(
+                "  {:<44} {:>10} {:>11} ..{:>10} {:>3} {:>6.2}x",
+                r.name,
+                human(r.median()),
+                human(r.samples[0]),
+                human(r.samples[r.samples.len() - 1]),
+                r.samples.len(),
+                r.median() / base
+            );
+        }
+    }
+
+    /// A word in an anonymous `MAP_SHARED` mapping (zero), shared with children forked after.
+    fn shared_word() -> &'static AtomicU32 {
+        // SAFETY: a fresh mapping, never unmapped: the `'static` reference stays valid.
+        unsafe {
+            let address = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(address, libc::MAP_FAILED);
+            &*address.cast::<AtomicU32>()
+        }
+    }
+
+    /// The CPUs this process may use, read once before anything is pinned.
+    fn allowed() -> libc::cpu_set_t {
+        static ALLOWED: std::sync::OnceLock<libc::cpu_set_t> = std::sync::OnceLock::new();
+        *ALLOWED.get_or_init(|| {
+            // SAFETY: `cpu_set_t` is plain bits, valid zeroed; this reads the calling thread's
+            // mask, which nothing has narrowed yet (the first call comes before any `pin`).
+            unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+                set
+            }
+        })
+    }
+
+    /// Pins the calling thread to the `k`-th CPU the process may use (modulo their number),
+    /// so that the two sides of a ping-pong really run on two cores.
+    fn pin(k: usize) {
+        let allowed = allowed();
+        // SAFETY: plain bits; the CPU_* macros stay within the set; `sched_setaffinity(0, ..)`
+        // acts on the calling thread only.
+        unsafe {
+            let cpus: Vec<usize> =
+                (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &allowed)).collect();
+            let mut one: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpus[k % cpus.len()], &mut one);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &one);
+        }
+    }
+
+    /// Gives the calling thread back every CPU the process may use.
+    fn unpin() {
+        let allowed = allowed();
+        // SAFETY: as in `pin`.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &allowed) };
+    }
+
+    /// The answering side of a ping-pong: waits for each odd value and answers with the next
+    /// even one, `rounds` times.
+    fn answer<S: Subject>(word: &AtomicU32, rounds: u32) {
+        for round in 0..rounds {
+            let want = 2 * round + 1;
+            while word.load(Acquire) != want {
+                S::wait(word, 2 * round);
+            }
+            word.store(want + 1, Release);
+            S::wake(word);
+        }
+    }
+
+    /// The asking side: `rounds` round trips, nanoseconds per round trip.
+    fn ask<S: Subject>(word: &AtomicU32, rounds: u32) -> f64 {
+        let start = Instant::now();
+        for round in 0..rounds {
+            word.store(2 * round + 1, Release);
+            S::wake(word);
+            while word.load(Acquire) == 2 * round + 1 {
+                S::wait(word, 2 * round + 1);
+            }
+        }
+        start.elapsed().as_nanos() as f64 / f64::from(rounds)
+    }
+
+    const ROUNDS: u32 = 2_000;
+    const REPEATS: usize = 9;
+
+    /// Round trips between two threads of this process.
+    fn ping_pong_threads<S: Subject>() -> Row {
+        let samples = (0..REPEATS)
+            .map(|_| {
+                let word = AtomicU32::new(0);
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        pin(1);
+                        answer::<S>(&word, ROUNDS);
+                    });
+                    pin(0);
+                    let ns = ask::<S>(&word, ROUNDS);
+                    unpin();
+                    ns
+                })
+            })
+            .collect();
+        Row::new(format!("{}, two threads", S::NAME), samples)
+    }
+
+    /// Round trips between this process and a forked child, on a shared mapping.
+    fn ping_pong_processes<S: Subject>() -> Row {
+        let samples = (0..REPEATS)
+            .map(|_| {
+                let word = shared_word();
+                word.store(0, Relaxed);
+                // SAFETY: the benchmark forks only from its main thread, between scoped
+                // threads that have all been joined: the process has one thread. The child
+                // answers and leaves with `_exit`.
+                let pid = unsafe { libc::fork() };
+                assert!(pid >= 0, "fork failed");
+                if pid == 0 {
+                    pin(1);
+                    answer::<S>(word, ROUNDS);
+                    // SAFETY: ends the child at once.
+                    unsafe { libc::_exit(0) }
+                }
+                pin(0);
+                let ns = ask::<S>(word, ROUNDS);
+                unpin();
+                let mut status = 0;
+                // SAFETY: our own child.
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                ns
+            })
+            .collect();
+        Row::new(format!("{}, two processes", S::NAME), samples)
+    }
+
+    /// A wake with nobody waiting, on a word in shared memory (both scopes).
+    fn wake_nobody<S: Subject>() -> Row {
+        let word = shared_word();
+        let samples = (0..REPEATS)
+            .map(|_| {
+                const N: u32 = 20_000;
+                let start = Instant::now();
+                for _ in 0..N {
+                    S::wake(black_box(word));
+                }
+                start.elapsed().as_nanos() as f64 / f64::from(N)
+            })
+            .collect();
+        Row::new(S::NAME.to_owned(), samples)
+    }
+
+    pub fn main() {
+        allowed(); // before anything is pinned
+        print(
+            "wake, nobody waiting (word in a MAP_SHARED mapping)",
+            &[
+                wake_nobody::<RawPrivate>(),
+                wake_nobody::<Ours<Linux>>(),
+                wake_nobody::<RawShared>(),
+                wake_nobody::<Ours<Shared<Linux>>>(),
+            ],
+        );
+        print(
+            &format!("ping-pong round trip ({ROUNDS} per repeat, pinned to 2 cores)"),
+            &[
+                ping_pong_threads::<RawPrivate>(),
+                ping_pong_threads::<Ours<Linux>>(),
+                ping_pong_processes::<RawShared>(),
+                ping_pong_processes::<Ours<Shared<Linux>>>(),
+            ],
+        );
+    }
+}
+
+fn main() {
+    #[cfg(target_os = "linux")]
+    bench::main();
+    #[cfg(not(target_os = "linux"))]
+    println!("process_shared: the benchmark forks and calls futex(2): Linux only");
+}

@@ -1,0 +1,249 @@
+//! The lock state machines under loom: every interleaving of their atomic operations with the
+//! futex stand-in (`word::loom_futex`, a futex that wakes exactly the oldest `n` sleepers),
+//! up to a preemption bound. The data each lock guards is a `loom::cell::UnsafeCell`, so two
+//! threads inside at once, or a missing Acquire/Release edge between critical sections, is
+//! reported as a causality violation; a lost wakeup is reported as a deadlock.
+//!
+//! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom` (or `cargo xtask loom`).
+
+extern crate std;
+
+use std::sync::Arc;
+use std::vec::Vec;
+
+use loom::cell::UnsafeCell;
+use loom::thread;
+
+use super::condvar::Condvar;
+use super::mutex::RawMutex;
+use super::rwlock::RawRwLock;
+use super::word::{self, Expired};
+use crate::{FutexBackend, Timeout};
+
+/// The backend type parameter of the models; under loom every wait and wake goes to the
+/// stand-in whatever the parameter, so its functions are never called.
+struct Model;
+
+impl FutexBackend for Model {
+    fn wait(
+        _: &core::sync::atomic::AtomicU32,
+        _: u32,
+        _: Option<core::time::Duration>,
+    ) -> Result<(), Timeout> {
+        unreachable!("the loom models use the stand-in")
+    }
+    fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
+        unreachable!("the loom models use the stand-in")
+    }
+}
+
+/// At most 3 preemptions, whatever `LOOM_MAX_PREEMPTIONS` says: these models have three
+/// threads and long slow paths, and a bound of 5 takes tens of minutes on two cores, while 3
+/// (seconds) already finds each planted bug listed in the module docs.
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(3, |bound| bound.min(3)));
+    builder.check(f);
+}
+
+/// A lock and the data it guards.
+struct Guarded<L> {
+    lock: L,
+    data: UnsafeCell<u32>,
+}
+
+// SAFETY: `data` is only touched with `lock` held (that is what the models check).
+unsafe impl<L: Sync> Sync for Guarded<L> {}
+
+fn add_one(cell: &UnsafeCell<u32>) {
+    // SAFETY: called with the lock held; loom reports it if not exclusive.
+    cell.with_mut(|p| unsafe { *p += 1 });
+}
+
+fn read(cell: &UnsafeCell<u32>) -> u32 {
+    // SAFETY: called with a lock held; loom reports a concurrent write.
+    cell.with(|p| unsafe { *p })
+}
+
+/// Three threads take the mutex (one of them by the timed path, whose time is up at once):
+/// no two inside together, every untimed locker gets in, and the count ends clean.
+#[test]
+fn loom_mutex_exclusion_and_wakes() {
+    model(|| {
+        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || {
+                    m.lock.lock_raw();
+                    add_one(&m.data);
+                    // SAFETY: taken just above.
+                    unsafe { m.lock.unlock_raw() };
+                })
+            })
+            .collect();
+        let timed = m.lock.lock_slow(&mut Expired);
+        if timed {
+            add_one(&m.data);
+            // SAFETY: taken just above.
+            unsafe { m.lock.unlock_raw() };
+        }
+        for t in lockers {
+            t.join().unwrap();
+        }
+        m.lock.lock_raw();
+        assert_eq!(read(&m.data), 2 + timed as u32);
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+        assert!(!m.lock.is_locked_raw());
+        assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+    });
+}
+
+/// Two writers (one timed, whose time is up at once) and a reader: exclusion, and every
+/// untimed thread gets in.
+#[test]
+fn loom_rwlock_writers_and_reader() {
+    model(|| {
+        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
+        let writer = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.write_raw();
+                add_one(&l.data);
+                // SAFETY: taken just above.
+                unsafe { l.lock.write_unlock_raw() };
+            })
+        };
+        let reader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.read_raw();
+                let seen = read(&l.data);
+                // SAFETY: taken just above.
+                unsafe { l.lock.read_unlock_raw() };
+                seen
+            })
+        };
+        if l.lock.write_slow(&mut Expired) {
+            add_one(&l.data);
+            // SAFETY: taken just above.
+            unsafe { l.lock.write_unlock_raw() };
+        }
+        writer.join().unwrap();
+        assert!(reader.join().unwrap() <= 2);
+        assert!(!l.lock.is_locked_raw());
+    });
+}
+
+/// Two readers queue behind a writer that downgrades: both get in, alongside it.
+#[test]
+fn loom_rwlock_downgrade() {
+    model(|| {
+        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
+        l.lock.write_raw();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let l = l.clone();
+                thread::spawn(move || {
+                    l.lock.read_raw();
+                    let seen = read(&l.data);
+                    // SAFETY: taken just above.
+                    unsafe { l.lock.read_unlock_raw() };
+                    seen
+                })
+            })
+            .collect();
+        add_one(&l.data);
+        // SAFETY: we hold the write lock.
+        unsafe { l.lock.downgrade_raw() };
+        assert_eq!(read(&l.data), 1);
+        // SAFETY: the downgrade left us one read lock.
+        unsafe { l.lock.read_unlock_raw() };
+        for r in readers {
+            assert!(r.join().unwrap() <= 1);
+        }
+        assert!(!l.lock.is_locked_raw());
+    });
+}
+
+/// A reader waits behind a writer while a second writer queues: the writers' hand-off and
+/// the wake of both kinds at once (the last writer's unlock) let everyone through.
+#[test]
+fn loom_rwlock_writer_handoff() {
+    model(|| {
+        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
+        l.lock.write_raw();
+        let others: Vec<_> = (0..2)
+            .map(|i| {
+                let l = l.clone();
+                thread::spawn(move || {
+                    if i == 0 {
+                        l.lock.write_raw();
+                        add_one(&l.data);
+                        // SAFETY: taken just above.
+                        unsafe { l.lock.write_unlock_raw() };
+                    } else {
+                        l.lock.read_raw();
+                        read(&l.data);
+                        // SAFETY: taken just above.
+                        unsafe { l.lock.read_unlock_raw() };
+                    }
+                })
+            })
+            .collect();
+        add_one(&l.data);
+        // SAFETY: we hold the write lock.
+        unsafe { l.lock.write_unlock_raw() };
+        for t in others {
+            t.join().unwrap();
+        }
+        assert!(!l.lock.is_locked_raw());
+    });
+}
+
+/// The condition-variable protocol on the raw mutex, as `Condvar::wait` runs it: read the
+/// counter with the mutex held, release, sleep, retake.
+fn cv_wait(cv: &Condvar<Model>, m: &RawMutex<Model>) {
+    let seen = cv.seen();
+    // SAFETY: the caller holds `m`.
+    unsafe { m.unlock_raw() };
+    word::wait::<Model>(cv.word(), seen);
+    m.lock_raw();
+}
+
+/// A notification after the condition changed is never lost, with a notify_one each for
+/// two waiters.
+#[test]
+fn loom_condvar_no_lost_notify() {
+    model(|| {
+        let shared = Arc::new((
+            Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) },
+            Condvar::<Model>::new(),
+        ));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    let (m, cv) = &*shared;
+                    m.lock.lock_raw();
+                    while read(&m.data) == 0 {
+                        cv_wait(cv, &m.lock);
+                    }
+                    // SAFETY: held since the loop.
+                    unsafe { m.lock.unlock_raw() };
+                })
+            })
+            .collect();
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        add_one(&m.data);
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+        cv.notify_one();
+        cv.notify_one();
+        for w in waiters {
+            w.join().unwrap();
+        }
+    });
+}

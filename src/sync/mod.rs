@@ -1,0 +1,361 @@
+//! Locks and signals built on the futex, on any backend: [`Mutex`], [`RwLock`], [`Condvar`],
+//! [`Once`], [`OnceLock`], [`LazyLock`], [`Semaphore`], [`ResetEvent`], [`WaitGroup`],
+//! [`Barrier`], [`Parker`] (feature `sync`, on by default; no std, no heap).
+//!
+//! | primitive | size | what it is |
+//! |---|---|---|
+//! | [`Mutex<T>`] / [`generic::Mutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawMutex<B>`]: spins briefly, then sleeps; `const fn new`; no poisoning |
+//! | [`RwLock<T>`] / [`generic::RwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRwLock<B>`]: many readers or one writer, writers preferred, downgrade |
+//! | [`Condvar`] / [`generic::Condvar<B>`] | one `u32` | waits with the guard of any `lock_api` mutex: `wait`, `wait_while`, `wait_for` and friends, `notify_one`, `notify_all` |
+//! | [`Once`] / [`generic::Once<B>`] | one `u32` | runs a closure exactly once; poisoned by a panic, `call_once_force` ([`OnceState`]) |
+//! | [`OnceLock<T>`] / [`generic::OnceLock<B, T>`] | one `u32` + `T` | a cell written once: `get`, `set`, `get_or_init`, `get_or_try_init`, `take`, `into_inner` |
+//! | [`LazyLock<T>`] / [`generic::LazyLock<B, T, F>`] | one `u32` + `T` + `F` | a value computed on first access; a panicking initialiser is run again by the next access |
+//! | [`Semaphore`] / [`generic::Semaphore<B>`] | two `u32`s | permits: `acquire`, `try_acquire`, `try_acquire_for`/`_by`, `release(n)` (interrupt-safe) |
+//! | [`ResetEvent`] / [`generic::ResetEvent<B>`] | one `u32` | a flag to wait for: `set` (interrupt-safe), `reset`, `is_set`, `wait`, `wait_timeout`/`_by` |
+//! | [`WaitGroup`] / [`generic::WaitGroup<B>`] | one `u32` | `add(n)`/`start`, `done`/`finish` (interrupt-safe), `wait`, `wait_timeout`/`_by`; reusable |
+//! | [`Barrier`] / [`generic::Barrier<B>`] | two `u32`s | `n` threads meet; one leader per generation ([`BarrierWaitResult`]); reusable |
+//! | [`Parker`] / [`generic::Parker<B>`] | one `u32` | a thread's wake-up token: `park`, `park_timeout`/`_by`, `unpark` (interrupt-safe); at most one pending |
+//!
+//! "Interrupt-safe": the call never blocks and allocates nothing, so an interrupt handler may
+//! make it when the backend's `wake` may be called there too, as `QueueWith` on
+//! `CriticalSectionLock` allows (`tests/qemu-cortex-m` does it on Cortex-M0 and M3).
+//!
+//! The typed layer (guards, mapped guards, `get_mut`, `into_inner`, `try_lock`...) is
+//! [`lock_api`]'s, as in `spin` and `parking_lot`, so code written against `lock_api`'s traits
+//! runs on these locks; this crate supplies the raw state machines, one file each
+//! (`src/sync/mutex.rs`, `rwlock.rs`, `condvar.rs`), where the states of each word, every
+//! transition and every memory ordering are argued.
+//!
+//! # Naming
+//!
+//! The names at this level are the default backend's ([`DefaultBackend`]), so the common case
+//! needs no annotation:
+//!
+//! ```
+//! use portable_futex::sync::{Condvar, Mutex, RwLock};
+//!
+//! static COUNT: Mutex<u32> = Mutex::new(0);
+//! static TABLE: RwLock<[u8; 4]> = RwLock::new([0; 4]);
+//!
+//! let local = Mutex::new(0); // inferred: no backend to name
+//! *local.lock() += 1;
+//! *COUNT.lock() += *local.lock();
+//! TABLE.write()[0] = 1;
+//! assert_eq!(TABLE.read()[0], 1);
+//! let _changed = Condvar::new();
+//! ```
+//!
+//! Another backend is named through [`generic`], backend first:
+//! `generic::Mutex<backend::Queue, u32>`, `generic::RwLock<B, T>`, `generic::Condvar<B>` and
+//! the guards (`generic::MutexGuard<'a, B, T>`...). (A default type parameter on one alias
+//! cannot serve both: defaults do not drive inference, so `let m = Mutex::new(0);` would not
+//! compile.) The raw locks, [`RawMutex<B>`] and [`RawRwLock<B>`], are public for code that
+//! builds its own typed layer.
+//!
+//! # Your own backend
+//!
+//! Implement [`FutexBackend`] (two functions, see its docs), and the whole set is yours:
+//!
+//! ```
+//! use core::sync::atomic::AtomicU32;
+//! use core::time::Duration;
+//! use portable_futex::sync::generic;
+//! use portable_futex::{FutexBackend, Timeout};
+//!
+//! /// Stands in for an RTOS's "block this task on an address".
+//! struct MyRtos;
+//!
+//! impl FutexBackend for MyRtos {
+//!     fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+//!         std::thread::yield_now(); // a spurious return is always allowed
+//!         Ok(())
+//!     }
+//!     fn wake(_: *const AtomicU32, _: u32) {}
+//! }
+//!
+//! type Mutex<T> = generic::Mutex<MyRtos, T>;
+//! type Condvar = generic::Condvar<MyRtos>;
+//!
+//! static SHARED: Mutex<u32> = Mutex::new(0);
+//! static CHANGED: Condvar = Condvar::new();
+//! *SHARED.lock() += 1;
+//! CHANGED.notify_all();
+//! ```
+//!
+//! With `custom-backend`, a backend installed by `set_backend!` is the [`DefaultBackend`], and
+//! the plain names here use it.
+//!
+//! # Timed locking, with and without std
+//!
+//! - With `std`: `lock_api`'s timed functions (`try_lock_for`, `try_lock_until`, `try_read_for`,
+//!   `try_write_until`...) take a `core::time::Duration` or a `std::time::Instant`, on every
+//!   backend (the raw locks implement `RawMutexTimed` and `RawRwLockTimed`, timed by
+//!   [`Deadline`] on `StdClock`), and so does `Condvar::wait_while_for`.
+//! - Without `std` there is no clock to default to (nor on wasm32-unknown-unknown, where std
+//!   has none), so those traits are not implemented. Bring
+//!   your [`Clock`](crate::Clock) in a [`Deadline`]: [`generic::try_lock_by`],
+//!   [`generic::try_read_by`], [`generic::try_write_by`] and
+//!   [`Condvar::wait_while_by`](generic::Condvar::wait_while_by) work on any target and any
+//!   clock (with std too).
+//! - [`Condvar::wait_for`](generic::Condvar::wait_for) needs no clock at all (the backend times
+//!   its one wait), so it is there everywhere.
+//!
+//! A timed lock that gives up has really waited its time; one whose time runs out just as the
+//! lock frees may still take it and report success.
+//!
+//! # `SingleThreaded`
+//!
+//! With one thread, a lock that is already held can never be released while we wait, and a
+//! condition variable can never be notified (unless a signal or interrupt handler does it).
+//! `lock()` of a held mutex, `write()` of a held rwlock or `Condvar::wait` with nobody to
+//! notify is then the program's deadlock: after its short spin, the lock makes the untimed wait
+//! of `backend::SingleThreaded`, which with std sleeps without end (re-checking the word now
+//! and then, for a handler) and without std returns at once, so the lock spins forever. The
+//! locks never turn that into a panic themselves; if a backend does panic in a wait, the
+//! unwind leaves them consistent (a mutex waiter takes its registration back). The timed forms
+//! end: with std they sleep out their time and report a timeout; without std, give them a
+//! [`Deadline`] on your clock (`generic::try_lock_by`).
+//!
+//! # In memory shared between processes
+//!
+//! On [`backend::Shared<B>`](crate::backend::Shared) (the target's is
+//! [`DefaultSharedBackend`](crate::DefaultSharedBackend)) the locks work across processes that
+//! map the same memory. `RawMutex`, `RawRwLock`, `Condvar`, `Semaphore`, `ResetEvent`,
+//! `WaitGroup` and `Once` have a fixed layout whatever the backend (`#[repr(transparent)]`
+//! over one `u32`, or `#[repr(C)]` over two) and all-zero bytes are their `new()` (for
+//! `Semaphore`, `new(0)`), so a fresh zero-filled mapping holds ready ones; the README's
+//! "Across processes" lists sizes and what does not cross (a process that dies holding a lock
+//! leaves it held).
+//!
+//! # Targets without compare-and-swap
+//!
+//! thumbv6m, riscv32imc and other targets that load and store atomically but cannot
+//! compare-and-swap build the locks with the `critical-section` feature: every
+//! read-modify-write of a lock word is then a load and a store inside one critical section.
+//!
+//! # Conventions for primitives added here
+//!
+//! Each primitive is one file in `src/sync/`, a raw state machine over one or two words
+//! (`word::Word`, which is `core`'s `AtomicU32`, a critical-section word on targets without
+//! compare-and-swap, or loom's in the models), and reads the same way:
+//!
+//! - the states of each word as named `const`s, each with a comment; a table of values;
+//! - each transition listed with its ordering, and why no wake is lost, in the module docs;
+//! - the fast path `#[inline]`, the slow path `#[cold]`, generic over `word::Sleep` (sleep
+//!   forever on backend `B`, or until a [`Deadline`]) so the timed forms share it;
+//! - a spin limit, explained where it is defined (100, as in the mutex, unless measured
+//!   otherwise);
+//! - `const fn new` (a `fn` under `cfg(all(loom, test))`, where atomics are not const);
+//! - the size checked by a `const` assertion below; `Send`/`Sync` as std's counterpart;
+//! - a loom model in `src/sync/loom_tests.rs` (the futex stand-in is `word::loom_futex`;
+//!   test names contain `loom`), the behavioural suite in `tests/sync_suite/` run on every
+//!   backend by `tests/sync.rs`, including the hostile adapter of `tests/common/hostile.rs`
+//!   (spurious returns, wakes of more than asked), with a watchdog on every test that waits.
+//!
+//! [`DefaultBackend`]: crate::DefaultBackend
+//! [`FutexBackend`]: crate::FutexBackend
+//! [`Deadline`]: crate::Deadline
+//! [`lock_api`]: https://docs.rs/lock_api
+
+mod condvar;
+mod mutex;
+mod rwlock;
+// One-shot and counting primitives (see the table above).
+#[cfg(not(all(loom, test)))]
+mod barrier;
+#[cfg(not(all(loom, test)))]
+mod lazy_lock;
+mod once;
+#[cfg(not(all(loom, test)))]
+mod once_lock;
+mod parker;
+mod reset_event;
+mod semaphore;
+#[cfg(not(all(loom, test)))]
+mod wait_group;
+pub(crate) mod word;
+
+#[cfg(all(loom, test))]
+mod loom_signals;
+#[cfg(all(loom, test))]
+mod loom_tests;
+
+pub use lock_api;
+
+#[cfg(not(all(loom, test)))]
+pub use self::barrier::BarrierWaitResult;
+pub use self::condvar::WaitTimeoutResult;
+pub use self::mutex::RawMutex;
+pub use self::once::OnceState;
+pub use self::rwlock::RawRwLock;
+
+use crate::DefaultBackend;
+
+/// A mutual-exclusion lock on the default backend: `Mutex::new(value)`, in a `static` too.
+/// [`generic::Mutex<B, T>`] names another backend.
+pub type Mutex<T> = lock_api::Mutex<RawMutex<DefaultBackend>, T>;
+/// The guard of a locked [`Mutex`]: the lock is released when it is dropped.
+pub type MutexGuard<'a, T> = lock_api::MutexGuard<'a, RawMutex<DefaultBackend>, T>;
+/// A [`MutexGuard`] mapped to a part of the data (`MutexGuard::map`).
+pub type MappedMutexGuard<'a, T> = lock_api::MappedMutexGuard<'a, RawMutex<DefaultBackend>, T>;
+
+/// A reader-writer lock on the default backend: `RwLock::new(value)`, in a `static` too.
+/// [`generic::RwLock<B, T>`] names another backend.
+pub type RwLock<T> = lock_api::RwLock<RawRwLock<DefaultBackend>, T>;
+/// The guard of a read-locked [`RwLock`].
+pub type RwLockReadGuard<'a, T> = lock_api::RwLockReadGuard<'a, RawRwLock<DefaultBackend>, T>;
+/// The guard of a write-locked [`RwLock`].
+pub type RwLockWriteGuard<'a, T> = lock_api::RwLockWriteGuard<'a, RawRwLock<DefaultBackend>, T>;
+/// An [`RwLockReadGuard`] mapped to a part of the data.
+pub type MappedRwLockReadGuard<'a, T> =
+    lock_api::MappedRwLockReadGuard<'a, RawRwLock<DefaultBackend>, T>;
+/// An [`RwLockWriteGuard`] mapped to a part of the data.
+pub type MappedRwLockWriteGuard<'a, T> =
+    lock_api::MappedRwLockWriteGuard<'a, RawRwLock<DefaultBackend>, T>;
+
+/// A condition variable on the default backend: `Condvar::new()`, in a `static` too.
+/// [`generic::Condvar<B>`] names another backend; either works with any backend's mutex.
+pub type Condvar = generic::Condvar<DefaultBackend>;
+
+/// Runs a closure exactly once, on the default backend: `static INIT: Once = Once::new();`.
+/// [`generic::Once<B>`] names another backend.
+pub type Once = generic::Once<DefaultBackend>;
+/// A cell written once, on the default backend: `OnceLock::new()`, in a `static` too.
+/// [`generic::OnceLock<B, T>`] names another backend.
+#[cfg(not(all(loom, test)))]
+pub type OnceLock<T> = generic::OnceLock<DefaultBackend, T>;
+/// A value computed on first access, on the default backend:
+/// `static V: LazyLock<T> = LazyLock::new(|| ...);`. [`generic::LazyLock<B, T, F>`] names
+/// another backend.
+#[cfg(not(all(loom, test)))]
+pub type LazyLock<T, F = fn() -> T> = generic::LazyLock<DefaultBackend, T, F>;
+/// A counting semaphore on the default backend: `Semaphore::new(2)`.
+/// [`generic::Semaphore<B>`] names another backend.
+pub type Semaphore = generic::Semaphore<DefaultBackend>;
+/// A flag threads wait for, on the default backend: `ResetEvent::new()`.
+/// [`generic::ResetEvent<B>`] names another backend.
+pub type ResetEvent = generic::ResetEvent<DefaultBackend>;
+/// Waits for a group of tasks, on the default backend: `WaitGroup::new()`.
+/// [`generic::WaitGroup<B>`] names another backend.
+#[cfg(not(all(loom, test)))]
+pub type WaitGroup = generic::WaitGroup<DefaultBackend>;
+/// `n` threads meet, generation after generation, on the default backend: `Barrier::new(4)`.
+/// [`generic::Barrier<B>`] names another backend.
+#[cfg(not(all(loom, test)))]
+pub type Barrier = generic::Barrier<DefaultBackend>;
+/// A wake-up token for one thread, on the default backend: `Parker::new()`.
+/// [`generic::Parker<B>`] names another backend.
+pub type Parker = generic::Parker<DefaultBackend>;
+
+/// The same locks on any backend `B`, named backend first: `generic::Mutex<backend::Queue, T>`.
+pub mod generic {
+    #[cfg(not(all(loom, test)))]
+    pub use super::barrier::Barrier;
+    pub use super::condvar::Condvar;
+    #[cfg(not(all(loom, test)))]
+    pub use super::lazy_lock::LazyLock;
+    pub use super::once::Once;
+    #[cfg(not(all(loom, test)))]
+    pub use super::once_lock::OnceLock;
+    pub use super::parker::Parker;
+    pub use super::reset_event::ResetEvent;
+    pub use super::semaphore::Semaphore;
+    #[cfg(not(all(loom, test)))]
+    pub use super::wait_group::WaitGroup;
+    use super::{lock_api, RawMutex, RawRwLock};
+    #[cfg(not(all(loom, test)))]
+    use crate::{Clock, Deadline, FutexBackend};
+
+    /// A mutual-exclusion lock that sleeps through backend `B`.
+    pub type Mutex<B, T> = lock_api::Mutex<RawMutex<B>, T>;
+    /// The guard of a locked [`Mutex`].
+    pub type MutexGuard<'a, B, T> = lock_api::MutexGuard<'a, RawMutex<B>, T>;
+    /// A [`MutexGuard`] mapped to a part of the data.
+    pub type MappedMutexGuard<'a, B, T> = lock_api::MappedMutexGuard<'a, RawMutex<B>, T>;
+
+    /// A reader-writer lock that sleeps through backend `B`.
+    pub type RwLock<B, T> = lock_api::RwLock<RawRwLock<B>, T>;
+    /// The guard of a read-locked [`RwLock`].
+    pub type RwLockReadGuard<'a, B, T> = lock_api::RwLockReadGuard<'a, RawRwLock<B>, T>;
+    /// The guard of a write-locked [`RwLock`].
+    pub type RwLockWriteGuard<'a, B, T> = lock_api::RwLockWriteGuard<'a, RawRwLock<B>, T>;
+    /// An [`RwLockReadGuard`] mapped to a part of the data.
+    pub type MappedRwLockReadGuard<'a, B, T> = lock_api::MappedRwLockReadGuard<'a, RawRwLock<B>, T>;
+    /// An [`RwLockWriteGuard`] mapped to a part of the data.
+    pub type MappedRwLockWriteGuard<'a, B, T> =
+        lock_api::MappedRwLockWriteGuard<'a, RawRwLock<B>, T>;
+
+    #[cfg(not(all(loom, test)))]
+    pub use self::timed::*;
+
+    #[cfg(not(all(loom, test)))]
+    mod timed {
+        use super::*;
+
+        /// Locks `mutex` unless `deadline` passes first, on any [`Clock`]: the timed lock of
+        /// targets without std (with std, `mutex.try_lock_for(duration)` is simpler).
+        ///
+        /// ```
+        /// use core::time::Duration;
+        /// use portable_futex::sync::generic::{self, Mutex};
+        /// use portable_futex::{DefaultBackend, Deadline, StdClock};
+        ///
+        /// let mutex: Mutex<DefaultBackend, u32> = Mutex::new(0);
+        /// let held = mutex.lock();
+        /// let mut deadline = Deadline::with_clock(Some(Duration::from_millis(1)), StdClock::new());
+        /// assert!(generic::try_lock_by(&mutex, &mut deadline).is_none());
+        /// drop(held);
+        /// ```
+        pub fn try_lock_by<'a, B: FutexBackend, C: Clock, T: ?Sized>(
+            mutex: &'a Mutex<B, T>,
+            deadline: &mut Deadline<B, C>,
+        ) -> Option<MutexGuard<'a, B, T>> {
+            // SAFETY: `raw` is unsafe because unlocking through it could pull the lock from under
+            // a live guard; we only take the lock, and hand it to a guard at once.
+            if unsafe { mutex.raw() }.try_lock_by(deadline) {
+                // SAFETY: the lock was just taken by this thread, and nothing else owns it.
+                Some(unsafe { mutex.make_guard_unchecked() })
+            } else {
+                None
+            }
+        }
+
+        /// Read-locks `lock` unless `deadline` passes first, on any [`Clock`].
+        pub fn try_read_by<'a, B: FutexBackend, C: Clock, T: ?Sized>(
+            lock: &'a RwLock<B, T>,
+            deadline: &mut Deadline<B, C>,
+        ) -> Option<RwLockReadGuard<'a, B, T>> {
+            // SAFETY: as in `try_lock_by`: we only take the lock.
+            if unsafe { lock.raw() }.try_read_by(deadline) {
+                // SAFETY: a read lock was just taken by this thread, and nothing else owns it.
+                Some(unsafe { lock.make_read_guard_unchecked() })
+            } else {
+                None
+            }
+        }
+
+        /// Write-locks `lock` unless `deadline` passes first, on any [`Clock`].
+        pub fn try_write_by<'a, B: FutexBackend, C: Clock, T: ?Sized>(
+            lock: &'a RwLock<B, T>,
+            deadline: &mut Deadline<B, C>,
+        ) -> Option<RwLockWriteGuard<'a, B, T>> {
+            // SAFETY: as in `try_lock_by`: we only take the lock.
+            if unsafe { lock.raw() }.try_write_by(deadline) {
+                // SAFETY: the write lock was just taken by this thread, and nothing else owns it.
+                Some(unsafe { lock.make_write_guard_unchecked() })
+            } else {
+                None
+            }
+        }
+    }
+}
+
+// The sizes promised in the docs: a `Mutex<()>` and a `Condvar` are one `u32`, an
+// `RwLock<()>` two.
+#[cfg(not(all(loom, test)))]
+const _: () = {
+    use core::mem::size_of;
+    assert!(size_of::<generic::Mutex<crate::NoDefaultBackend, ()>>() == 4);
+    assert!(size_of::<generic::Condvar<crate::NoDefaultBackend>>() == 4);
+    assert!(size_of::<generic::RwLock<crate::NoDefaultBackend, ()>>() == 8);
+};

@@ -1,0 +1,279 @@
+//! `Parker<B>`: a token that one thread sleeps for and others hand it, in one `u32` (what
+//! std's `thread::park`/`unpark` and an executor's `block_on` are built on).
+//!
+//! # The word
+//!
+//! ```text
+//!   31                                        1   0
+//!  +-------------------------------------------+---+
+//!  |      parked threads (count, × PARKED)     | T |
+//!  +-------------------------------------------+---+
+//! ```
+//!
+//! | value | meaning |
+//! |---|---|
+//! | `0` ([`EMPTY`]) | no token, nobody parked: `unpark` is one read-modify-write |
+//! | [`TOKEN`] | a token is pending: the next `park` takes it and returns at once |
+//! | `k·PARKED` | no token, `k` threads parked (asleep, or about to be) |
+//! | `k·PARKED + TOKEN` | a token is pending and `k` threads are parked: one of them takes it |
+//!
+//! A parker belongs to one thread, which parks; others unpark it. Counting the parked threads
+//! rather than keeping one "parked" flag keeps it correct when several threads park on it at
+//! once anyway: each token releases one of them, and none is stranded.
+//!
+//! # Transitions
+//!
+//! - **unpark**: set `TOKEN` (`fetch_or`, Release). If the token was not already there and
+//!   threads are parked, wake one. A second `unpark` before a `park` finds the token there:
+//!   at most one is pending.
+//! - **park, fast**: `TOKEN → EMPTY` (compare-and-swap, Acquire).
+//! - **park, slow**: take the token if it is there (`s → s − TOKEN`, Acquire); else register
+//!   (`s → s + PARKED`, Relaxed) and from then on, whenever `TOKEN` is there, take it and
+//!   leave in one step (`s → s − TOKEN − PARKED`, Acquire); while it is not, sleep on the
+//!   exact value seen.
+//! - **give up** (time up): leave (`−PARKED`, Relaxed), unless the token is there, in which
+//!   case take it and leave (`−TOKEN − PARKED`, Acquire) and report it taken: the wake the
+//!   `unpark` sent may have been absorbed by us.
+//!
+//! # Why no wake is lost
+//!
+//! A parked thread sleeps only on a value that counts it and has no `TOKEN`. The `unpark`
+//! that sets the token after that value reads the count in its `fetch_or` and wakes one
+//! sleeper after the change; the futex finds a sleeper (this one or another parked thread,
+//! which then takes the token in its place), or the compare sees the token and the thread
+//! does not sleep. An `unpark` before the registration leaves the token for the registering
+//! thread to see. The token is taken only by a thread that leaves (and so is no longer
+//! counted), so a pending token with parked threads always has a wake on its way.
+//!
+//! # Orderings
+//!
+//! `unpark` is a Release read-modify-write; taking the token is an Acquire one. Every change of
+//! the word is a read-modify-write, so the taking reads from the release sequence of the
+//! `unpark` that set the token: what the unparker wrote before `unpark` is visible when `park`
+//! returns. Registering and leaving without the token publish nothing: Relaxed.
+
+use core::marker::PhantomData;
+
+use super::word::{self, Forever, Ordering::*, Sleep, Word};
+use crate::FutexBackend;
+
+/// No token, nobody parked.
+pub(crate) const EMPTY: u32 = 0;
+/// Bit 0: a token is pending.
+pub(crate) const TOKEN: u32 = 1;
+/// One parked thread, counted in bits 1 to 31.
+pub(crate) const PARKED: u32 = 2;
+
+/// A wake-up token for one thread: `park` sleeps until there is a token and takes it,
+/// `unpark` gives one (at most one is pending). One `u32`, on backend `B`;
+/// [`sync::Parker`](crate::sync::Parker) is this on the default backend.
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use portable_futex::sync::Parker;
+///
+/// let parker = Parker::new();
+/// let ready = AtomicBool::new(false);
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         ready.store(true, Ordering::Relaxed);
+///         parker.unpark();
+///     });
+///     while !ready.load(Ordering::Relaxed) {
+///         parker.park(); // an unpark before the park is not lost
+///     }
+/// });
+/// ```
+///
+/// This is what an executor's `block_on` needs: the waker calls `unpark`, the executor loop
+/// polls and then `park`s. Unlike std's `thread::park`, `park` never returns spuriously: it
+/// returns with a token. A parker belongs to one thread, which parks; if several threads park
+/// on one anyway, each token releases one of them.
+// One word, and all-zero bytes are `new()`: usable in memory shared with another process.
+#[repr(transparent)]
+pub struct Parker<B> {
+    state: Word,
+    backend: PhantomData<fn() -> B>,
+}
+
+impl<B> Parker<B> {
+    /// A parker with no token.
+    #[cfg(not(all(loom, test)))]
+    pub const fn new() -> Self {
+        Parker { state: Word::new(EMPTY), backend: PhantomData }
+    }
+
+    /// A parker with no token (loom's atomics are not `const`).
+    #[cfg(all(loom, test))]
+    pub(crate) fn new() -> Self {
+        Parker { state: Word::new(EMPTY), backend: PhantomData }
+    }
+
+    /// Whether a token is pending (for the loom models).
+    #[cfg(all(loom, test))]
+    pub(crate) fn has_token(&self) -> bool {
+        self.state.load(Relaxed) & TOKEN != 0
+    }
+
+    /// Takes the token if one is pending; never blocks. True if taken.
+    #[inline]
+    pub fn try_park(&self) -> bool {
+        // The common case: a token and nobody else parked.
+        if self.state.compare_exchange(TOKEN, EMPTY, Acquire, Relaxed).is_ok() {
+            return true;
+        }
+        let mut state = self.state.load(Relaxed);
+        while state & TOKEN != 0 {
+            match self.state.compare_exchange_weak(state, state - TOKEN, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+impl<B> Default for Parker<B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B> core::fmt::Debug for Parker<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = self.state.load(Relaxed);
+        f.debug_struct("Parker")
+            .field("token", &(state & TOKEN != 0))
+            .field("parked", &(state / PARKED))
+            .finish()
+    }
+}
+
+impl<B: FutexBackend> Parker<B> {
+    /// Sleeps until a token is pending, and takes it (returns at once if one is).
+    #[inline]
+    pub fn park(&self) {
+        if self.state.compare_exchange(TOKEN, EMPTY, Acquire, Relaxed).is_err() {
+            self.park_slow(&mut Forever::<B>::new());
+        }
+    }
+
+    /// Makes a token pending, waking the parked thread if there is one. A token already
+    /// pending stays one token.
+    ///
+    /// Never blocks and allocates nothing: safe to call from an interrupt handler when the
+    /// backend's `wake` is, as `QueueWith` on `CriticalSectionLock` is (on targets without
+    /// compare-and-swap the word changes inside a critical section). With nobody parked it
+    /// costs one read-modify-write: no call into the backend.
+    #[inline]
+    pub fn unpark(&self) {
+        // Release: what we wrote before is visible to the thread that takes the token.
+        let before = self.state.fetch_or(TOKEN, Release);
+        if before & TOKEN == 0 && before >= PARKED {
+            self.wake_one();
+        }
+    }
+
+    #[cold]
+    fn wake_one(&self) {
+        word::wake::<B>(&self.state, 1);
+    }
+
+    /// Takes the token, sleeping until there is one; gives up when `sleep` reports `Timeout`.
+    /// True if the token was taken.
+    #[cold]
+    pub(crate) fn park_slow(&self, sleep: &mut impl Sleep) -> bool {
+        // No spinning first: measured on the ping-pong of `benches/sync_signals.rs`, 100 spins
+        // before sleeping made a round trip twice as slow (the token of a hand-off comes
+        // after the other side's wake-up, which takes longer than a spin is worth).
+        if self.try_park() {
+            return true;
+        }
+        let mut state = self.state.fetch_add(PARKED, Relaxed).wrapping_add(PARKED);
+        // Taken back if the backend unwinds out of its wait (a user's backend, or a clock
+        // that panics inside a timed wait); forgotten on every normal exit, which leaves by a
+        // compare-and-swap of its own.
+        let registration = Registration(&self.state);
+        loop {
+            if state & TOKEN != 0 {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state - TOKEN - PARKED,
+                    Acquire,
+                    Relaxed,
+                ) {
+                    Ok(_) => {
+                        core::mem::forget(registration);
+                        return true;
+                    }
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            if sleep.sleep(&self.state, state).is_err() {
+                core::mem::forget(registration);
+                return self.give_up();
+            }
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// A parked thread whose time is up: leave, taking the token if it is there. True if taken.
+    #[cold]
+    fn give_up(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let (new, taken) = if state & TOKEN != 0 {
+                (state - TOKEN - PARKED, true)
+            } else {
+                (state - PARKED, false)
+            };
+            match self.state.compare_exchange_weak(state, new, Acquire, Relaxed) {
+                Ok(_) => return taken,
+                Err(now) => state = now,
+            }
+        }
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+impl<B: FutexBackend> Parker<B> {
+    /// Sleeps until a token is pending and takes it, or until `deadline` passes (on any
+    /// [`Clock`](crate::Clock)): `Err(Timeout)`, with no token taken, only once its clock says
+    /// the time has passed.
+    pub fn park_by<C: crate::Clock>(
+        &self,
+        deadline: &mut crate::Deadline<B, C>,
+    ) -> Result<(), crate::Timeout> {
+        if self.try_park() || self.park_slow(deadline) {
+            Ok(())
+        } else {
+            Err(crate::Timeout)
+        }
+    }
+
+    crate::select::with_std_time! {
+        /// Sleeps until a token is pending and takes it, for at most `timeout`: `Err(Timeout)`,
+        /// with no token taken, only once that time has really passed. Any `Duration` is accepted.
+        pub fn park_timeout(&self, timeout: core::time::Duration) -> Result<(), crate::Timeout> {
+            let mut deadline =
+                crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+            self.park_by(&mut deadline)
+        }
+    }
+}
+
+/// A parked thread's registration, taken back on unwind only.
+struct Registration<'a>(&'a Word);
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(PARKED, Relaxed);
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+const _: () = assert!(core::mem::size_of::<Parker<crate::NoDefaultBackend>>() == 4);

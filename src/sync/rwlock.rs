@@ -1,0 +1,562 @@
+//! `RawRwLock<B>`: a reader-writer lock in two 32-bit words, sleeping through backend `B`.
+//!
+//! # The words
+//!
+//! `state` holds the lock and says who sleeps; readers sleep on it. `writer_wake` is a counter
+//! that writers sleep on, so that waking a writer never wakes readers and the reverse.
+//!
+//! ```text
+//!   31   30   29                               0
+//!  +----+----+----------------------------------+
+//!  | WW | RW |  count: readers, or all ones for  |
+//!  |    |    |  one writer (WRITE_LOCKED)        |
+//!  +----+----+----------------------------------+
+//! ```
+//!
+//! | `count` | meaning |
+//! |---|---|
+//! | `0` | free |
+//! | `1 ..= MAX_READERS` | held by that many readers |
+//! | `WRITE_LOCKED` (`2^30 − 1`) | held by one writer |
+//!
+//! | bit | meaning |
+//! |---|---|
+//! | `READERS_WAITING` (RW) | readers sleep (or are about to) on `state` |
+//! | `WRITERS_WAITING` (WW) | writers sleep (or are about to) on `writer_wake` |
+//!
+//! # Who goes first
+//!
+//! Writers are preferred: a reader may join only while no writer holds the lock *and none is
+//! waiting* (WW clear). A stream of readers therefore cannot starve a writer: once a writer
+//! has set WW, new readers queue behind it, the readers inside drain, and the last one wakes the
+//! writer. Writers do not starve readers either: a writer's unlock wakes every sleeping reader
+//! along with the next writer when both wait, so readers get the lock between writers.
+//!
+//! # Transitions
+//!
+//! - **read, fast**: `count += 1` if readable (Acquire).
+//! - **read, slow**: spin while a writer holds it with nobody waiting; set RW (Relaxed) and
+//!   sleep on the exact value seen; look again when woken.
+//! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set, wake.
+//! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
+//! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
+//!   (Relaxed), read `writer_wake` (Acquire), check `state` again, and sleep on
+//!   `writer_wake`. A writer that has slept keeps WW set when it takes the lock: other writers
+//!   may still sleep, and only their waker clears the bit.
+//! - **write unlock**: `count −= WRITE_LOCKED` (Release); if a bit is set, wake.
+//! - **wake** (the lock is free and bits are set; one compare-and-swap clears them, then):
+//!   WW alone: bump `writer_wake` (Release) and wake one writer. RW alone: wake all readers.
+//!   Both: wake one writer *and* all readers. Std's futex rwlock wakes only the writer here
+//!   when the kernel says a writer was woken, and falls back to readers when none was: our
+//!   `FutexBackend::wake` does not say how many it woke, and a writer that timed out, or the
+//!   conservatively kept WW, would otherwise leave readers asleep on a free lock.
+//! - **downgrade**: `count: WRITE_LOCKED → 1` (Release); if readers sleep and no writer waits,
+//!   clear RW and wake them.
+//! - **writer gives up** (timed, time up): if the lock is free take it (we may have absorbed
+//!   the wake meant for the next writer), keeping WW; else clear WW (and RW if readers hold
+//!   the lock) and wake every writer (and those readers): WW may have been ours alone, and
+//!   any writer still waiting sets it again. Readers are always woken all together, so a
+//!   reader that gives up strands nobody; it leaves RW set (the next wake clears it).
+//!
+//! # Why no wake is lost
+//!
+//! Readers: a reader sleeps only on a value with RW set and the lock not readable. Every
+//! change of `state` is a read-modify-write in one modification order; the unlock that frees
+//! the lock sees RW (set before it in that order) and wakes all sleepers of `state`, or comes
+//! before the reader's check, which then sees the lock readable (or a changed value) and does
+//! not sleep.
+//!
+//! Writers: a writer sets WW, then reads `writer_wake` (Acquire), then re-reads `state`; it
+//! sleeps only if WW is still set and the lock held. A waker clears WW, then bumps
+//! `writer_wake` (Release), then wakes. If the writer's read of `writer_wake` saw the bump, the
+//! Acquire makes the waker's clearing of WW visible to the re-read, and the writer does not
+//! sleep. If it did not, it sleeps on the old value, and the bump followed by the wake either
+//! changes the value first (the futex returns at once) or finds it asleep.
+//!
+//! # Orderings
+//!
+//! Acquire on every take, Release on every release (read unlock, write unlock, downgrade), so
+//! a writer's critical section happens before any later reader's or writer's, and readers'
+//! before the next writer's (the release sequence of the read unlocks' subtractions). The
+//! waiting bits are set and cleared Relaxed: they order nothing but themselves, through the
+//! single modification order of `state`. The writer's `Acquire`/`Release` pair on
+//! `writer_wake` is the one ordering between the two words (above).
+
+use core::marker::PhantomData;
+
+use super::word::{spin_hint, Forever, Ordering::*, Sleep, Word};
+use crate::FutexBackend;
+
+/// One reader, counted in bits 0..30.
+const READ_LOCKED: u32 = 1;
+/// The count bits; all ones means one writer holds the lock.
+const MASK: u32 = (1 << 30) - 1;
+/// One writer holds the lock.
+const WRITE_LOCKED: u32 = MASK;
+/// The most readers at once (one less than `WRITE_LOCKED`). Past it, readers wait.
+const MAX_READERS: u32 = MASK - 1;
+/// Readers sleep on `state`, or are about to.
+const READERS_WAITING: u32 = 1 << 30;
+/// Writers sleep on `writer_wake`, or are about to.
+const WRITERS_WAITING: u32 = 1 << 31;
+
+/// Same reasoning as the mutex's limit (`mutex.rs`): about one sleep's worth of spinning.
+const SPIN_LIMIT: u32 = if cfg!(all(loom, test)) { 1 } else { 100 };
+
+fn count(state: u32) -> u32 {
+    state & MASK
+}
+
+fn is_unlocked(state: u32) -> bool {
+    count(state) == 0
+}
+
+fn is_write_locked(state: u32) -> bool {
+    count(state) == WRITE_LOCKED
+}
+
+fn has_waiters(state: u32) -> bool {
+    state & (READERS_WAITING | WRITERS_WAITING) != 0
+}
+
+/// A reader may join: no writer holds or waits, nobody sleeps, and there is room.
+fn is_readable(state: u32) -> bool {
+    count(state) < MAX_READERS && !has_waiters(state)
+}
+
+/// A reader-writer lock in two `u32`s that sleeps through backend `B`: the raw lock behind
+/// [`generic::RwLock<B, T>`](crate::sync::generic::RwLock)
+/// (`lock_api::RwLock<RawRwLock<B>, T>`). Writers are preferred; see the
+/// [module docs](crate::sync).
+///
+/// # Layout
+///
+/// Two `AtomicU32`s (`#[repr(C)]`, the state word first): 8 bytes, aligned to 4, whatever
+/// `B`; all-zero bytes are [`new()`](Self::new), unlocked. A zero-filled mapping shared with
+/// other processes holds an unlocked one, for `RawRwLock<backend::Shared<_>>` (README,
+/// "Across processes").
+#[repr(C)]
+pub struct RawRwLock<B> {
+    state: Word,
+    writer_wake: Word,
+    backend: PhantomData<fn() -> B>,
+}
+
+impl<B> RawRwLock<B> {
+    /// An unlocked lock.
+    #[cfg(not(all(loom, test)))]
+    pub const fn new() -> Self {
+        RawRwLock { state: Word::new(0), writer_wake: Word::new(0), backend: PhantomData }
+    }
+
+    /// An unlocked lock (loom's atomics cannot be built in a `const fn`).
+    #[cfg(all(loom, test))]
+    pub(crate) fn new() -> Self {
+        RawRwLock { state: Word::new(0), writer_wake: Word::new(0), backend: PhantomData }
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+impl<B> Default for RawRwLock<B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<B> core::fmt::Debug for RawRwLock<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let state = self.state.load(Relaxed);
+        f.debug_struct("RawRwLock")
+            .field("write_locked", &is_write_locked(state))
+            .field("readers", &if is_write_locked(state) { 0 } else { count(state) })
+            .field("readers_waiting", &(state & READERS_WAITING != 0))
+            .field("writers_waiting", &(state & WRITERS_WAITING != 0))
+            .finish()
+    }
+}
+
+impl<B: FutexBackend> RawRwLock<B> {
+    #[inline]
+    pub(crate) fn read_raw(&self) {
+        let state = self.state.load(Relaxed);
+        if !is_readable(state)
+            || self
+                .state
+                .compare_exchange_weak(state, state + READ_LOCKED, Acquire, Relaxed)
+                .is_err()
+        {
+            self.read_slow(&mut Forever::<B>::new());
+        }
+    }
+
+    /// Joins as a reader if the lock is readable now. Never fails while it is.
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) fn try_read_raw(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while is_readable(state) {
+            match self.state.compare_exchange(state, state + READ_LOCKED, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// # Safety
+    ///
+    /// The calling context holds a read lock.
+    #[inline]
+    pub(crate) unsafe fn read_unlock_raw(&self) {
+        let state = self.state.fetch_sub(READ_LOCKED, Release).wrapping_sub(READ_LOCKED);
+        // Sleepers while readers hold the lock are writers (and the readers behind them, or
+        // past `MAX_READERS`): the last reader out wakes them.
+        if is_unlocked(state) && has_waiters(state) {
+            self.wake_writer_or_readers(state);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn write_raw(&self) {
+        if self.state.compare_exchange(0, WRITE_LOCKED, Acquire, Relaxed).is_err() {
+            self.write_slow(&mut Forever::<B>::new());
+        }
+    }
+
+    /// Takes the write lock if nobody holds the lock now. Never fails while it is free.
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) fn try_write_raw(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while is_unlocked(state) {
+            match self.state.compare_exchange(state, state | WRITE_LOCKED, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// # Safety
+    ///
+    /// The calling context holds the write lock.
+    #[inline]
+    pub(crate) unsafe fn write_unlock_raw(&self) {
+        let state = self.state.fetch_sub(WRITE_LOCKED, Release).wrapping_sub(WRITE_LOCKED);
+        if has_waiters(state) {
+            self.wake_writer_or_readers(state);
+        }
+    }
+
+    /// Turns the write lock into a read lock, letting sleeping readers in unless a writer
+    /// waits (writers stay preferred).
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the write lock.
+    #[inline]
+    pub(crate) unsafe fn downgrade_raw(&self) {
+        let state = self
+            .state
+            .fetch_sub(WRITE_LOCKED - READ_LOCKED, Release)
+            .wrapping_sub(WRITE_LOCKED - READ_LOCKED);
+        if state & READERS_WAITING != 0 && state & WRITERS_WAITING == 0 {
+            self.wake_readers_after_downgrade();
+        }
+    }
+
+    #[cold]
+    fn wake_readers_after_downgrade(&self) {
+        // Clear RW before waking, so that woken readers find the lock readable; a writer that
+        // sets WW meanwhile makes them sleep again (setting RW), and our read unlock wakes them.
+        self.state.fetch_and(!READERS_WAITING, Relaxed);
+        super::word::wake::<B>(&self.state, u32::MAX);
+    }
+
+    /// Joins as a reader, or gives up once `sleep` reports `Timeout`. True if joined.
+    #[cold]
+    pub(crate) fn read_slow(&self, sleep: &mut impl Sleep) -> bool {
+        let mut state = self.spin_read();
+        loop {
+            if is_readable(state) {
+                match self.state.compare_exchange_weak(state, state + READ_LOCKED, Acquire, Relaxed)
+                {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            // Not readable: a writer holds or waits, or the count is full. Say we sleep.
+            if state & READERS_WAITING == 0 {
+                let flagged = state | READERS_WAITING;
+                if let Err(now) = self.state.compare_exchange(state, flagged, Relaxed, Relaxed) {
+                    state = now;
+                    continue;
+                }
+                state = flagged;
+            }
+            // Readers are woken all at once, so a reader that gives up strands nobody.
+            if sleep.sleep(&self.state, state).is_err() {
+                return false;
+            }
+            state = self.spin_read();
+        }
+    }
+
+    /// Takes the write lock, or gives up once `sleep` reports `Timeout`. True if taken.
+    #[cold]
+    pub(crate) fn write_slow(&self, sleep: &mut impl Sleep) -> bool {
+        let mut state = self.spin_write();
+        // WRITERS_WAITING once we have slept: keep the bit for the writers that may still sleep.
+        let mut keep = 0;
+        loop {
+            if is_unlocked(state) {
+                let taken = state | WRITE_LOCKED | keep;
+                match self.state.compare_exchange(state, taken, Acquire, Relaxed) {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            if state & WRITERS_WAITING == 0 {
+                let flagged = state | WRITERS_WAITING;
+                if let Err(now) = self.state.compare_exchange(state, flagged, Relaxed, Relaxed) {
+                    state = now;
+                    continue;
+                }
+            }
+            keep = WRITERS_WAITING;
+            // Read the counter before checking `state` again: a waker clears WW before it
+            // bumps the counter (see the module docs).
+            let seen = self.writer_wake.load(Acquire);
+            state = self.state.load(Relaxed);
+            if is_unlocked(state) || state & WRITERS_WAITING == 0 {
+                continue;
+            }
+            if sleep.sleep(&self.writer_wake, seen).is_err() {
+                return self.writer_gives_up();
+            }
+            state = self.spin_write();
+        }
+    }
+
+    /// A writer whose time is up. If the lock is free, take it: the wake meant for the next
+    /// writer may have been ours, and our unlock (WW kept set) passes it on. Else clear WW and
+    /// wake every sleeping writer: the bit may be ours alone (a stale WW would hold readers
+    /// back for nothing), or the wake we absorbed was another writer's; each writer that still
+    /// waits sets WW again. When readers hold the lock, RW is cleared and readers woken too,
+    /// so that readers a stale WW held back join their peers.
+    #[cold]
+    fn writer_gives_up(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let new = if is_unlocked(state) {
+                state | WRITE_LOCKED | WRITERS_WAITING
+            } else if is_write_locked(state) {
+                state & !WRITERS_WAITING
+            } else {
+                state & !(WRITERS_WAITING | READERS_WAITING)
+            };
+            match self.state.compare_exchange(state, new, Acquire, Relaxed) {
+                Ok(_) if is_unlocked(state) => return true,
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        // As in `wake_writer_or_readers`: WW cleared before the bump (Release).
+        self.writer_wake.fetch_add(1, Release);
+        super::word::wake::<B>(&self.writer_wake, u32::MAX);
+        if !is_write_locked(state) && state & READERS_WAITING != 0 {
+            super::word::wake::<B>(&self.state, u32::MAX);
+        }
+        false
+    }
+
+    /// The lock has just become free with waiting bits set: clear them and wake.
+    #[cold]
+    fn wake_writer_or_readers(&self, mut state: u32) {
+        loop {
+            if !is_unlocked(state) || !has_waiters(state) {
+                // Someone took the lock (their unlock will wake), or another waker did our job.
+                return;
+            }
+            match self.state.compare_exchange(state, count(state), Relaxed, Relaxed) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        if state & WRITERS_WAITING != 0 {
+            // Release: our clearing of WW, before this bump, is visible to a writer whose
+            // Acquire read of the counter sees the bump.
+            self.writer_wake.fetch_add(1, Release);
+            super::word::wake::<B>(&self.writer_wake, 1);
+        }
+        if state & READERS_WAITING != 0 {
+            super::word::wake::<B>(&self.state, u32::MAX);
+        }
+    }
+
+    /// Spins while a writer holds the lock and nobody sleeps.
+    #[inline]
+    fn spin_read(&self) -> u32 {
+        self.spin_while(|state| is_write_locked(state) && !has_waiters(state))
+    }
+
+    /// Spins while the lock is held and no writer sleeps.
+    #[inline]
+    fn spin_write(&self) -> u32 {
+        self.spin_while(|state| !is_unlocked(state) && state & WRITERS_WAITING == 0)
+    }
+
+    #[inline]
+    fn spin_while(&self, busy: impl Fn(u32) -> bool) -> u32 {
+        let mut spins = SPIN_LIMIT;
+        loop {
+            let state = self.state.load(Relaxed);
+            if !busy(state) || spins == 0 {
+                return state;
+            }
+            spin_hint();
+            spins -= 1;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_locked_raw(&self) -> bool {
+        !is_unlocked(self.state.load(Relaxed))
+    }
+
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) fn is_write_locked_raw(&self) -> bool {
+        is_write_locked(self.state.load(Relaxed))
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+mod traits {
+    use super::*;
+    use crate::sync::lock_api;
+
+    // SAFETY: the count bits change only by read-modify-writes that check them first: a
+    // reader adds one only to a count below `MAX_READERS` (never reaching `WRITE_LOCKED`), a
+    // writer sets `WRITE_LOCKED` only over a zero count, and only holders subtract what they
+    // added. So a writer excludes everyone and readers exclude writers. The waiting bits and
+    // the backend only decide who sleeps and when, never who holds the lock, so no backend,
+    // however wrong, can let a writer in beside anyone. Acquire on every take and Release on
+    // every release order the critical sections.
+    unsafe impl<B: FutexBackend> lock_api::RawRwLock for RawRwLock<B> {
+        // A `const` item builds a new lock at each use, which is what `lock_api` wants.
+        #[allow(clippy::declare_interior_mutable_const)]
+        const INIT: Self = RawRwLock::new();
+
+        /// As std's guards: they may not move to another thread.
+        type GuardMarker = lock_api::GuardNoSend;
+
+        #[inline]
+        fn lock_shared(&self) {
+            self.read_raw()
+        }
+
+        #[inline]
+        fn try_lock_shared(&self) -> bool {
+            self.try_read_raw()
+        }
+
+        #[inline]
+        unsafe fn unlock_shared(&self) {
+            // SAFETY: `lock_api`'s contract: the caller holds a read lock.
+            unsafe { self.read_unlock_raw() }
+        }
+
+        #[inline]
+        fn lock_exclusive(&self) {
+            self.write_raw()
+        }
+
+        #[inline]
+        fn try_lock_exclusive(&self) -> bool {
+            self.try_write_raw()
+        }
+
+        #[inline]
+        unsafe fn unlock_exclusive(&self) {
+            // SAFETY: `lock_api`'s contract: the caller holds the write lock.
+            unsafe { self.write_unlock_raw() }
+        }
+
+        #[inline]
+        fn is_locked(&self) -> bool {
+            self.is_locked_raw()
+        }
+
+        #[inline]
+        fn is_locked_exclusive(&self) -> bool {
+            self.is_write_locked_raw()
+        }
+    }
+
+    // SAFETY: `downgrade_raw` turns the writer's `WRITE_LOCKED` into one reader in a single
+    // subtraction: no other thread can hold the lock in between.
+    unsafe impl<B: FutexBackend> lock_api::RawRwLockDowngrade for RawRwLock<B> {
+        #[inline]
+        unsafe fn downgrade(&self) {
+            // SAFETY: `lock_api`'s contract: the caller holds the write lock.
+            unsafe { self.downgrade_raw() }
+        }
+    }
+
+    impl<B: FutexBackend> RawRwLock<B> {
+        /// Joins as a reader unless `deadline` passes first (on any [`Clock`](crate::Clock)).
+        /// True if joined. The safe, typed form is
+        /// [`generic::try_read_by`](crate::sync::generic::try_read_by).
+        pub fn try_read_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {
+            self.try_read_raw() || self.read_slow(deadline)
+        }
+
+        /// Takes the write lock unless `deadline` passes first (on any
+        /// [`Clock`](crate::Clock)). True if taken. The safe, typed form is
+        /// [`generic::try_write_by`](crate::sync::generic::try_write_by).
+        pub fn try_write_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {
+            self.try_write_raw() || self.write_slow(deadline)
+        }
+    }
+
+    crate::select::with_std_time! {
+        // SAFETY: the same lock as the `RawRwLock` impl; the timed functions only add ways to give
+        // up, which take the lock by the same rules or leave it untouched.
+        // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).
+        unsafe impl<B: FutexBackend> lock_api::RawRwLockTimed for RawRwLock<B> {
+            type Duration = core::time::Duration;
+            type Instant = std::time::Instant;
+
+            fn try_lock_shared_for(&self, timeout: core::time::Duration) -> bool {
+                self.try_read_by(&mut crate::Deadline::<B, _>::with_clock(
+                    Some(timeout),
+                    crate::StdClock::new(),
+                ))
+            }
+
+            fn try_lock_shared_until(&self, instant: std::time::Instant) -> bool {
+                self.try_lock_shared_for(instant.saturating_duration_since(std::time::Instant::now()))
+            }
+
+            fn try_lock_exclusive_for(&self, timeout: core::time::Duration) -> bool {
+                self.try_write_by(&mut crate::Deadline::<B, _>::with_clock(
+                    Some(timeout),
+                    crate::StdClock::new(),
+                ))
+            }
+
+            fn try_lock_exclusive_until(&self, instant: std::time::Instant) -> bool {
+                self.try_lock_exclusive_for(
+                    instant.saturating_duration_since(std::time::Instant::now()),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! `Semaphore<B>`: a count of permits, in two `u32`s: the permits, and the waiters.
+//!
+//! # The words
+//!
+//! - `permits`: how many permits are free right now (`0..=u32::MAX`). Threads sleep on it,
+//!   on the value [`NO_PERMITS`].
+//! - `waiters`: how many threads are registered to sleep (or about to). Only a waiter changes
+//!   it, `+1` before its first look at a `0` permit count and `−1` when it leaves; `release`
+//!   reads it to decide whether to wake anyone, and how many.
+//!
+//! Two words rather than one, because one `u32` cannot hold both counts at full range, and a
+//! "someone sleeps" flag instead of a count would have to be cleared by some `release`, which
+//! then cannot know whether sleepers it did not wake remain.
+//!
+//! # Transitions
+//!
+//! - **acquire**: `p → p − 1` for `p > 0` (compare-and-swap, Acquire). With no permit:
+//!   register (`waiters + 1`, Relaxed), [`fence`] (SeqCst), then look at `permits` again; take
+//!   one if there is one, else sleep on `0`. On leaving (with a permit, or when the time is up),
+//!   `waiters − 1`.
+//! - **release(n)**: `p → min(p + n, u32::MAX)` (compare-and-swap, Release), [`fence`]
+//!   (SeqCst), read `waiters`; if some are registered, wake `min(n, waiters)` of them.
+//! - **giving up** (time up): one last attempt to take a permit before leaving, since the wake
+//!   we may have absorbed could have been meant for a permit that is still there.
+//!
+//! # Why no wake is lost
+//!
+//! The two fences make the classic store-buffering pair: the waiter writes `waiters` then
+//! reads `permits`; `release` writes `permits` then reads `waiters`. The SeqCst fences are
+//! totally ordered, and whichever comes second sees the other thread's write: either the
+//! waiter reads the new permits (and takes one instead of sleeping), or `release` reads the
+//! registration and wakes. Its wake comes after its change of `permits`, so the futex either
+//! finds the waiter asleep (and wakes it) or the waiter's own atomic compare sees a count
+//! other than `0` (and it does not sleep). A woken waiter that loses the permit to a running
+//! thread sleeps again on `0`: the permit was taken, not lost. A waiter that gives up first
+//! takes any permit it sees, so a permit is never left free while the thread that `release`
+//! woke for it has gone.
+//!
+//! # Orderings
+//!
+//! `release` is a Release read-modify-write and every taking is an Acquire one: all changes of
+//! `permits` are read-modify-writes, so a taking reads from the release sequence of every
+//! earlier `release`, and what a releaser wrote before `release` is visible to the thread that
+//! gets the permit. The `waiters` count publishes nothing: Relaxed, with the fences above for
+//! the one question it answers.
+
+use core::marker::PhantomData;
+
+#[cfg(not(all(loom, test)))]
+use core::sync::atomic::fence;
+#[cfg(all(loom, test))]
+use loom::sync::atomic::fence;
+
+use super::word::{self, Forever, Ordering::*, Sleep, Word};
+use crate::FutexBackend;
+
+/// The value of `permits` that waiters sleep on: none free.
+pub(crate) const NO_PERMITS: u32 = 0;
+
+/// A counting semaphore: std has none, Zig's `Thread.Semaphore` is the model. Two `u32`s, on
+/// backend `B`; [`sync::Semaphore`](crate::sync::Semaphore) is this on the default backend.
+///
+/// ```
+/// use portable_futex::sync::Semaphore;
+///
+/// static SLOTS: Semaphore = Semaphore::new(2);
+///
+/// SLOTS.acquire();
+/// assert!(SLOTS.try_acquire());
+/// assert!(!SLOTS.try_acquire()); // both taken
+/// SLOTS.release(2);
+/// assert_eq!(SLOTS.available_permits(), 2);
+/// ```
+///
+/// `acquire` takes one permit, sleeping while none is free; `release(n)` returns `n`. No
+/// permit is lost or invented: every successful acquire took one that a `new` or `release`
+/// gave, except that the count saturates at `u32::MAX` (a `release` beyond that is dropped).
+/// A semaphore does not know who holds its permits: any thread, or an interrupt handler, may
+/// release them.
+// `permits` then `waiters`, whatever `B`; all-zero bytes are `new(0)`.
+#[repr(C)]
+pub struct Semaphore<B> {
+    permits: Word,
+    waiters: Word,
+    backend: PhantomData<fn() -> B>,
+}
+
+impl<B> Semaphore<B> {
+    /// A semaphore with `permits` free permits.
+    #[cfg(not(all(loom, test)))]
+    pub const fn new(permits: u32) -> Self {
+        Semaphore { permits: Word::new(permits), waiters: Word::new(0), backend: PhantomData }
+    }
+
+    /// A semaphore with `permits` free permits (loom's atomics are not `const`).
+    #[cfg(all(loom, test))]
+    pub(crate) fn new(permits: u32) -> Self {
+        Semaphore { permits: Word::new(permits), waiters: Word::new(0), backend: PhantomData }
+    }
+
+    /// How many permits are free now (a snapshot).
+    #[inline]
+    pub fn available_permits(&self) -> u32 {
+        self.permits.load(Relaxed)
+    }
+
+    /// Takes a permit if one is free; never blocks.
+    #[inline]
+    pub fn try_acquire(&self) -> bool {
+        let mut permits = self.permits.load(Relaxed);
+        while permits != NO_PERMITS {
+            // Acquire: what the releaser of this permit wrote is visible to us.
+            match self.permits.compare_exchange_weak(permits, permits - 1, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => permits = now,
+            }
+        }
+        false
+    }
+}
+
+impl<B: FutexBackend> Semaphore<B> {
+    /// Takes a permit, sleeping until one is free.
+    #[inline]
+    pub fn acquire(&self) {
+        if !self.try_acquire() {
+            self.acquire_slow(&mut Forever::<B>::new());
+        }
+    }
+
+    /// Returns `n` permits, and wakes as many sleeping acquirers (at most). `release(0)` does
+    /// nothing.
+    ///
+    /// Never blocks and allocates nothing: safe to call from an interrupt handler when the
+    /// backend's `wake` is, as `QueueWith` on `CriticalSectionLock` is (on targets without
+    /// compare-and-swap the count changes inside a critical section). With nobody waiting it
+    /// costs one read-modify-write, a fence and a load: no call into the backend.
+    #[inline]
+    pub fn release(&self, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let mut permits = self.permits.load(Relaxed);
+        loop {
+            let new = permits.saturating_add(n);
+            // Release: what we wrote before is visible to whoever takes these permits.
+            match self.permits.compare_exchange_weak(permits, new, Release, Relaxed) {
+                Ok(_) => break,
+                Err(now) => permits = now,
+            }
+        }
+        // The other half of the waiter's registration and fence (see the module docs).
+        fence(SeqCst);
+        let waiters = self.waiters.load(Relaxed);
+        if waiters != 0 {
+            self.wake(n.min(waiters));
+        }
+    }
+
+    #[cold]
+    fn wake(&self, n: u32) {
+        word::wake::<B>(&self.permits, n);
+    }
+
+    /// Registers as a waiter and takes a permit, sleeping on `0`; gives up when `sleep`
+    /// reports `Timeout` (after one last try). True if a permit was taken.
+    #[cold]
+    pub(crate) fn acquire_slow(&self, sleep: &mut impl Sleep) -> bool {
+        self.waiters.fetch_add(1, Relaxed);
+        // Taken back however we leave, unwinding out of a backend's wait included.
+        let _registration = Registration(&self.waiters);
+        // The waiter's half of the store-buffering pair: the registration above is ordered
+        // before every look at `permits` below.
+        fence(SeqCst);
+        loop {
+            if self.try_acquire() {
+                return true;
+            }
+            if sleep.sleep(&self.permits, NO_PERMITS).is_err() {
+                return self.try_acquire();
+            }
+        }
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+impl<B: FutexBackend> Semaphore<B> {
+    /// Takes a permit unless `deadline` passes first, on any [`Clock`](crate::Clock). True if
+    /// taken; false only once the deadline's clock says its time has passed.
+    pub fn try_acquire_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {
+        self.try_acquire() || self.acquire_slow(deadline)
+    }
+
+    crate::select::with_std_time! {
+        /// Takes a permit unless `timeout` passes first. True if taken; false only once `timeout`
+        /// has really passed. Any `Duration` is accepted (zero: just `try_acquire`).
+        pub fn try_acquire_for(&self, timeout: core::time::Duration) -> bool {
+            let mut deadline =
+                crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+            self.try_acquire_by(&mut deadline)
+        }
+    }
+}
+
+impl<B> core::fmt::Debug for Semaphore<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.permits.load(Relaxed))
+            .field("waiters", &self.waiters.load(Relaxed))
+            .finish()
+    }
+}
+
+/// A waiter's registration in `waiters`, taken back when it leaves.
+struct Registration<'a>(&'a Word);
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+const _: () = assert!(core::mem::size_of::<Semaphore<crate::NoDefaultBackend>>() == 8);

@@ -1,0 +1,333 @@
+//! The one thing every primitive is made of: a 32-bit word that threads change with atomic
+//! read-modify-writes and sleep on through the futex of backend `B`.
+//!
+//! Three builds see three different words:
+//!
+//! - targets with compare-and-swap: `core`'s `AtomicU32`, handed to [`Futex<B>`] as it is;
+//! - targets without it (thumbv6m, riscv32imc), with the `critical-section` feature: `core`'s
+//!   `AtomicU32` for loads and for the futex, and every read-modify-write done as a load and a
+//!   store inside one critical section. The futex API takes a `core` atomic, so wrapping one is
+//!   simpler than borrowing `portable-atomic`'s word as one through a pointer cast;
+//! - the loom models (`--cfg loom`, tests only): loom's `AtomicU32`, and a futex stand-in built
+//!   on loom's mutex and condition variable, so that loom explores every interleaving of the
+//!   state machines with the sleeping and waking.
+//!
+//! And the two ways of sleeping the primitives need, as one small trait ([`Sleep`]): forever
+//! (an untimed lock), or until a [`Deadline`] on some [`Clock`](crate::Clock).
+
+use core::marker::PhantomData;
+
+#[cfg(not(all(loom, test)))]
+use crate::Deadline;
+use crate::{FutexBackend, Timeout};
+
+#[cfg(not(all(loom, test)))]
+pub(crate) use core::sync::atomic::Ordering;
+#[cfg(all(loom, test))]
+pub(crate) use loom::sync::atomic::Ordering;
+
+#[cfg(all(not(all(loom, test)), not(target_has_atomic = "32")))]
+pub(crate) use self::critical::Word;
+#[cfg(all(not(all(loom, test)), target_has_atomic = "32"))]
+pub(crate) use core::sync::atomic::AtomicU32 as Word;
+#[cfg(all(loom, test))]
+pub(crate) use loom::sync::atomic::AtomicU32 as Word;
+
+/// A hint to the CPU inside a spin loop (under loom: a yield, so that the model progresses).
+#[inline]
+pub(crate) fn spin_hint() {
+    #[cfg(not(all(loom, test)))]
+    core::hint::spin_loop();
+    #[cfg(all(loom, test))]
+    loom::thread::yield_now();
+}
+
+/// How a slow path sleeps on a word: until woken (or spuriously), or until a deadline.
+pub(crate) trait Sleep {
+    /// Sleeps while `*word == expect`. `Ok` on a wake, a changed value or spuriously;
+    /// `Err(Timeout)` only once the deadline has really passed.
+    fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout>;
+}
+
+/// Sleep with no deadline, on backend `B`: never answers `Timeout`.
+pub(crate) struct Forever<B>(PhantomData<fn() -> B>);
+
+impl<B> Forever<B> {
+    pub(crate) fn new() -> Self {
+        Forever(PhantomData)
+    }
+}
+
+impl<B: FutexBackend> Sleep for Forever<B> {
+    #[inline]
+    fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+        wait::<B>(word, expect);
+        Ok(())
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+impl<B: FutexBackend, C: crate::Clock> Sleep for Deadline<B, C> {
+    #[inline]
+    fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+        // `Deadline::wait` reports `Timeout` only when its clock confirms it.
+        self.wait(futex_of(word), expect)
+    }
+}
+
+/// Sleeps while `*word == expect` (or returns spuriously), on backend `B`.
+#[cfg(not(all(loom, test)))]
+#[inline]
+pub(crate) fn wait<B: FutexBackend>(word: &Word, expect: u32) {
+    crate::Futex::<B>::wait(futex_of(word), expect)
+}
+
+/// Sleeps while `*word == expect` for at most `timeout`, on backend `B`.
+#[cfg(not(all(loom, test)))]
+#[inline]
+pub(crate) fn timed_wait<B: FutexBackend>(
+    word: &Word,
+    expect: u32,
+    timeout: core::time::Duration,
+) -> Result<(), Timeout> {
+    crate::Futex::<B>::timed_wait(futex_of(word), expect, timeout)
+}
+
+/// Wakes at most `n` threads sleeping on `word`, on backend `B`.
+#[cfg(not(all(loom, test)))]
+#[inline]
+pub(crate) fn wake<B: FutexBackend>(word: &Word, n: u32) {
+    crate::Futex::<B>::wake(futex_of(word), n)
+}
+
+/// The `core` atomic the futex sleeps on.
+#[cfg(all(not(all(loom, test)), target_has_atomic = "32"))]
+#[inline]
+fn futex_of(word: &Word) -> &core::sync::atomic::AtomicU32 {
+    word
+}
+
+#[cfg(all(not(all(loom, test)), not(target_has_atomic = "32")))]
+#[inline]
+fn futex_of(word: &Word) -> &core::sync::atomic::AtomicU32 {
+    &word.0
+}
+
+#[cfg(all(not(all(loom, test)), not(target_has_atomic = "32")))]
+mod critical {
+    //! A word for targets that can load and store 32 bits atomically but have no
+    //! compare-and-swap. Every read-modify-write is a load and a store inside one critical
+    //! section, in which no other thread or interrupt handler of this program runs: that makes
+    //! the pair atomic against every other read-modify-write (all of them go through here) and
+    //! against plain loads (which see the value before or after the store, never between).
+    //! Nothing stores to the word outside a critical section: the primitives only change it
+    //! through these functions, and futex backends never write the word.
+    //!
+    //! The orderings asked for are kept on the load and the store themselves, so that the word
+    //! orders the memory around it as a real read-modify-write would, also between cores that
+    //! share a critical-section implementation (RP2040's hardware spinlock).
+
+    use core::sync::atomic::{AtomicU32, Ordering};
+
+    #[cfg(not(feature = "critical-section"))]
+    compile_error!(
+        "portable-futex's `sync` locks need compare-and-swap, which this target lacks: enable \
+         the `critical-section` feature (and provide a critical-section implementation, such \
+         as cortex-m's `critical-section-single-core`)"
+    );
+
+    /// The ordering of the load half of a read-modify-write.
+    fn load_half(order: Ordering) -> Ordering {
+        match order {
+            Ordering::SeqCst => Ordering::SeqCst,
+            Ordering::Acquire | Ordering::AcqRel => Ordering::Acquire,
+            _ => Ordering::Relaxed,
+        }
+    }
+
+    /// The ordering of the store half of a read-modify-write.
+    fn store_half(order: Ordering) -> Ordering {
+        match order {
+            Ordering::SeqCst => Ordering::SeqCst,
+            Ordering::Release | Ordering::AcqRel => Ordering::Release,
+            _ => Ordering::Relaxed,
+        }
+    }
+
+    #[derive(Debug)]
+    #[repr(transparent)]
+    pub(crate) struct Word(pub(super) AtomicU32);
+
+    impl Word {
+        pub(crate) const fn new(value: u32) -> Self {
+            Word(AtomicU32::new(value))
+        }
+
+        pub(crate) fn load(&self, order: Ordering) -> u32 {
+            self.0.load(order)
+        }
+
+        /// `f` maps the old value to the new one, or to `None` to leave it unchanged.
+        fn update(&self, order: Ordering, f: impl FnOnce(u32) -> Option<u32>) -> Result<u32, u32> {
+            critical_section::with(|_| {
+                let old = self.0.load(load_half(order));
+                match f(old) {
+                    Some(new) => {
+                        self.0.store(new, store_half(order));
+                        Ok(old)
+                    }
+                    None => Err(old),
+                }
+            })
+        }
+
+        pub(crate) fn compare_exchange(
+            &self,
+            current: u32,
+            new: u32,
+            success: Ordering,
+            _failure: Ordering,
+        ) -> Result<u32, u32> {
+            self.update(success, |old| (old == current).then_some(new))
+        }
+
+        pub(crate) fn compare_exchange_weak(
+            &self,
+            current: u32,
+            new: u32,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<u32, u32> {
+            self.compare_exchange(current, new, success, failure)
+        }
+
+        pub(crate) fn fetch_add(&self, value: u32, order: Ordering) -> u32 {
+            self.update(order, |old| Some(old.wrapping_add(value))).unwrap_or_else(|old| old)
+        }
+
+        pub(crate) fn fetch_sub(&self, value: u32, order: Ordering) -> u32 {
+            self.update(order, |old| Some(old.wrapping_sub(value))).unwrap_or_else(|old| old)
+        }
+
+        pub(crate) fn fetch_and(&self, value: u32, order: Ordering) -> u32 {
+            self.update(order, |old| Some(old & value)).unwrap_or_else(|old| old)
+        }
+
+        pub(crate) fn fetch_or(&self, value: u32, order: Ordering) -> u32 {
+            self.update(order, |old| Some(old | value)).unwrap_or_else(|old| old)
+        }
+    }
+}
+
+/// The loom futex stand-in: a futex with exactly the backend contract (an atomic check and
+/// sleep, a wake of at most `n` in arrival order), built on loom's mutex and condition
+/// variable, so that a lost wakeup in a state machine shows as a loom deadlock.
+#[cfg(all(loom, test))]
+pub(crate) mod loom_futex {
+    extern crate std;
+
+    use std::vec::Vec;
+
+    use loom::sync::{Condvar, Mutex};
+
+    use super::{Ordering, Word};
+    use crate::Timeout;
+
+    struct Lot {
+        /// The sleepers, oldest first: (address, ticket).
+        sleepers: Mutex<(u32, Vec<(usize, u32)>)>,
+        woken: Condvar,
+    }
+
+    loom::lazy_static! {
+        static ref LOT: Lot = Lot { sleepers: Mutex::new((0, Vec::new())), woken: Condvar::new() };
+    }
+
+    fn address(word: &Word) -> usize {
+        word as *const Word as usize
+    }
+
+    /// Sleeps while `*word == expect`, until a `wake` of this address picks this sleeper.
+    pub(crate) fn wait(word: &Word, expect: u32) {
+        let mut lot = LOT.sleepers.lock().unwrap();
+        // Checked under the lot's lock, which `wake` takes too: check and sleep are one step.
+        if word.load(Ordering::SeqCst) != expect {
+            return;
+        }
+        let ticket = lot.0;
+        lot.0 += 1;
+        lot.1.push((address(word), ticket));
+        while lot.1.iter().any(|&(_, t)| t == ticket) {
+            lot = LOT.woken.wait(lot).unwrap();
+        }
+    }
+
+    /// A timed wait that sleeps for a moment (a yield) and then times out: `Timeout`, even if
+    /// a `wake` picked it meanwhile. That wake is then absorbed by a waiter that gives up, the
+    /// race every timed waiter must survive without stranding the others; loom explores the
+    /// wake landing before, during and after the moment.
+    pub(crate) fn expired_wait(word: &Word, expect: u32) -> Result<(), Timeout> {
+        let ticket = {
+            let mut lot = LOT.sleepers.lock().unwrap();
+            if word.load(Ordering::SeqCst) != expect {
+                return Ok(());
+            }
+            let ticket = lot.0;
+            lot.0 += 1;
+            lot.1.push((address(word), ticket));
+            ticket
+        };
+        loom::thread::yield_now();
+        LOT.sleepers.lock().unwrap().1.retain(|&(_, t)| t != ticket);
+        Err(Timeout)
+    }
+
+    /// Wakes the oldest `n` sleepers on `word`'s address.
+    pub(crate) fn wake(word: &Word, n: u32) {
+        let mut lot = LOT.sleepers.lock().unwrap();
+        let address = address(word);
+        let mut left = n;
+        lot.1.retain(|&(a, _)| {
+            if a == address && left > 0 {
+                left -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        if left != n {
+            LOT.woken.notify_all();
+        }
+    }
+}
+
+#[cfg(all(loom, test))]
+pub(crate) fn wait<B>(word: &Word, expect: u32) {
+    loom_futex::wait(word, expect)
+}
+
+#[cfg(all(loom, test))]
+#[allow(dead_code)] // used by `Condvar::wait_for`, which the models do not build
+pub(crate) fn timed_wait<B>(
+    word: &Word,
+    expect: u32,
+    _timeout: core::time::Duration,
+) -> Result<(), Timeout> {
+    loom_futex::expired_wait(word, expect)
+}
+
+#[cfg(all(loom, test))]
+pub(crate) fn wake<B>(word: &Word, n: u32) {
+    loom_futex::wake(word, n)
+}
+
+/// In the loom models, a deadline that has always already passed.
+#[cfg(all(loom, test))]
+pub(crate) struct Expired;
+
+#[cfg(all(loom, test))]
+impl Sleep for Expired {
+    fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+        loom_futex::expired_wait(word, expect)
+    }
+}

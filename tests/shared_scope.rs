@@ -1,0 +1,22 @@
+//! The behavioural suite on the target's process-shared backend (`DefaultSharedBackend`:
+//! `Shared<Linux>`, `Shared<Darwin>`, `Shared<FreeBsd>`...), between threads of one process:
+//! a shared futex keeps every rule of a private one. (`process_shared.rs` takes it across
+//! processes on Linux; `cargo xtask shared` runs this file under Miri for FreeBSD and Apple.)
+#![cfg(any(
+    all(
+        any(feature = "linux", feature = "linux-raw"),
+        any(target_os = "linux", target_os = "android")
+    ),
+    all(feature = "darwin", target_vendor = "apple"),
+    all(feature = "freebsd", target_os = "freebsd"),
+    all(feature = "openbsd", target_os = "openbsd"),
+    all(feature = "dragonfly", target_os = "dragonfly"),
+))]
+
+mod common;
+
+#[cfg(not(target_os = "dragonfly"))]
+backend_tests!(portable_futex::DefaultSharedBackend, threads);
+// DragonFly's `umtx_wakeup` wakes one, or all.
+#[cfg(target_os = "dragonfly")]
+backend_tests!(portable_futex::DefaultSharedBackend, threads, OneOrAll);

@@ -1,0 +1,227 @@
+//! `cargo xtask mutants`: cargo-mutants over the crate, one run per feature set, so that each
+//! file is mutated by the run whose tests reach it; then a count of what the runs found.
+//!
+//! Not part of `ci`: every mutant is a build and a test run, which takes far longer than the
+//! rest of CI. Exclusions, each with its reason, are in `.cargo/mutants.toml`.
+//!
+//! A mutant is *caught* when a test fails, *missed* when every test passes, *unviable* when it
+//! does not build, and *timed out* when the tests outlast the per-mutant limit (a test that
+//! hangs instead of failing). The goal is no missed and no timed-out mutant.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The version line installed when `cargo mutants` is missing.
+const VERSION: &str = "^27";
+/// Seconds a mutant's tests may run before it counts as timed out. The suite takes a few
+/// seconds when nothing is broken; a test that waits and has a watchdog fails well within this.
+const TEST_TIMEOUT_S: &str = "30";
+/// Seconds a mutant's build may take (an incremental rebuild of the one crate).
+const BUILD_TIMEOUT_S: &str = "300";
+
+/// One cargo-mutants run: the files it mutates, with the features and tests that reach them.
+struct Run {
+    name: &'static str,
+    features: &'static [&'static str],
+    /// Only these files (`--file`); empty: every file but `skip`.
+    files: &'static [&'static str],
+    /// Files left to another run (`--exclude`).
+    skip: &'static [&'static str],
+    /// Only the mutants whose names match (`--re`); empty: all of the files'.
+    only_re: &'static [&'static str],
+    /// Mutants left to another run (`--exclude-re`).
+    skip_re: &'static [&'static str],
+    /// Passed to every cargo command of the run, the builds as well as the tests
+    /// (`--cargo-arg`): a `--test` here keeps the other test binaries from being built.
+    cargo_args: &'static [&'static str],
+}
+
+/// The mutants of the binary-installed backend, `Installed`'s `FutexBackend` impl.
+const INSTALLED: &str = "<impl FutexBackend for Installed>::";
+
+const RUNS: [Run; 3] = [
+    Run {
+        name: "default",
+        features: &[],
+        files: &[],
+        skip: &["backends/queue/wfi_event.rs", "backends/queue/lock.rs"],
+        // `src/installed.rs`'s symbol-name check is in every build and unit-tested here; its
+        // `Installed` backend exists only with `custom-backend`.
+        only_re: &[],
+        skip_re: &[INSTALLED],
+        cargo_args: &[],
+    },
+    // `CriticalSectionLock` and `WfiEvent` exist only with the feature; the other locks of
+    // `lock.rs` are mutated here too, since the default features stay on.
+    Run {
+        name: "critical-section",
+        features: &["critical-section"],
+        files: &["backends/queue/wfi_event.rs", "backends/queue/lock.rs"],
+        skip: &[],
+        only_re: &[],
+        skip_re: &[],
+        cargo_args: &[],
+    },
+    // The binary-installed backend: with the feature every test binary needs an installed
+    // backend, and only `tests/installed.rs` provides one.
+    Run {
+        name: "custom-backend",
+        features: &["custom-backend"],
+        files: &["src/installed.rs"],
+        skip: &[],
+        only_re: &[INSTALLED],
+        skip_re: &[],
+        cargo_args: &["--test=installed"],
+    },
+];
+
+/// Installs cargo-mutants unless `cargo mutants` already runs.
+pub(crate) fn setup() -> crate::Result {
+    let installed = Command::new("cargo")
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if installed {
+        return Ok(());
+    }
+    crate::cargo(&["install", "--locked", "cargo-mutants", "--version", VERSION])
+}
+
+/// Every run, then the counts; fails if any mutant was missed or timed out. `files`, when not
+/// empty, limits every run to those of its files that are listed (`cargo xtask mutants FILE...`,
+/// paths from the repository root such as `backends/queue/treap.rs`).
+pub(crate) fn check(files: &[String]) -> crate::Result {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = crate::target_root().join("mutants");
+    let mut total = Counts::default();
+    for run in &RUNS {
+        let Some(mine) = select(run, files) else { continue };
+        let dir = out.join(run.name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut command = Command::new("cargo");
+        command
+            .current_dir(&root)
+            .args(["mutants", "--package", "portable-futex", "--no-shuffle"])
+            .args(["--timeout", TEST_TIMEOUT_S, "--build-timeout", BUILD_TIMEOUT_S])
+            .arg("--output")
+            .arg(&dir);
+        for feature in run.features {
+            command.args(["--features", feature]);
+        }
+        for file in &mine {
+            command.args(["--file", &as_mutants_names(file)]);
+        }
+        for file in run.skip {
+            command.args(["--exclude", &as_mutants_names(file)]);
+        }
+        for re in run.only_re {
+            command.args(["--re", re]);
+        }
+        for re in run.skip_re {
+            command.args(["--exclude-re", re]);
+        }
+        for arg in run.cargo_args {
+            command.arg(format!("--cargo-arg={arg}"));
+        }
+        let shown = format!("{command:?}").replace('"', "");
+        println!("+ [{}] {shown}", run.name);
+        let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
+        // 0: all caught; 2: some missed; 3: some timed out. Anything else (a usage error, a
+        // suite that fails before any mutation) means the run did not measure anything.
+        if !matches!(status.code(), Some(0 | 2 | 3)) {
+            return Err(format!("{shown}: {status}"));
+        }
+        let counts = Counts::read(&dir.join("mutants.out"))?;
+        counts.print(run.name);
+        total.add(&counts);
+    }
+    total.print("all runs");
+    if total.missed + total.timeout > 0 {
+        return Err(format!("{} missed, {} timed out", total.missed, total.timeout));
+    }
+    Ok(())
+}
+
+/// The files of `run` to mutate, given the files asked for; `None` if the run has none.
+fn select(run: &Run, asked: &[String]) -> Option<Vec<String>> {
+    if asked.is_empty() {
+        return Some(run.files.iter().map(|f| f.to_string()).collect());
+    }
+    let mine: Vec<String> = asked
+        .iter()
+        .filter(|f| {
+            if run.files.is_empty() {
+                !run.skip.contains(&f.as_str())
+            } else {
+                run.files.contains(&f.as_str())
+            }
+        })
+        .cloned()
+        .collect();
+    (!mine.is_empty()).then_some(mine)
+}
+
+/// A file as cargo-mutants names it: the backends are modules of `src/backend.rs` with a
+/// `#[path]`, so their names go through `src/`.
+fn as_mutants_names(file: &str) -> String {
+    match file.strip_prefix("backends/") {
+        Some(_) => format!("src/../{file}"),
+        None => file.to_string(),
+    }
+}
+
+/// What one run found, from the outcome lists cargo-mutants writes (one mutant a line).
+#[derive(Default)]
+struct Counts {
+    caught: usize,
+    missed: usize,
+    unviable: usize,
+    timeout: usize,
+    /// The missed and timed-out mutants, to be shown.
+    survivors: Vec<String>,
+}
+
+impl Counts {
+    fn read(dir: &Path) -> Result<Self, String> {
+        let lines = |name: &str| -> Result<Vec<String>, String> {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(text.lines().filter(|l| !l.is_empty()).map(String::from).collect()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(format!("{}: {e}", path.display())),
+            }
+        };
+        let missed = lines("missed.txt")?;
+        let timeout = lines("timeout.txt")?;
+        let survivors = missed
+            .iter()
+            .map(|m| format!("MISSED    {m}"))
+            .chain(timeout.iter().map(|m| format!("TIMED OUT {m}")))
+            .collect();
+        Ok(Self {
+            caught: lines("caught.txt")?.len(),
+            missed: missed.len(),
+            unviable: lines("unviable.txt")?.len(),
+            timeout: timeout.len(),
+            survivors,
+        })
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.caught += other.caught;
+        self.missed += other.missed;
+        self.unviable += other.unviable;
+        self.timeout += other.timeout;
+        self.survivors.extend(other.survivors.iter().cloned());
+    }
+
+    fn print(&self, name: &str) {
+        println!(
+            "mutants [{name}]: {} caught, {} missed, {} unviable, {} timed out",
+            self.caught, self.missed, self.unviable, self.timeout
+        );
+        for survivor in &self.survivors {
+            println!("  {survivor}");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! `cargo xtask tsan`: the suites of `Linux`, `Counted<Linux>` and `Queue` under
+//! ThreadSanitizer, which needs the pinned nightly and the standard library rebuilt with the
+//! sanitizer (`-Zbuild-std`), so it has a target directory of its own.
+//!
+//! ThreadSanitizer reports a race on stderr and makes the process exit with status 66 even
+//! when libtest printed `ok`: the exit status is the verdict.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::NIGHTLY;
+
+/// The host: ThreadSanitizer runs here, on x86_64 Linux (`--target` is required by
+/// `-Zbuild-std`).
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+/// The suites it runs: the OS backend, its counted form, and the user-space queue.
+const TESTS: [&str; 3] = ["linux", "counted", "queue"];
+
+/// The pinned nightly with `rust-src`, for `-Zbuild-std`.
+pub(crate) fn setup() -> crate::Result {
+    crate::rustup(&["toolchain", "install", NIGHTLY, "--profile", "minimal", "-c", "rust-src"])
+}
+
+pub(crate) fn check() -> crate::Result {
+    let nightly = format!("+{NIGHTLY}");
+    let mut command = Command::new("cargo");
+    command
+        .args([&nightly, "test", "-Zbuild-std", "--target", TARGET, "--target-dir"])
+        .arg(target_dir());
+    for test in TESTS {
+        command.args(["--test", test]);
+    }
+    crate::run(
+        command
+            .env("RUSTFLAGS", "-Zsanitizer=thread")
+            .env("RUSTDOCFLAGS", "-Zsanitizer=thread")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS"),
+    )
+}
+
+/// `tsan` under `CARGO_TARGET_DIR` if set, else under the workspace's `target`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("tsan"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tsan"),
+    }
+}
