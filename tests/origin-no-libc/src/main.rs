@@ -362,6 +362,109 @@ fn wait_group_joins() -> Result<(), &'static str> {
         .ok_or("wait returned before every worker was done")
 }
 
+const TABLE_READERS: usize = 3;
+static TABLE: generic::RwLock<Linux, [u32; 4]> = generic::RwLock::new([0; 4]);
+static TORN_READS: AtomicU32 = AtomicU32::new(0);
+
+/// A writer rewrites a whole table under an `RwLock` while readers read it: no reader ever sees
+/// a half-written table.
+fn rwlock_no_torn_reads() -> Result<(), &'static str> {
+    on_threads(TABLE_READERS + 1, |me| {
+        for round in 1..=1_000u32 {
+            if me == 0 {
+                *TABLE.write() = [round; 4];
+            } else {
+                let table = TABLE.read();
+                if table.iter().any(|&cell| cell != table[0]) {
+                    TORN_READS.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    });
+    match (TORN_READS.load(Ordering::Relaxed), *TABLE.read()) {
+        (0, [1_000, 1_000, 1_000, 1_000]) => Ok(()),
+        (0, _) => Err("the writer's last table is not there"),
+        _ => Err("a reader saw a half-written table"),
+    }
+}
+
+static CELL: generic::OnceLock<Linux, u32> = generic::OnceLock::new();
+static INITS: AtomicU32 = AtomicU32::new(0);
+static LAZY_RUNS: AtomicU32 = AtomicU32::new(0);
+static LAZY: generic::LazyLock<Linux, u32> = generic::LazyLock::new(|| {
+    LAZY_RUNS.fetch_add(1, Ordering::Relaxed);
+    7
+});
+static AGREED: AtomicU32 = AtomicU32::new(0);
+
+/// Threads race `OnceLock::get_or_init` and a `LazyLock`'s first access: one initialiser run
+/// each, and everyone gets its value.
+fn once_lock_and_lazy_lock() -> Result<(), &'static str> {
+    on_threads(4, |me| {
+        let value = *CELL.get_or_init(|| {
+            INITS.fetch_add(1, Ordering::Relaxed);
+            100 + me as u32
+        });
+        if CELL.get() == Some(&value) && *LAZY == 7 {
+            AGREED.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    match (INITS.load(Ordering::Relaxed), LAZY_RUNS.load(Ordering::Relaxed)) {
+        (1, 1) if AGREED.load(Ordering::Relaxed) == 4 => Ok(()),
+        (1, 1) => Err("a thread saw a value other than the one stored"),
+        _ => Err("an initialiser ran more than once"),
+    }
+}
+
+const MEETERS: usize = 4;
+const MEETINGS: u32 = 300;
+static MEETING: generic::Barrier<Linux> = generic::Barrier::new(MEETERS);
+static LEADERS: AtomicU32 = AtomicU32::new(0);
+static ARRIVALS: AtomicU32 = AtomicU32::new(0);
+static EARLY_LEAVERS: AtomicU32 = AtomicU32::new(0);
+
+/// A `Barrier` of four: nobody leaves a generation before all arrived; one leader each.
+fn barrier_generations() -> Result<(), &'static str> {
+    on_threads(MEETERS, |_| {
+        for meeting in 0..MEETINGS {
+            ARRIVALS.fetch_add(1, Ordering::Relaxed);
+            if MEETING.wait().is_leader() {
+                LEADERS.fetch_add(1, Ordering::Relaxed);
+            }
+            if ARRIVALS.load(Ordering::Relaxed) < (meeting + 1) * MEETERS as u32 {
+                EARLY_LEAVERS.fetch_add(1, Ordering::Relaxed);
+            }
+            // The second barrier keeps the next generation's arrivals out of this check.
+            MEETING.wait();
+        }
+    });
+    match (EARLY_LEAVERS.load(Ordering::Relaxed), LEADERS.load(Ordering::Relaxed)) {
+        (0, MEETINGS) => Ok(()),
+        (0, _) => Err("a generation had no leader, or two"),
+        _ => Err("a thread left a generation before all had arrived"),
+    }
+}
+
+const PINGS: u32 = 1_000;
+static PARKERS: [generic::Parker<Linux>; 2] = [generic::Parker::new(), generic::Parker::new()];
+static BALL: AtomicU32 = AtomicU32::new(0);
+
+/// Two threads play ping-pong with `Parker`s: each parks until the other unparks it.
+fn parker_ping_pong() -> Result<(), &'static str> {
+    on_threads(2, |me| {
+        for turn in 0..PINGS {
+            // Thread 0 plays the even moves, thread 1 the odd ones.
+            let mine = 2 * turn + me as u32;
+            while BALL.load(Ordering::Acquire) != mine {
+                PARKERS[me].park();
+            }
+            BALL.store(mine + 1, Ordering::Release);
+            PARKERS[1 - me].unpark();
+        }
+    });
+    (BALL.load(Ordering::Relaxed) == 2 * PINGS).then_some(()).ok_or("the ball was dropped")
+}
+
 #[unsafe(no_mangle)]
 unsafe fn origin_main(_argc: usize, _argv: *mut *mut u8, _envp: *mut *mut u8) -> i32 {
     let scenarios: &[(&str, fn() -> Result<(), &'static str>)] = &[
@@ -376,6 +479,10 @@ unsafe fn origin_main(_argc: usize, _argv: *mut *mut u8, _envp: *mut *mut u8) ->
         ("a Semaphore keeps its permits", semaphore_permits),
         ("a ResetEvent releases every waiter", reset_event_releases_all),
         ("a WaitGroup joins its workers", wait_group_joins),
+        ("an RwLock never shows a half-written table", rwlock_no_torn_reads),
+        ("OnceLock and LazyLock initialise once", once_lock_and_lazy_lock),
+        ("a Barrier keeps its generations whole", barrier_generations),
+        ("Parkers play ping-pong", parker_ping_pong),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in scenarios {
