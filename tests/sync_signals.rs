@@ -13,6 +13,8 @@
 mod common;
 #[path = "common/hostile.rs"]
 mod hostile;
+#[path = "common/watchdog.rs"]
+mod watchdog;
 
 use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
 use portable_futex::sync::{self, generic};
@@ -30,27 +32,7 @@ mod suite {
     use portable_futex::{FutexBackend, Timeout};
 
     pub use crate::common::scaled;
-
-    /// How long a test that waits on other threads may take before it is failed.
-    pub const WATCHDOG: Duration = Duration::from_secs(if cfg!(miri) { 900 } else { 60 });
-
-    /// Runs `test` on its own thread and fails, naming `what`, if it has not finished within
-    /// [`WATCHDOG`]. A panic of the test is passed on.
-    pub fn watchdog<R: Send + 'static>(what: &str, test: impl FnOnce() -> R + Send + 'static) -> R {
-        let (done, finished) = mpsc::channel();
-        let runner = thread::spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(test));
-            let _ = done.send(());
-            result
-        });
-        match finished.recv_timeout(WATCHDOG) {
-            Ok(()) => match runner.join().expect("the runner catches panics") {
-                Ok(value) => value,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => panic!("watchdog: still waiting after {WATCHDOG:?} for {what}"),
-        }
-    }
+    pub use crate::watchdog::watchdog;
 
     /// The panic message of the tests' own panicking closures.
     const EXPECTED_PANIC: &str = "expected panic of an initialiser (the test checks what follows)";

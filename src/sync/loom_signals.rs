@@ -21,34 +21,7 @@ use super::once::Once;
 use super::parker::Parker;
 use super::reset_event::ResetEvent;
 use super::semaphore::Semaphore;
-use super::word::Expired;
-use crate::{FutexBackend, Timeout};
-
-/// The backend type parameter of the models; under loom every wait and wake goes to the
-/// stand-in whatever the parameter, so its functions are never called.
-struct Model;
-
-impl FutexBackend for Model {
-    fn wait(
-        _: &core::sync::atomic::AtomicU32,
-        _: u32,
-        _: Option<core::time::Duration>,
-    ) -> Result<(), Timeout> {
-        unreachable!("the loom models use the stand-in")
-    }
-    fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
-        unreachable!("the loom models use the stand-in")
-    }
-}
-
-/// Runs `f` in every interleaving with at most 3 preemptions, whatever `LOOM_MAX_PREEMPTIONS`
-/// says: these models have three threads, and at 5 they take minutes each on a 2-core machine
-/// for no scenario that 3 misses (each lost wake found while writing them needed 2).
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(builder.preemption_bound.map_or(3, |bound| bound.min(3)));
-    builder.check(f);
-}
+use super::word::{model, Expired, Model};
 
 /// A primitive and the data it publishes.
 struct Published<P> {

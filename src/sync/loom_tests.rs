@@ -17,34 +17,7 @@ use loom::thread;
 use super::condvar::Condvar;
 use super::mutex::RawMutex;
 use super::rwlock::RawRwLock;
-use super::word::{self, Expired};
-use crate::{FutexBackend, Timeout};
-
-/// The backend type parameter of the models; under loom every wait and wake goes to the
-/// stand-in whatever the parameter, so its functions are never called.
-struct Model;
-
-impl FutexBackend for Model {
-    fn wait(
-        _: &core::sync::atomic::AtomicU32,
-        _: u32,
-        _: Option<core::time::Duration>,
-    ) -> Result<(), Timeout> {
-        unreachable!("the loom models use the stand-in")
-    }
-    fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
-        unreachable!("the loom models use the stand-in")
-    }
-}
-
-/// At most 3 preemptions, whatever `LOOM_MAX_PREEMPTIONS` says: these models have three
-/// threads and long slow paths, and a bound of 5 takes tens of minutes on two cores, while 3
-/// (seconds) already finds each planted bug listed in the module docs.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(builder.preemption_bound.map_or(3, |bound| bound.min(3)));
-    builder.check(f);
-}
+use super::word::{self, model, Expired, Model};
 
 /// A lock and the data it guards.
 struct Guarded<L> {

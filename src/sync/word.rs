@@ -301,6 +301,37 @@ pub(crate) mod loom_futex {
     }
 }
 
+/// The backend type parameter of the loom models: under loom every wait and wake of the
+/// primitives goes to the stand-in above whatever the parameter, so its functions are never
+/// called.
+#[cfg(all(loom, test))]
+pub(crate) struct Model;
+
+#[cfg(all(loom, test))]
+impl FutexBackend for Model {
+    fn wait(
+        _: &core::sync::atomic::AtomicU32,
+        _: u32,
+        _: Option<core::time::Duration>,
+    ) -> Result<(), Timeout> {
+        unreachable!("the loom models use the stand-in")
+    }
+    fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
+        unreachable!("the loom models use the stand-in")
+    }
+}
+
+/// Runs a loom model in every interleaving with at most 3 preemptions, whatever
+/// `LOOM_MAX_PREEMPTIONS` says: the sync models have three threads and long slow paths, and a
+/// bound of 5 takes minutes to tens of minutes each on two cores, while 3 (seconds) already
+/// finds each planted bug listed in the models' docs (each lost wake found needed 2).
+#[cfg(all(loom, test))]
+pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(3, |bound| bound.min(3)));
+    builder.check(f);
+}
+
 #[cfg(all(loom, test))]
 pub(crate) fn wait<B>(word: &Word, expect: u32) {
     loom_futex::wait(word, expect)

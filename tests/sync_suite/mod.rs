@@ -18,33 +18,16 @@ use portable_futex::sync::generic::{self, Condvar, Mutex, RwLock};
 use portable_futex::sync::lock_api::{MutexGuard, RwLockWriteGuard};
 use portable_futex::{Deadline, FutexBackend, StdClock};
 
+#[path = "../common/watchdog.rs"]
+mod watchdog;
+pub use watchdog::watchdog;
+
 /// Iteration counts shrink under Miri, which runs some thousand times slower.
 pub const fn scaled(native: usize, miri: usize) -> usize {
     if cfg!(miri) {
         miri
     } else {
         native
-    }
-}
-
-/// How long a test that waits on other threads may take before it is failed.
-pub const WATCHDOG: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 60 });
-
-/// Runs `test` on its own thread and fails, naming `what`, if it has not finished within
-/// [`WATCHDOG`]. A panic of the test is passed on.
-pub fn watchdog<R: Send + 'static>(what: &str, test: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done, finished) = mpsc::channel();
-    let runner = thread::spawn(move || {
-        let result = catch_unwind(AssertUnwindSafe(test));
-        let _ = done.send(());
-        result
-    });
-    match finished.recv_timeout(WATCHDOG) {
-        Ok(()) => match runner.join().expect("the runner catches panics") {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(_) => panic!("watchdog: still waiting after {WATCHDOG:?} for {what}"),
     }
 }
 
