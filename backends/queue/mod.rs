@@ -433,4 +433,16 @@ mod tests {
         wake_on(&table, key, u32::MAX);
         assert_eq!(pending(), 0, "a wake with nobody queued");
     }
+
+    /// A waiter that finds the word already changed withdraws its announcement: it never
+    /// queued, so no waker will take it out of `pending` for it.
+    #[test]
+    fn a_wait_that_does_not_queue_leaves_pending_at_zero() {
+        let table: [Bucket<StdLock, ParkEvent>; 1] = Bucket::table();
+        let word = AtomicU32::new(1);
+        let still_expected = || word.load(Ordering::Relaxed) == 0;
+        assert_eq!(wait_on(&table, address(&word), still_expected, None), Ok(()));
+        assert_eq!(table[0].pending.load(Ordering::Relaxed), 0, "announcement left behind");
+        assert!(table[0].with_treap(|treap| treap.is_empty()), "the waiter stayed queued");
+    }
 }
