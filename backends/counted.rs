@@ -95,6 +95,11 @@ impl<B: FutexBackend> FutexBackend for Counted<B> {
             B::wake(futex, max_waiters)
         }
     }
+
+    #[inline]
+    fn yield_now() -> bool {
+        B::yield_now()
+    }
 }
 
 /// The waiting half: `wait` (`B`'s compare and sleep) with the waiter counted in `count`.

@@ -109,7 +109,7 @@ impl<B> Clone for Shared<B> {
 impl<B> Copy for Shared<B> {}
 
 /// A backend whose system can also wait and wake across processes: what [`Shared<B>`] needs
-/// of `B`.
+/// of `B`. (Its [`FutexBackend::yield_now`] serves `Shared<B>` too: a yield has no scope.)
 ///
 /// The two functions keep every promise of [`FutexBackend`] (the rules, the no-lost-wakeup
 /// order, `Err(Timeout)` only once the time passed, the address alone for `wake`), with one
@@ -128,7 +128,7 @@ impl<B> Copy for Shared<B> {}
             and `NoDefaultSharedBackend` (a target without a shared futex) have no other \
             process to reach"
 )]
-pub trait SharedScope {
+pub trait SharedScope: FutexBackend {
     /// [`FutexBackend::wait`] in the process-shared scope.
     fn wait_shared(
         futex: &AtomicU32,
@@ -153,5 +153,10 @@ impl<B: SharedScope> FutexBackend for Shared<B> {
     #[inline]
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         B::wake_shared(futex, max_waiters)
+    }
+
+    #[inline]
+    fn yield_now() -> bool {
+        B::yield_now()
     }
 }

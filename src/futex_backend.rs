@@ -102,4 +102,19 @@ pub trait FutexBackend {
     ///
     /// The address alone: the word may already be freed. Never dereference it.
     fn wake(futex: *const AtomicU32, max_waiters: u32);
+
+    /// Offers this thread's processor to another ready thread, and says whether the platform
+    /// could: `false`, the default, where it has no such call.
+    ///
+    /// Only the locks of [`sync`](crate::sync) call it, while they spin on a held lock before
+    /// they sleep. With more ready threads than processors, the thread the spinner waits for
+    /// (the holder) may be the one waiting for a processor; yielding lets it run and release
+    /// the lock sooner than spinning would, and costs less than sleeping. On `false` the locks
+    /// stop spinning early and sleep. The OS backends call the OS's yield (`sched_yield`,
+    /// `SwitchToThread`); an RTOS port would call its task yield. It must not block for long,
+    /// and, like `wait`, must not panic.
+    #[inline]
+    fn yield_now() -> bool {
+        false
+    }
 }

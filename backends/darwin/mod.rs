@@ -70,6 +70,14 @@ impl FutexBackend for Darwin {
             Api::Fallback => fallback::wake(futex, max_waiters),
         }
     }
+
+    /// `sched_yield`, which on Darwin is `swtch_pri(0)`: let another ready thread run.
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: `sched_yield` takes nothing and touches no memory of ours.
+        unsafe { libc::sched_yield() };
+        true
+    }
 }
 
 /// `Shared<Darwin>`: the same calls in the shared scope, where the system has them:

@@ -94,6 +94,14 @@ impl FutexBackend for DragonFly {
         // 0, or -1 for an address nobody can wait on: nothing for the caller to act on.
         let _ = result;
     }
+
+    /// `sched_yield(2)`: let another ready thread run.
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: `sched_yield` takes nothing and touches no memory of ours.
+        unsafe { libc::sched_yield() };
+        true
+    }
 }
 
 /// `Shared<DragonFly>`: the very same calls. DragonFly has one scope: `umtx_sleep` and

@@ -34,6 +34,14 @@ impl FutexBackend for FreeBsd {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake(futex, max_waiters, libc::UMTX_OP_WAKE_PRIVATE)
     }
+
+    /// `sched_yield(2)`: let another ready thread run.
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: `sched_yield` takes nothing and touches no memory of ours.
+        unsafe { libc::sched_yield() };
+        true
+    }
 }
 
 /// `Shared<FreeBsd>`: the calls without `_PRIVATE`. The kernel looks the address up in the

@@ -38,6 +38,13 @@ impl FutexBackend for Linux {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake(futex, max_waiters, FUTEX_WAKE_PRIVATE)
     }
+
+    /// `sched_yield(2)`: the thread goes to the end of its priority's run queue.
+    #[inline]
+    fn yield_now() -> bool {
+        syscall::sched_yield();
+        true
+    }
 }
 
 /// `Shared<Linux>`: the same calls without `FUTEX_PRIVATE_FLAG`. The kernel then keys the word

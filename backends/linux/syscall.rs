@@ -1,5 +1,5 @@
-//! The `futex` system call, and nothing else: its number on each ABI, how it is entered, and
-//! how its errors come back.
+//! The `futex` system call (and `sched_yield`, which takes nothing and cannot fail): its number
+//! on each ABI, how it is entered, and how its errors come back.
 //!
 //! Two ways in, one per feature:
 //! - `linux`: the C library's `syscall(2)` wrapper, which also works under Miri.
@@ -210,6 +210,11 @@ unsafe fn enter<T>(
     unsafe { abi::syscall(number, uaddr, op, val, timeout.cast()) }
 }
 
+/// `sched_yield(2)`. It always succeeds on Linux (the kernel's `sys_sched_yield` returns 0).
+pub(super) fn sched_yield() {
+    abi::sched_yield()
+}
+
 /// Through the C library: `syscall(2)`, which returns -1 and sets `errno` on failure.
 #[cfg(feature = "linux")]
 mod abi {
@@ -237,6 +242,11 @@ mod abi {
         } else {
             Some(422)
         };
+
+    pub(super) fn sched_yield() {
+        // SAFETY: `sched_yield` takes no arguments and touches no memory of ours.
+        unsafe { libc::sched_yield() };
+    }
 
     // Both numbers of a 32-bit ABI come from one table, so they share its base (0, or MIPS's
     // 4000 or 6000) and lie within 1000 of each other: a `futex_time64` taken from the wrong
@@ -344,6 +354,12 @@ mod abi {
         } else {
             Ok(ret)
         }
+    }
+
+    pub(super) fn sched_yield() {
+        // SAFETY: `sched_yield` takes no arguments (the zeros are ignored) and touches no
+        // memory; it returns 0.
+        unsafe { raw(general::__NR_sched_yield as usize, 0, 0, 0, 0) };
     }
 
     #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]

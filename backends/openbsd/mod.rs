@@ -31,6 +31,14 @@ impl FutexBackend for OpenBsd {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake(futex, max_waiters, libc::FUTEX_PRIVATE_FLAG)
     }
+
+    /// `sched_yield(2)`: let another ready thread run.
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: `sched_yield` takes nothing and touches no memory of ours.
+        unsafe { libc::sched_yield() };
+        true
+    }
 }
 
 /// `Shared<OpenBsd>`: `futex(2)` without `FUTEX_PRIVATE_FLAG`. The kernel (`futex_get` in

@@ -134,6 +134,13 @@ pub trait QueueConfig: 'static {
     /// agree on both: waiters queued by one config are woken by another that shares its table,
     /// and must be of the type that config expects.
     fn buckets() -> &'static [Bucket<Self::Lock, Self::Event>];
+
+    /// The backend's [`FutexBackend::yield_now`]: offers the processor to another ready
+    /// thread (an RTOS's task yield), and says whether it could; `false` by default.
+    #[inline]
+    fn yield_now() -> bool {
+        false
+    }
 }
 
 /// The user-space wait-queue backend, on the lock, event and table of `C`.
@@ -150,6 +157,11 @@ impl<C: QueueConfig> FutexBackend for QueueWith<C> {
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters)
+    }
+
+    #[inline]
+    fn yield_now() -> bool {
+        C::yield_now()
     }
 }
 
@@ -177,6 +189,12 @@ impl QueueConfig for StdConfig {
     fn buckets() -> &'static [Bucket<StdLock, ParkEvent>] {
         static BUCKETS: [Bucket<StdLock, ParkEvent>; 64] = Bucket::table();
         &BUCKETS
+    }
+
+    #[inline]
+    fn yield_now() -> bool {
+        std::thread::yield_now();
+        true
     }
 }
 

@@ -145,6 +145,15 @@ impl FutexBackend for Windows {
             _ => unsafe { (api.wake_all)(address) },
         }
     }
+
+    /// `SwitchToThread`: runs another thread that is ready on this processor, if there is one.
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: `SwitchToThread` takes nothing and touches no memory of ours; its result
+        // (whether another thread ran) does not matter here.
+        unsafe { windows_sys::Win32::System::Threading::SwitchToThread() };
+        true
+    }
 }
 
 /// The performance counter: Windows' monotonic, high-resolution clock.

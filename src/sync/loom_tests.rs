@@ -17,7 +17,7 @@ use loom::thread;
 use super::condvar::Condvar;
 use super::mutex::RawMutex;
 use super::rwlock::RawRwLock;
-use super::word::{self, model, Expired, Model};
+use super::word::{self, model, Expired, ExpiresInSleep, Model};
 
 /// A lock and the data it guards.
 struct Guarded<L> {
@@ -69,6 +69,121 @@ fn loom_mutex_exclusion_and_wakes() {
         // SAFETY: taken just above.
         unsafe { m.lock.unlock_raw() };
         assert!(!m.lock.is_locked_raw());
+        assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+    });
+}
+
+/// The same with the hand-off out of the way (waiters never get hungry): the woken bit alone
+/// must keep every wake. A waiter that finds the mutex taken again after a wake, and sleeps
+/// without clearing `WOKEN`, leaves every later unlock silent.
+#[test]
+fn loom_mutex_woken_bit() {
+    model(|| {
+        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || {
+                    m.lock.lock_never_hungry();
+                    add_one(&m.data);
+                    // SAFETY: taken just above.
+                    unsafe { m.lock.unlock_raw() };
+                })
+            })
+            .collect();
+        // A third thread that only tries: it may barge in between a wake and the woken waiter.
+        if m.lock.try_lock_raw() {
+            add_one(&m.data);
+            // SAFETY: taken just above.
+            unsafe { m.lock.unlock_raw() };
+        }
+        for t in lockers {
+            t.join().unwrap();
+        }
+        assert!(!m.lock.is_locked_raw());
+    });
+}
+
+/// A timed waiter that is the one woken, and whose time is up in the same sleep, while the
+/// waker takes the mutex straight back: the waiter leaves, and must not leave `WOKEN` behind
+/// (every later unlock would stay silent and the other sleeper would never wake).
+#[test]
+fn loom_mutex_timed_waiter_absorbs_wake() {
+    model(|| {
+        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
+        let twice = {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    m.lock.lock_never_hungry();
+                    add_one(&m.data);
+                    // SAFETY: taken just above.
+                    unsafe { m.lock.unlock_raw() };
+                }
+            })
+        };
+        let once = {
+            let m = m.clone();
+            thread::spawn(move || {
+                m.lock.lock_never_hungry();
+                add_one(&m.data);
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        if m.lock.lock_slow(&mut ExpiresInSleep) {
+            add_one(&m.data);
+            // SAFETY: taken just above.
+            unsafe { m.lock.unlock_raw() };
+        }
+        twice.join().unwrap();
+        once.join().unwrap();
+        assert!(!m.lock.is_locked_raw());
+    });
+}
+
+/// The hand-off: under loom a waiter claims the next unlock (`HUNGRY`) after one wake that a
+/// running thread beat it to. One thread locks once and can go hungry; two others lock twice
+/// in a row each, so that one of them may barge in between an unlock and its hand-off. The
+/// mutex stays exclusive, and nobody is left asleep.
+#[test]
+fn loom_mutex_hand_off() {
+    model(|| {
+        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
+        m.lock.lock_raw();
+        let patient = {
+            let m = m.clone();
+            thread::spawn(move || {
+                m.lock.lock_raw();
+                add_one(&m.data);
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let barger = {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    m.lock.lock_raw();
+                    add_one(&m.data);
+                    // SAFETY: taken just above.
+                    unsafe { m.lock.unlock_raw() };
+                }
+            })
+        };
+        add_one(&m.data);
+        // SAFETY: taken before the threads started.
+        unsafe { m.lock.unlock_raw() };
+        m.lock.lock_raw();
+        add_one(&m.data);
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+        patient.join().unwrap();
+        barger.join().unwrap();
+        m.lock.lock_raw();
+        assert_eq!(read(&m.data), 5);
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
         assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
     });
 }

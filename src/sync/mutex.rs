@@ -2,100 +2,142 @@
 //!
 //! # The word
 //!
-//! Bit 0 says whether the mutex is held; the 31 bits above it count the threads that gave up
-//! spinning and registered to sleep on the word ("waiters"):
+//! Four flags and, above them, the number of threads that gave up spinning and registered to
+//! sleep on the word ("waiters"):
 //!
 //! ```text
-//!   31                                   1   0
-//!  +--------------------------------------+---+
-//!  |        waiters (count, × WAITER)     | L |
-//!  +--------------------------------------+---+
+//!   31                                 4   3   2   1   0
+//!  +------------------------------------+---+---+---+---+
+//!  |      waiters (count, × WAITER)     | G | H | W | L |
+//!  +------------------------------------+---+---+---+---+
 //! ```
+//!
+//! - `L` ([`LOCKED`]): held. It is also set while the lock is being handed to a hungry waiter.
+//! - `W` ([`WOKEN`]): an unlock has sent a wake and no waiter has looked at the word since. An
+//!   unlock that sees it sends no other wake: the woken thread is on its way and will either
+//!   take the mutex or register its sleep again, clearing `W`.
+//! - `H` ([`HUNGRY`]): one waiter has slept [`HUNGRY_AFTER`] times without getting the mutex
+//!   and is owed it; only that waiter clears it.
+//! - `G` ([`GIVEN`]): the last holder handed the mutex to the hungry waiter instead of leaving
+//!   it free (`L` is set again with it, so nobody else can take it); only that waiter clears
+//!   it.
 //!
 //! | value | meaning |
 //! |---|---|
 //! | `0` ([`UNLOCKED`]) | free, nobody waits: the fast path takes it with one compare-and-swap |
-//! | `LOCKED` | held, nobody waits: `unlock` is one atomic subtraction, no wake |
-//! | `LOCKED + k·WAITER` | held, `k` threads sleep or are about to: `unlock` wakes one |
-//! | `k·WAITER` | free, `k` waiters: a woken one (or anyone passing by) may take it |
+//! | `L` | held, nobody waits: `unlock` is one subtraction, no wake |
+//! | `L + k·WAITER` | held, `k` threads sleep or are about to: `unlock` wakes one and sets `W` |
+//! | `L + W + k·WAITER` | held, a woken waiter is on its way: `unlock` wakes nobody |
+//! | `k·WAITER` (± `W`) | free with `k` waiters: a woken one, or anyone passing by, may take it |
+//! | `L + H + k·WAITER` | held, one waiter is owed the mutex: `unlock` hands it over |
+//! | `H + k·WAITER` | an unlock is handing it over (or anyone may take it, then hand it over) |
+//! | `L + H + G + k·WAITER` | handed over, not yet picked up by the hungry waiter |
 //!
-//! Counting the waiters, rather than std's single "contended" state, lets `unlock` skip the
-//! wake exactly when nobody is registered: std's mutex, once contended, keeps calling wake
-//! until the last thread that saw contention has unlocked, even if nobody sleeps any more.
+//! Invariants: `G` implies `H` and `L`; `H` and `W` imply at least one waiter.
 //!
 //! # Transitions
 //!
-//! - **lock, fast**: `0 → LOCKED` (compare-and-swap, Acquire). Only from exactly 0: with
-//!   waiters registered we go to the slow path, which may still take the lock at once.
-//! - **lock, slow**: first spin a little while the mutex is held and nobody waits (the holder
-//!   is probably running and about to unlock); take it when bit 0 is clear (keeping the count).
-//!   Then register: `+WAITER` (Relaxed). From then on, whenever bit 0 is clear, try
-//!   `s → s + LOCKED − WAITER` (Acquire): we hold it and are no longer a waiter, in one step.
-//!   While it is held, sleep on the exact value we last saw.
-//! - **unlock**: `−LOCKED` (Release). If waiters were counted, wake one.
-//! - **give up** (timed lock, time up): `−WAITER`, unless bit 0 is clear, in which case take
-//!   the lock instead (`+LOCKED −WAITER`) and report success. Leaving while the mutex is free
-//!   could strand a wake that was meant for us (see below).
+//! - **lock, fast**: `0 → L` (compare-and-swap, Acquire). Only from exactly 0: with waiters
+//!   registered we go to the slow path, which may still take the lock at once.
+//! - **lock, slow**: first wait a little ([`Backoff`]: spin, then yield) while the mutex is
+//!   held and nobody waits (the holder is running, or needs our processor to run); take it
+//!   when `L` is clear (keeping the rest).
+//!   Then register: `+WAITER` (Relaxed). From then on, in a loop:
+//!   - `L` clear: take it and leave the waiters in one step, `s → s + L − WAITER − W` (and
+//!     `−H` if the claim is ours: it is settled) (Acquire). "Barging" is allowed: a running
+//!     thread may take a free mutex ahead of a sleeper, which keeps contended throughput high;
+//!   - `G` set and we are the hungry waiter: `s → s − G − H − WAITER − W` (Acquire), `L`
+//!     stays: the mutex is ours;
+//!   - otherwise (held): clear `W` if set (we are looking at the word; a woken thread that
+//!     lost the race must let the next unlock wake again), and set `H` if we have slept
+//!     [`HUNGRY_AFTER`] times and no other waiter is hungry (Relaxed: the unlock that must see
+//!     it reads the same word); then sleep on exactly that value, and wait a little after
+//!     waking if we are the only waiter.
+//! - **unlock**: `−L` (one subtraction, Release). If nothing else was set, that is all.
+//!   Otherwise, unless a running thread has taken the mutex meanwhile (its unlock then does
+//!   this instead), one compare-and-swap: with `H` set, `+L +G` (take the mutex back for the
+//!   hungry waiter, so that nobody else can) and wake every sleeper, since the futex cannot
+//!   pick the hungry one (the others look and sleep again); else, if waiters are counted and
+//!   `W` is clear, `+W` and wake one.
+//! - **give up** (timed lock, time up): leave (`−WAITER − W`, and `−H` if ours), unless the
+//!   mutex is free or handed to us, in which case take it instead and report success. Leaving
+//!   while the mutex is free could strand a wake that was meant for us.
+//! - **unwinding out of a sleep** (a user's backend or `Clock` may panic): leave as above; if
+//!   the mutex was handed to us, release it, and if it is then free with waiters left, pass a
+//!   wake on (`+W`, wake one), since the unwinding thread may have absorbed the last one.
 //!
 //! # Why no wake is lost
 //!
-//! A waiter sleeps only on a value that has bit 0 set and counts it. Every change of the word
-//! is a read-modify-write, so all of them form one modification order:
+//! Every change of the word is a read-modify-write, so all of them form one modification
+//! order, and a waiter sleeps only on a value it read that has `L` set and `W` clear.
 //!
-//! - If the unlock's subtraction comes after the waiter's registration, it sees the count and
-//!   wakes one sleeper. The waiter either compares the futex after the subtraction (the value
-//!   differs: it does not sleep) or was already asleep, and the wake, which follows the change,
-//!   finds a sleeper: it or another registered waiter, which then retries in its place.
-//! - If it comes before, the registration's result (or a later load) shows bit 0 clear and the
-//!   waiter takes the lock instead of sleeping.
-//!
-//! A waiter that was woken and then lost the race (a running thread took the lock first) stays
-//! registered and sleeps again; the thread that took the lock will wake a waiter when it
-//! unlocks. The only way to drop a wake on the floor is to leave after absorbing it while the
-//! mutex is free, and a timed-out waiter never does that: it takes the lock instead.
+//! - An unlock that clears `L` with waiters counted either sets `W` and wakes one, finds `W`
+//!   set, or finds the mutex taken again (by a thread whose own unlock comes later). `W` set means a wake was sent after some earlier change and no waiter has acted
+//!   since. The futex guarantees that the waiter that sent wake found a sleeper, or that every
+//!   registered waiter compares the word after the change that set `W` (their sleep values
+//!   lack `W`, so they do not sleep). Either way some waiter looks at the word again: it takes
+//!   the free mutex, or finds it held and clears `W`, so that the holder's unlock wakes again.
+//!   Every path by which a waiter stops being one (taking, giving up, unwinding) clears `W`.
+//! - Once `H` is set, each unlock hands over, unless the mutex is taken between its subtraction
+//!   and its compare-and-swap, by a barging thread (whose unlock then hands over) or by the
+//!   hungry waiter itself (which clears `H`). A hand-off sets `G` and wakes every sleeper; the
+//!   hungry waiter sleeps only on values without `G`, so it is woken or does not sleep, and
+//!   only it clears `G`. It cannot leave while `G` is set without taking the mutex (giving
+//!   up) or releasing it (unwinding).
+//! - A waiter woken while the mutex is held (another thread barged in) stays registered and
+//!   sleeps again; the thread that holds the mutex will wake a waiter when it unlocks.
 //!
 //! # Orderings
 //!
-//! Acquire on every successful take and Release on the unlock: the unlock's release heads a
-//! release sequence that the next holder's acquiring read-modify-write reads from, so all
-//! writes of one critical section happen before the next one. Registration and giving up are
-//! Relaxed: they publish nothing, and which wake they see is decided by the modification order
-//! of the one word (above), not by ordering with other memory. The futex compares the word
-//! with a SeqCst load in the same total order as every wake of it.
+//! Acquire on every successful take (from a free mutex, or of a hand-off) and Release on the
+//! unlock's subtraction: it heads a release sequence that every later read-modify-write of the
+//! word continues (the hand-off's `+L +G` included), and the next holder's acquiring one reads
+//! from it, so all writes of one critical section happen before the next one. Registering,
+//! `W`, `H`, the hand-off's compare-and-swap, giving up and leaving are Relaxed: they publish
+//! nothing, and which wake they see is decided by the modification order of the one word
+//! (above), not by ordering with other memory. The futex compares the word with a SeqCst load
+//! in the same total order as every wake of it.
 //!
 //! # Fairness
 //!
-//! None is promised: a running thread may take the mutex ahead of a woken sleeper
-//! ("barging"), which is what keeps contended throughput high (a hand-off to a sleeper costs a
-//! context switch while the lock sits idle). A sleeper that loses the race goes back to sleep
-//! and is woken again at the next unlock, so it is delayed, not forgotten; the benchmark
-//! reports each thread's share and the longest single wait.
+//! Eventual, as parking_lot's: a running thread may take the mutex ahead of a woken sleeper
+//! (a hand-off to a sleeper costs a context switch while the lock sits idle), but a sleeper
+//! that has been woken [`HUNGRY_AFTER`] times and lost each time claims the next unlock for
+//! itself. So the wait is bounded by how often the backend wakes it: with a futex that wakes
+//! the longest sleeper first (Linux, the `Queue` backend), a waiter among `k` is woken at least
+//! every `k` unlocks that wake, and is served within about `HUNGRY_AFTER · k` of them. The
+//! benchmark reports each thread's share and the longest single wait.
 
 use core::marker::PhantomData;
 
-use super::word::{spin_hint, Forever, Ordering::*, Sleep, Word};
+use super::word::{Backoff, Forever, Ordering::*, Sleep, Word};
 use crate::FutexBackend;
 
 /// Free, and nobody waits.
 pub(crate) const UNLOCKED: u32 = 0;
-/// Bit 0: held.
+/// Bit 0: held (or being handed to the hungry waiter).
 pub(crate) const LOCKED: u32 = 1;
-/// One registered waiter, counted in bits 1 to 31.
-pub(crate) const WAITER: u32 = 2;
+/// Bit 1: a wake is on its way; unlocks send no other until a waiter has looked.
+pub(crate) const WOKEN: u32 = 2;
+/// Bit 2: one waiter is owed the mutex at the next unlock.
+pub(crate) const HUNGRY: u32 = 4;
+/// Bit 3: the mutex was handed to the hungry waiter (with `LOCKED` still set).
+pub(crate) const GIVEN: u32 = 8;
+/// One registered waiter, counted in bits 4 to 31.
+pub(crate) const WAITER: u32 = 16;
 
-/// How many times the slow path re-reads a held mutex, with a CPU spin hint each time, before
-/// it registers to sleep.
+/// How many times a waiter sleeps without getting the mutex before it claims the next unlock
+/// for itself (sets [`HUNGRY`]).
 ///
-/// A critical section guarded by a sleeping mutex is usually short (tens of nanoseconds);
-/// sleeping and being woken costs two system calls and a context switch (several
-/// microseconds). Spinning is worth it while it is likely the holder releases first: 100
-/// hints is a few microseconds on current x86 (`pause` is ~40 to ~140 cycles) and on ARM
-/// (`yield`/`isb`), about the price of one sleep, so a spinner never loses more than a
-/// factor of two against sleeping at once. It only spins while nobody is registered: once
-/// threads sleep, the mutex is contended for longer than a spin is worth, and spinning would
-/// only steal the CPU from the holder on a machine with few cores. Rust std's futex mutex
-/// also spins 100 times.
-const SPIN_LIMIT: u32 = if cfg!(all(loom, test)) { 1 } else { 100 };
+/// Each of those sleeps ended with a wake that a running thread beat it to, so the waiter
+/// has seen the mutex change hands at least this many times. A hand-off leaves the mutex
+/// idle for the hungry thread's wake-up (a context switch, microseconds) and wakes every
+/// sleeper, so it must stay rare under contention: a wake cycle costs a few microseconds, and
+/// 16 of them put a hand-off at most every ~0.1 ms per waiter, close to parking_lot's 0.5 ms
+/// average, while still bounding the wait by a count the waiter controls rather than by a
+/// clock that a `no_std` backend may not have. Under loom, 1, so that the models reach the
+/// hand-off.
+const HUNGRY_AFTER: u32 = if cfg!(all(loom, test)) { 1 } else { 16 };
 
 /// A mutual-exclusion lock in one `u32` that sleeps through backend `B`: the raw lock behind
 /// [`generic::Mutex<B, T>`](crate::sync::generic::Mutex) (`lock_api::Mutex<RawMutex<B>, T>`).
@@ -145,6 +187,22 @@ impl<B> core::fmt::Debug for RawMutex<B> {
     }
 }
 
+/// What a registered waiter may turn `state` into to own the mutex, if it can now: `L` clear
+/// (take it), or `G` set and the waiter is the hungry one (pick up the hand-off). Either way
+/// the waiter stops being one (`−WAITER`) and has looked at the word (`−W`).
+#[inline]
+fn take_as_waiter(state: u32, hungry: bool) -> Option<u32> {
+    let owned = if state & LOCKED == 0 {
+        // Free (and, if we are hungry, we take it ourselves: the claim is settled).
+        (state | LOCKED) & !if hungry { HUNGRY } else { 0 }
+    } else if hungry && state & GIVEN != 0 {
+        state & !(GIVEN | HUNGRY)
+    } else {
+        return None;
+    };
+    Some(owned.wrapping_sub(WAITER) & !WOKEN)
+}
+
 impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex, sleeping while another thread holds it.
     #[inline]
@@ -162,10 +220,11 @@ impl<B: FutexBackend> RawMutex<B> {
             if state & LOCKED != 0 {
                 return false;
             }
-            // Keep the waiter count: taking a free mutex ahead of woken waiters is allowed.
+            // Keep the rest: taking a free mutex ahead of woken waiters is allowed (`H` and
+            // `G` are never set while `L` is clear).
             match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
                 Ok(_) => return true,
-                // Only the count changed (or someone took and released it): look again.
+                // Only the count or `W` changed (or someone took and released it): look again.
                 Err(now) => state = now,
             }
         }
@@ -180,21 +239,58 @@ impl<B: FutexBackend> RawMutex<B> {
     pub(crate) unsafe fn unlock_raw(&self) {
         let before = self.state.fetch_sub(LOCKED, Release);
         if before != LOCKED {
-            // Waiters are registered (bits 1..31 are not all clear).
-            self.wake_one();
+            self.unlock_slow(before.wrapping_sub(LOCKED));
         }
     }
 
+    /// After an unlock found waiters or a hungry one: `state` is the word just after it (`L`
+    /// clear). Wake a waiter, or hand the mutex to the hungry one, unless a running thread
+    /// has taken it meanwhile (its unlock will then do this instead).
+    ///
+    /// The mutex is no longer ours, yet we still read and write its word: `&self` keeps the
+    /// memory alive until we return, whoever holds the mutex now.
     #[cold]
-    fn wake_one(&self) {
-        super::word::wake::<B>(&self.state, 1);
+    fn unlock_slow(&self, mut state: u32) {
+        loop {
+            if state & LOCKED != 0 {
+                // Taken again: the new holder's unlock wakes or hands over.
+                return;
+            }
+            let (new, wake) = if state & HUNGRY != 0 {
+                // Take it back for the hungry waiter (`L` + `G`: nobody else can take it),
+                // and wake every sleeper, since the futex cannot pick the hungry one.
+                (state | LOCKED | GIVEN, u32::MAX)
+            } else if state >= WAITER && state & WOKEN == 0 {
+                (state | WOKEN, 1)
+            } else {
+                // Nobody waits, or a woken waiter is already on its way.
+                return;
+            };
+            // Relaxed: the unlock's Release heads a release sequence that this read-modify-
+            // write continues, so the hungry waiter's Acquire of `G` still synchronises with
+            // our critical section.
+            match self.state.compare_exchange(state, new, Relaxed, Relaxed) {
+                Ok(_) => {
+                    super::word::wake::<B>(&self.state, wake);
+                    return;
+                }
+                Err(now) => state = now,
+            }
+        }
     }
 
     /// Takes the mutex, or gives up once `sleep` reports `Timeout`. True if taken.
     #[cold]
     pub(crate) fn lock_slow(&self, sleep: &mut impl Sleep) -> bool {
+        self.lock_slow_with(sleep, HUNGRY_AFTER)
+    }
+
+    /// [`lock_slow`](Self::lock_slow) with the hunger threshold as a parameter, so that the
+    /// loom models can check the other rules with hunger out of the way (`u32::MAX`).
+    #[inline]
+    fn lock_slow_with(&self, sleep: &mut impl Sleep, hungry_after: u32) -> bool {
         // Spin first, while the holder is probably still running.
-        let mut state = self.spin(UNLOCKED);
+        let mut state = self.spin(0);
         while state & LOCKED == 0 {
             match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
                 Ok(_) => return true,
@@ -204,16 +300,15 @@ impl<B: FutexBackend> RawMutex<B> {
 
         // Register as a waiter. The guard takes the registration back if the wait unwinds (a
         // user's backend, or a user's `Clock` inside a `Deadline`, may panic), so that the
-        // count stays true.
+        // word stays true.
         state = self.state.fetch_add(WAITER, Relaxed).wrapping_add(WAITER);
-        let registration = Registration(&self.state);
+        let mut me = Waiter { word: &self.state, hungry: false, backend: PhantomData::<B> };
+        let mut sleeps = 0u32;
         loop {
-            if state & LOCKED == 0 {
-                // Take it and leave the waiters in one step.
-                let taken = state.wrapping_add(LOCKED).wrapping_sub(WAITER);
-                match self.state.compare_exchange(state, taken, Acquire, Relaxed) {
+            if let Some(owned) = take_as_waiter(state, me.hungry) {
+                match self.state.compare_exchange(state, owned, Acquire, Relaxed) {
                     Ok(_) => {
-                        core::mem::forget(registration);
+                        core::mem::forget(me);
                         return true;
                     }
                     Err(now) => {
@@ -222,64 +317,130 @@ impl<B: FutexBackend> RawMutex<B> {
                     }
                 }
             }
-            // Held: sleep on exactly what we saw. A change (an unlock, another waiter
-            // arriving) makes the futex return at once, and we look again.
-            if sleep.sleep(&self.state, state).is_err() {
-                core::mem::forget(registration);
-                return self.give_up();
+            // Held (or handed to another waiter): we have looked, so clear `W`; claim the next
+            // unlock if we have lost often enough and nobody else has.
+            let mut next = state & !WOKEN;
+            let claim = !me.hungry && sleeps >= hungry_after && state & HUNGRY == 0;
+            if claim {
+                next |= HUNGRY;
             }
+            if next != state {
+                match self.state.compare_exchange(state, next, Relaxed, Relaxed) {
+                    Ok(_) => {
+                        me.hungry |= claim;
+                        state = next;
+                    }
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            // Sleep on exactly what we saw (and wrote). A change (an unlock, a hand-off,
+            // another waiter arriving) makes the futex return at once, and we look again.
+            if sleep.sleep(&self.state, state).is_err() {
+                return me.give_up();
+            }
+            sleeps = sleeps.saturating_add(1);
             // Spin only if we are the one waiter left; else look once and sleep again.
             state = self.spin(WAITER);
         }
     }
 
-    /// A registered waiter whose time is up: leave, or take the mutex if it is free, since
-    /// the wake that the last unlock sent may have been absorbed by us.
-    #[cold]
-    fn give_up(&self) -> bool {
-        let mut state = self.state.load(Relaxed);
-        loop {
-            let (new, taken) = if state & LOCKED == 0 {
-                (state.wrapping_add(LOCKED).wrapping_sub(WAITER), true)
-            } else {
-                (state.wrapping_sub(WAITER), false)
-            };
-            match self.state.compare_exchange(state, new, Acquire, Relaxed) {
-                Ok(_) => return taken,
-                Err(now) => state = now,
-            }
-        }
-    }
-
-    /// Spins while the mutex is held and the waiters are just `own` (our own registration),
-    /// up to [`SPIN_LIMIT`] times; returns the last value seen.
+    /// Waits ([`Backoff`]) while the mutex is held, nobody is hungry, and the waiters are just
+    /// `own` (our own registration); returns the last value seen. Only then: once others
+    /// sleep, the mutex is contended for longer than a spin is worth.
     #[inline]
     fn spin(&self, own: u32) -> u32 {
-        let mut spins = SPIN_LIMIT;
+        let mut backoff = Backoff::new();
         loop {
             let state = self.state.load(Relaxed);
-            if state != LOCKED | own || spins == 0 {
+            let waiters = state & !(WOKEN | GIVEN | HUNGRY | LOCKED);
+            if state & (LOCKED | HUNGRY) != LOCKED || waiters != own || !backoff.wait::<B>() {
                 return state;
             }
-            spin_hint();
-            spins -= 1;
         }
     }
 
-    /// Whether some thread holds the mutex (a snapshot).
+    /// Takes the mutex without ever claiming a hand-off (the loom models of the other rules).
+    #[cfg(all(loom, test))]
+    pub(crate) fn lock_never_hungry(&self) {
+        if self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_err() {
+            self.lock_slow_with(&mut Forever::<B>::new(), u32::MAX);
+        }
+    }
+
+    /// Whether some thread holds the mutex (a snapshot; a mutex being handed over counts).
     #[inline]
     pub(crate) fn is_locked_raw(&self) -> bool {
         self.state.load(Relaxed) & LOCKED != 0
     }
 }
 
-/// A waiter's registration, taken back on unwind only (forgotten on every normal path, where
-/// the final compare-and-swap removes it).
-struct Registration<'a>(&'a Word);
+/// A registered waiter: whether it is the hungry one, and, if dropped while still registered
+/// (only by unwinding out of a sleep: every normal path forgets it after its final
+/// compare-and-swap), the way out that keeps the word true.
+struct Waiter<'a, B: FutexBackend> {
+    word: &'a Word,
+    hungry: bool,
+    backend: PhantomData<B>,
+}
 
-impl Drop for Registration<'_> {
+impl<B: FutexBackend> Waiter<'_, B> {
+    /// Time is up: leave, or take the mutex if it is free or handed to us, since the wake
+    /// that the last unlock sent may have been absorbed by us. True if taken.
+    #[cold]
+    fn give_up(self) -> bool {
+        let mut state = self.word.load(Relaxed);
+        loop {
+            let (new, taken) = match take_as_waiter(state, self.hungry) {
+                Some(owned) => (owned, true),
+                None => (self.leaving(state), false),
+            };
+            match self.word.compare_exchange(state, new, Acquire, Relaxed) {
+                Ok(_) => {
+                    core::mem::forget(self);
+                    return taken;
+                }
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// `state` without us, while the mutex is held by someone else: `−WAITER`, `−W` (we
+    /// looked), and `−H` if the claim was ours (the next unlock then releases as usual).
+    fn leaving(&self, state: u32) -> u32 {
+        let hungry = if self.hungry { HUNGRY } else { 0 };
+        state.wrapping_sub(WAITER) & !(WOKEN | hungry)
+    }
+}
+
+impl<B: FutexBackend> Drop for Waiter<'_, B> {
     fn drop(&mut self) {
-        self.0.fetch_sub(WAITER, Relaxed);
+        let mut state = self.word.load(Relaxed);
+        loop {
+            let mut new = self.leaving(state);
+            if self.hungry && state & GIVEN != 0 {
+                // Handed to us: release it instead (`HUNGRY` already cleared by `leaving`).
+                new &= !(GIVEN | LOCKED);
+            }
+            // Free with waiters left: we may have absorbed the wake meant for one of them.
+            let wake = new & LOCKED == 0 && new >= WAITER;
+            if wake {
+                new |= WOKEN;
+            }
+            // Relaxed: a release sequence continues through any read-modify-write, so the next
+            // holder still synchronises with the last unlock; we wrote nothing to publish.
+            match self.word.compare_exchange(state, new, Relaxed, Relaxed) {
+                Ok(_) => {
+                    if wake {
+                        super::word::wake::<B>(self.word, 1);
+                    }
+                    return;
+                }
+                Err(now) => state = now,
+            }
+        }
     }
 }
 
@@ -288,13 +449,19 @@ mod traits {
     use super::*;
     use crate::sync::lock_api;
 
-    // SAFETY: mutual exclusion rests on bit 0 alone, which only a successful compare-and-swap
-    // from a value with bit 0 clear sets (`lock_raw`, `try_lock_raw`, `lock_slow`,
-    // `give_up`) and only `unlock_raw`, by the holder, clears; the waiter count changes bits
-    // 1..31 only (a carry out of bit 31 is discarded, never into bit 0). The backend decides
-    // only when threads sleep and wake, never who holds the lock, so even a backend that
-    // breaks its contract (returns at once, panics, wakes everybody) cannot let two threads
-    // in. Acquire on every take and Release on the unlock order the critical sections.
+    // SAFETY: there is one owner at a time. `L` is set only by a successful compare-and-swap
+    // from a value with `L` clear: by a thread that takes the mutex (`lock_raw`,
+    // `try_lock_raw`, `lock_slow`, `give_up`), which is then the owner, or by an unlock's
+    // hand-off, which sets `G` with it and so makes the hungry waiter the owner. Only the
+    // owner clears `L` (the unlock's subtraction; a hungry waiter unwinding out of a hand-off
+    // it owns). `G` is cleared only by the hungry waiter, and there is at most one: `H` is set
+    // only by a compare-and-swap from a value without it, by the thread that then counts
+    // itself hungry, and cleared only by that thread. The count and the flags live in
+    // separate bits (a carry out of bit 31 is discarded, never into the flags). The backend
+    // decides only when threads sleep and wake, never who holds the lock, so even a backend
+    // that breaks its contract (returns at once, panics, wakes everybody) cannot let two
+    // threads in. Acquire on every take and Release on every unlock order the critical
+    // sections.
     unsafe impl<B: FutexBackend> lock_api::RawMutex for RawMutex<B> {
         // A `const` item builds a new mutex at each use, which is what `lock_api` wants.
         #[allow(clippy::declare_interior_mutable_const)]
@@ -354,5 +521,178 @@ mod traits {
                 self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
             }
         }
+    }
+}
+
+/// The transitions one at a time, from words set up by hand, with a backend that records the
+/// wakes asked of it (the suites in `tests/` check the same rules through threads).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+    use std::cell::RefCell;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::Timeout;
+
+    std::thread_local! {
+        static WAKES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Records every wake on this thread; never sleeps (a wait is a spurious return).
+    struct Recording;
+
+    impl FutexBackend for Recording {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, n: u32) {
+            WAKES.with(|w| w.borrow_mut().push(n));
+        }
+    }
+
+    fn wakes() -> Vec<u32> {
+        WAKES.with(|w| w.take())
+    }
+
+    /// Unlocks a mutex whose word is `before`; the word after, and the wakes sent.
+    fn unlock_from(before: u32) -> (u32, Vec<u32>) {
+        let m = RawMutex::<Recording>::new();
+        m.state.store(before, Relaxed);
+        wakes();
+        // SAFETY: `before` has `LOCKED`: the test plays the holder.
+        unsafe { m.unlock_raw() };
+        (m.state.load(Relaxed), wakes())
+    }
+
+    #[test]
+    fn unlock_without_waiters_wakes_nobody() {
+        assert_eq!(unlock_from(LOCKED), (UNLOCKED, std::vec![]));
+    }
+
+    #[test]
+    fn unlock_with_waiters_wakes_one_and_marks_it() {
+        assert_eq!(unlock_from(LOCKED + 2 * WAITER), (WOKEN + 2 * WAITER, std::vec![1]));
+    }
+
+    #[test]
+    fn unlock_while_a_woken_waiter_is_on_its_way_wakes_nobody() {
+        let before = LOCKED + WOKEN + 2 * WAITER;
+        assert_eq!(unlock_from(before), (WOKEN + 2 * WAITER, std::vec![]));
+    }
+
+    #[test]
+    fn unlock_with_a_hungry_waiter_hands_over_and_wakes_all() {
+        let before = LOCKED + HUNGRY + 2 * WAITER;
+        assert_eq!(
+            unlock_from(before),
+            (LOCKED + HUNGRY + GIVEN + 2 * WAITER, std::vec![u32::MAX])
+        );
+    }
+
+    #[test]
+    fn unlock_after_a_barging_thread_took_the_mutex_leaves_it_alone() {
+        let m = RawMutex::<Recording>::new();
+        wakes();
+        for taken in [LOCKED + WAITER, LOCKED + HUNGRY + WAITER] {
+            m.state.store(taken, Relaxed);
+            m.unlock_slow(taken);
+            assert_eq!((m.state.load(Relaxed), wakes()), (taken, std::vec![]));
+        }
+    }
+
+    #[test]
+    fn a_waiter_takes_a_free_mutex_and_leaves_the_count() {
+        // `W` is cleared: this waiter has looked.
+        assert_eq!(take_as_waiter(WOKEN + 2 * WAITER, false), Some(LOCKED + WAITER));
+        // The hungry waiter taking it itself settles its claim.
+        assert_eq!(take_as_waiter(HUNGRY + 2 * WAITER, true), Some(LOCKED + WAITER));
+        // Anyone may take a free mutex, even with a claim pending (the claim stays).
+        assert_eq!(take_as_waiter(HUNGRY + 2 * WAITER, false), Some(LOCKED + HUNGRY + WAITER));
+    }
+
+    #[test]
+    fn only_the_hungry_waiter_picks_a_hand_off_up() {
+        let handed = LOCKED + HUNGRY + GIVEN + WOKEN + 2 * WAITER;
+        assert_eq!(take_as_waiter(handed, true), Some(LOCKED + WAITER));
+        assert_eq!(take_as_waiter(handed, false), None);
+        assert_eq!(take_as_waiter(LOCKED + HUNGRY + WAITER, true), None);
+    }
+
+    #[test]
+    fn a_waiter_that_leaves_takes_its_count_its_look_and_its_claim() {
+        let word = Word::new(0);
+        let me = |hungry| Waiter::<Recording> { word: &word, hungry, backend: PhantomData };
+        let held = LOCKED + HUNGRY + WOKEN + 2 * WAITER;
+        let (plain, hungry) = (me(false), me(true));
+        assert_eq!(plain.leaving(held), LOCKED + HUNGRY + WAITER);
+        assert_eq!(hungry.leaving(held), LOCKED + WAITER);
+        core::mem::forget((plain, hungry));
+    }
+
+    #[test]
+    fn a_timed_out_waiter_takes_a_free_or_handed_mutex_instead_of_leaving() {
+        let m = RawMutex::<Recording>::new();
+        for (before, hungry, after, taken) in [
+            (LOCKED + WOKEN + 2 * WAITER, false, LOCKED + WAITER, false),
+            (WOKEN + 2 * WAITER, false, LOCKED + WAITER, true),
+            (LOCKED + HUNGRY + GIVEN + 2 * WAITER, true, LOCKED + WAITER, true),
+            (LOCKED + HUNGRY + 2 * WAITER, true, LOCKED + WAITER, false),
+        ] {
+            m.state.store(before, Relaxed);
+            let me = Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData };
+            assert_eq!(me.give_up(), taken, "from {before:#x}");
+            assert_eq!(m.state.load(Relaxed), after, "from {before:#x}");
+        }
+    }
+
+    #[test]
+    fn unwinding_out_of_a_wait_passes_the_mutex_and_its_wake_on() {
+        let m = RawMutex::<Recording>::new();
+        wakes();
+        for (before, hungry, after, woken) in [
+            // Held elsewhere: just leave (the holder's unlock wakes).
+            (LOCKED + WOKEN + 2 * WAITER, false, LOCKED + WAITER, std::vec![]),
+            // Free with others waiting: we may have absorbed their wake, so pass one on.
+            (WOKEN + 2 * WAITER, false, WOKEN + WAITER, std::vec![1]),
+            // Free, and we were the last: nothing to pass on.
+            (WAITER, false, UNLOCKED, std::vec![]),
+            // Handed to us: release it, and wake the next.
+            (LOCKED + HUNGRY + GIVEN + 2 * WAITER, true, WOKEN + WAITER, std::vec![1]),
+        ] {
+            m.state.store(before, Relaxed);
+            drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
+            assert_eq!((m.state.load(Relaxed), wakes()), (after, woken), "from {before:#x}");
+        }
+    }
+
+    #[test]
+    fn a_waiter_goes_hungry_after_losing_often_enough() {
+        // `Recording` returns from every wait at once, and the word stays held (as if a
+        // running thread beat the waiter each time): the waiter claims the next unlock, and a
+        // deadline that passes then makes it leave with its claim taken back.
+        let m = RawMutex::<Recording>::new();
+        m.state.store(LOCKED, Relaxed);
+        /// Sleeps that "return" at once, `HUNGRY_AFTER + 1` times, then report `Timeout`.
+        struct Counting(u32, u32);
+        impl Sleep for Counting {
+            fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+                assert_eq!(word.load(Relaxed), expect, "sleeps on the value it saw");
+                self.0 += 1;
+                if self.0 > HUNGRY_AFTER {
+                    // The claim is in the word the waiter sleeps on.
+                    self.1 = expect;
+                    return Err(Timeout);
+                }
+                Ok(())
+            }
+        }
+        let mut sleep = Counting(0, 0);
+        assert!(!m.lock_slow(&mut sleep));
+        assert_eq!(sleep.1, LOCKED + HUNGRY + WAITER);
+        assert_eq!(m.state.load(Relaxed), LOCKED);
     }
 }

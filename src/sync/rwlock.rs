@@ -84,7 +84,7 @@
 
 use core::marker::PhantomData;
 
-use super::word::{spin_hint, Forever, Ordering::*, Sleep, Word};
+use super::word::{Backoff, Forever, Ordering::*, Sleep, Word};
 use crate::FutexBackend;
 
 /// One reader, counted in bits 0..30.
@@ -99,9 +99,6 @@ const MAX_READERS: u32 = MASK - 1;
 const READERS_WAITING: u32 = 1 << 30;
 /// Writers sleep on `writer_wake`, or are about to.
 const WRITERS_WAITING: u32 = 1 << 31;
-
-/// Same reasoning as the mutex's limit (`mutex.rs`): about one sleep's worth of spinning.
-const SPIN_LIMIT: u32 = if cfg!(all(loom, test)) { 1 } else { 100 };
 
 fn count(state: u32) -> u32 {
     state & MASK
@@ -412,16 +409,15 @@ impl<B: FutexBackend> RawRwLock<B> {
         self.spin_while(|state| !is_unlocked(state) && state & WRITERS_WAITING == 0)
     }
 
+    /// Waits ([`Backoff`], as the mutex does) while `busy`; returns the last value seen.
     #[inline]
     fn spin_while(&self, busy: impl Fn(u32) -> bool) -> u32 {
-        let mut spins = SPIN_LIMIT;
+        let mut backoff = Backoff::new();
         loop {
             let state = self.state.load(Relaxed);
-            if !busy(state) || spins == 0 {
+            if !busy(state) || !backoff.wait::<B>() {
                 return state;
             }
-            spin_hint();
-            spins -= 1;
         }
     }
 

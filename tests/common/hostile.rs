@@ -69,4 +69,8 @@ impl<B: FutexBackend> FutexBackend for Hostile<B> {
         let n = if random() % 2 == 0 { u32::MAX } else { max_waiters.saturating_add(1) };
         B::wake(futex, n)
     }
+
+    fn yield_now() -> bool {
+        B::yield_now()
+    }
 }
