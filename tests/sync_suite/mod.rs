@@ -94,6 +94,50 @@ pub fn mutex_exclusion<B: FutexBackend + 'static>(threads: usize, rounds: usize)
     })
 }
 
+/// A thread that takes and releases the mutex back to back, holding it a little each time,
+/// beats any woken sleeper to it: a sleeper finds it taken again whenever it gets to look.
+/// Eventual fairness (the mutex's hand-off to a waiter that lost often enough) must still let
+/// the `waiters` in, `rounds` times each, while it keeps going; on a backend that breaks a
+/// hand-off (a wake of the wrong thread, a lost `GIVEN`) they would sleep forever.
+pub fn mutex_waiters_among_a_barger<B: FutexBackend + 'static>(waiters: usize, rounds: usize) {
+    watchdog("sleepers to get a mutex that one thread retakes back to back", move || {
+        let shared = Arc::new((Mutex::<B, u64>::new(0), AtomicBool::new(false)));
+        let barger = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (mutex, done) = &*shared;
+                let mut taken = 0u64;
+                while !done.load(Relaxed) {
+                    let mut count = mutex.lock();
+                    for _ in 0..scaled(200, 2) {
+                        std::hint::spin_loop();
+                    }
+                    *count += 1;
+                    taken += 1;
+                }
+                taken
+            })
+        };
+        let sleepers: Vec<_> = (0..waiters)
+            .map(|_| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    for _ in 0..rounds {
+                        *shared.0.lock() += 1;
+                        thread::sleep(Duration::from_micros(100));
+                    }
+                })
+            })
+            .collect();
+        for sleeper in sleepers {
+            sleeper.join().unwrap();
+        }
+        shared.1.store(true, Relaxed);
+        let taken = barger.join().unwrap();
+        assert_eq!(*shared.0.lock(), taken + (waiters * rounds) as u64);
+    })
+}
+
 /// Lockers mixed with timed lockers whose time runs out all the time: a timed locker that
 /// gives up must never take a wake with it and leave the others asleep on a free mutex.
 pub fn mutex_timed_waiters_strand_nobody<B: FutexBackend + 'static>(threads: usize, rounds: usize) {
@@ -709,6 +753,10 @@ macro_rules! sync_tests {
         #[test]
         fn mutex_exclusion() {
             suite::mutex_exclusion::<B>(T, suite::scaled(20_000, 30));
+        }
+        #[test]
+        fn mutex_waiters_among_a_barger() {
+            suite::mutex_waiters_among_a_barger::<B>(2, suite::scaled(50, 3));
         }
         #[test]
         fn mutex_timed_waiters_strand_nobody() {
