@@ -47,6 +47,11 @@ mod rtos {
         task.unpark();
     }
 
+    /// Lets another ready task of the same priority run (FreeRTOS' `taskYIELD`).
+    pub fn task_yield() {
+        thread::yield_now();
+    }
+
     /// A monotonic tick count, as the kernel keeps it.
     pub fn now() -> Duration {
         static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
@@ -110,6 +115,8 @@ fn with_table<R>(f: impl FnOnce(&mut [Slot; SLOTS]) -> R) -> R {
 ///   the word, which may already be freed.
 /// - **No panics, no allocation**: a fixed table, task handles that are copies of kernel
 ///   handles.
+///
+/// And the one optional function, `yield_now`: the kernel's task yield.
 struct RtosFutex;
 
 impl FutexBackend for RtosFutex {
@@ -126,7 +133,7 @@ impl FutexBackend for RtosFutex {
         });
         let Some(index) = slot else {
             // The value changed, or the table is full: return and let the caller re-check.
-            std::thread::yield_now();
+            rtos::task_yield();
             return Ok(());
         };
         rtos::notify_wait(timeout);
@@ -157,6 +164,14 @@ impl FutexBackend for RtosFutex {
         for task in to_notify.iter().flatten() {
             rtos::notify_give(task);
         }
+    }
+
+    /// Optional: the locks call it while they wait for a held lock before sleeping, so that
+    /// the holder, if it is a ready task waiting for the processor, can run and release it.
+    /// Without it (the default answers `false`), they spin briefly and then sleep.
+    fn yield_now() -> bool {
+        rtos::task_yield();
+        true
     }
 }
 

@@ -143,8 +143,8 @@
 //! - each transition listed with its ordering, and why no wake is lost, in the module docs;
 //! - the fast path `#[inline]`, the slow path `#[cold]`, generic over `word::Sleep` (sleep
 //!   forever on backend `B`, or until a [`Deadline`]) so the timed forms share it;
-//! - a spin limit, explained where it is defined (100, as in the mutex, unless measured
-//!   otherwise);
+//! - a short wait before sleeping, where one pays: the shared `word::Backoff` (doubling
+//!   spins, then the backend's `yield_now`), explained where it is defined;
 //! - `const fn new` (a `fn` under `cfg(all(loom, test))`, where atomics are not const);
 //! - the size checked by a `const` assertion below; `Send`/`Sync` as std's counterpart;
 //! - a loom model in `src/sync/loom_tests.rs` (the futex stand-in is `word::loom_futex`;

@@ -35,7 +35,8 @@
 //! # Transitions
 //!
 //! - **read, fast**: `count += 1` if readable (Acquire).
-//! - **read, slow**: spin while a writer holds it with nobody waiting; set RW (Relaxed) and
+//! - **read, slow**: wait a little ([`Backoff`]) while it is not readable and no reader
+//!   sleeps (a writer holds it, or waits and will soon be done); set RW (Relaxed) and
 //!   sleep on the exact value seen; look again when woken.
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set, wake.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
@@ -397,10 +398,10 @@ impl<B: FutexBackend> RawRwLock<B> {
         }
     }
 
-    /// Spins while a writer holds the lock and nobody sleeps.
+    /// Waits while the lock is not readable (a writer holds it or waits) and no reader sleeps.
     #[inline]
     fn spin_read(&self) -> u32 {
-        self.spin_while(|state| is_write_locked(state) && !has_waiters(state))
+        self.spin_while(|state| !is_readable(state) && state & READERS_WAITING == 0)
     }
 
     /// Spins while the lock is held and no writer sleeps.

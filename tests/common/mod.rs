@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use portable_futex::{Deadline, Futex, FutexBackend, StdClock, Timeout};
 
+pub mod watchdog;
+
 /// Iteration counts shrink under Miri, which runs some thousand times slower.
 pub const fn scaled(native: usize, miri: usize) -> usize {
     if cfg!(miri) {
@@ -367,21 +369,36 @@ pub fn deadline<B: FutexBackend>() {
 }
 
 /// Instantiates the tests above for one backend. `threads` adds the multi-threaded ones, with
-/// the backend's `WakeRule` after it if that is not `AtMostN`.
+/// the backend's `WakeRule` after it if that is not `AtMostN`. Each runs under the watchdog,
+/// so a backend that loses a wake or never times out fails the test, naming what it waited
+/// for, instead of hanging it.
 #[macro_export]
 macro_rules! backend_tests {
     ($backend:ty) => {
         #[test]
         fn smoke() {
-            common::smoke::<$backend>();
+            common::watchdog::watchdog(
+                concat!("smoke: waits and wakes on one word", " on ", stringify!($backend)),
+                common::smoke::<$backend>,
+            );
         }
         #[test]
         fn timeout_lower_bound() {
-            common::timeout_lower_bound::<$backend>();
+            common::watchdog::watchdog(
+                concat!(
+                    "timed waits on a word nobody wakes to time out",
+                    " on ",
+                    stringify!($backend)
+                ),
+                common::timeout_lower_bound::<$backend>,
+            );
         }
         #[test]
         fn single_timed_wait_is_not_early() {
-            common::single_timed_wait_is_not_early::<$backend>();
+            common::watchdog::watchdog(
+                concat!("a single timed wait to time out", " on ", stringify!($backend)),
+                common::single_timed_wait_is_not_early::<$backend>,
+            );
         }
     };
     ($backend:ty, threads) => {
@@ -391,31 +408,60 @@ macro_rules! backend_tests {
         backend_tests!($backend);
         #[test]
         fn huge_timeouts_are_clamped_not_reported() {
-            common::huge_timeouts_are_clamped_not_reported::<$backend>();
+            common::watchdog::watchdog(
+                concat!("waits with huge timeouts to be woken", " on ", stringify!($backend)),
+                common::huge_timeouts_are_clamped_not_reported::<$backend>,
+            );
         }
         #[test]
         fn wait_is_woken() {
-            common::wait_is_woken::<$backend>();
+            common::watchdog::watchdog(
+                concat!("a waiter to be woken by a later wake", " on ", stringify!($backend)),
+                common::wait_is_woken::<$backend>,
+            );
         }
         #[test]
         fn signaling_ring() {
-            common::signaling_ring::<$backend>();
+            common::watchdog::watchdog(
+                concat!("the signalling ring to pass every token", " on ", stringify!($backend)),
+                common::signaling_ring::<$backend>,
+            );
         }
         #[test]
         fn broadcasting_barriers() {
-            common::broadcasting_barriers::<$backend>();
+            common::watchdog::watchdog(
+                concat!("the threads to pass every barrier", " on ", stringify!($backend)),
+                common::broadcasting_barriers::<$backend>,
+            );
         }
         #[test]
         fn wake_counts() {
-            common::wake_counts::<$backend>(common::WakeRule::$wake_rule);
+            common::watchdog::watchdog(
+                concat!(
+                    "waiters to be woken as many at a time as asked",
+                    " on ",
+                    stringify!($backend)
+                ),
+                || common::wake_counts::<$backend>(common::WakeRule::$wake_rule),
+            );
         }
         #[test]
         fn wake_is_per_address() {
-            common::wake_is_per_address::<$backend>();
+            common::watchdog::watchdog(
+                concat!(
+                    "waiters on two addresses to be woken by their own address",
+                    " on ",
+                    stringify!($backend)
+                ),
+                common::wake_is_per_address::<$backend>,
+            );
         }
         #[test]
         fn deadline() {
-            common::deadline::<$backend>();
+            common::watchdog::watchdog(
+                concat!("deadline waits to time out or be woken", " on ", stringify!($backend)),
+                common::deadline::<$backend>,
+            );
         }
     };
 }
