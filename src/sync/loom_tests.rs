@@ -38,38 +38,67 @@ fn read(cell: &UnsafeCell<u32>) -> u32 {
     cell.with(|p| unsafe { *p })
 }
 
+/// The mutex of the models, with the count it guards.
+type Counter = Arc<Guarded<RawMutex<Model>>>;
+
+fn counter() -> Counter {
+    Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) })
+}
+
+/// Takes `m` with `take` (which may give up: `false`), bumps the count inside, releases it.
+fn bump(m: &Counter, take: impl FnOnce(&RawMutex<Model>) -> bool) -> bool {
+    let taken = take(&m.lock);
+    if taken {
+        add_one(&m.data);
+        // SAFETY: `take` took it.
+        unsafe { m.lock.unlock_raw() };
+    }
+    taken
+}
+
+/// A thread that bumps `m` `times` times, taking it with `take`.
+fn bumper(m: &Counter, times: usize, take: fn(&RawMutex<Model>) -> bool) -> thread::JoinHandle<()> {
+    let m = m.clone();
+    thread::spawn(move || {
+        for _ in 0..times {
+            bump(&m, take);
+        }
+    })
+}
+
+/// The ways in: the untimed lock, and the one that never claims a hand-off.
+fn lock(m: &RawMutex<Model>) -> bool {
+    m.lock_raw();
+    true
+}
+
+fn lock_never_hungry(m: &RawMutex<Model>) -> bool {
+    m.lock_never_hungry();
+    true
+}
+
+/// After the threads: the count is `expected`, and the mutex is free with nobody counted.
+fn ends_clean(m: &Counter, expected: u32) {
+    m.lock.lock_raw();
+    assert_eq!(read(&m.data), expected);
+    // SAFETY: taken just above.
+    unsafe { m.lock.unlock_raw() };
+    assert!(!m.lock.is_locked_raw());
+    assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+}
+
 /// Three threads take the mutex (one of them by the timed path, whose time is up at once):
 /// no two inside together, every untimed locker gets in, and the count ends clean.
 #[test]
 fn loom_mutex_exclusion_and_wakes() {
     model(|| {
-        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
-        let lockers: Vec<_> = (0..2)
-            .map(|_| {
-                let m = m.clone();
-                thread::spawn(move || {
-                    m.lock.lock_raw();
-                    add_one(&m.data);
-                    // SAFETY: taken just above.
-                    unsafe { m.lock.unlock_raw() };
-                })
-            })
-            .collect();
-        let timed = m.lock.lock_slow(&mut Expired);
-        if timed {
-            add_one(&m.data);
-            // SAFETY: taken just above.
-            unsafe { m.lock.unlock_raw() };
-        }
+        let m = counter();
+        let lockers = [bumper(&m, 1, lock), bumper(&m, 1, lock)];
+        let timed = bump(&m, |l| l.lock_slow(&mut Expired));
         for t in lockers {
             t.join().unwrap();
         }
-        m.lock.lock_raw();
-        assert_eq!(read(&m.data), 2 + timed as u32);
-        // SAFETY: taken just above.
-        unsafe { m.lock.unlock_raw() };
-        assert!(!m.lock.is_locked_raw());
-        assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+        ends_clean(&m, 2 + timed as u32);
     });
 }
 
@@ -79,28 +108,14 @@ fn loom_mutex_exclusion_and_wakes() {
 #[test]
 fn loom_mutex_woken_bit() {
     model(|| {
-        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
-        let lockers: Vec<_> = (0..2)
-            .map(|_| {
-                let m = m.clone();
-                thread::spawn(move || {
-                    m.lock.lock_never_hungry();
-                    add_one(&m.data);
-                    // SAFETY: taken just above.
-                    unsafe { m.lock.unlock_raw() };
-                })
-            })
-            .collect();
+        let m = counter();
+        let lockers = [bumper(&m, 1, lock_never_hungry), bumper(&m, 1, lock_never_hungry)];
         // A third thread that only tries: it may barge in between a wake and the woken waiter.
-        if m.lock.try_lock_raw() {
-            add_one(&m.data);
-            // SAFETY: taken just above.
-            unsafe { m.lock.unlock_raw() };
-        }
+        let tried = bump(&m, RawMutex::try_lock_raw);
         for t in lockers {
             t.join().unwrap();
         }
-        assert!(!m.lock.is_locked_raw());
+        ends_clean(&m, 2 + tried as u32);
     });
 }
 
@@ -110,35 +125,13 @@ fn loom_mutex_woken_bit() {
 #[test]
 fn loom_mutex_timed_waiter_absorbs_wake() {
     model(|| {
-        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
-        let twice = {
-            let m = m.clone();
-            thread::spawn(move || {
-                for _ in 0..2 {
-                    m.lock.lock_never_hungry();
-                    add_one(&m.data);
-                    // SAFETY: taken just above.
-                    unsafe { m.lock.unlock_raw() };
-                }
-            })
-        };
-        let once = {
-            let m = m.clone();
-            thread::spawn(move || {
-                m.lock.lock_never_hungry();
-                add_one(&m.data);
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
-        if m.lock.lock_slow(&mut ExpiresInSleep) {
-            add_one(&m.data);
-            // SAFETY: taken just above.
-            unsafe { m.lock.unlock_raw() };
+        let m = counter();
+        let lockers = [bumper(&m, 2, lock_never_hungry), bumper(&m, 1, lock_never_hungry)];
+        let timed = bump(&m, |l| l.lock_slow(&mut ExpiresInSleep));
+        for t in lockers {
+            t.join().unwrap();
         }
-        twice.join().unwrap();
-        once.join().unwrap();
-        assert!(!m.lock.is_locked_raw());
+        ends_clean(&m, 3 + timed as u32);
     });
 }
 
@@ -149,42 +142,17 @@ fn loom_mutex_timed_waiter_absorbs_wake() {
 #[test]
 fn loom_mutex_hand_off() {
     model(|| {
-        let m = Arc::new(Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) });
+        let m = counter();
         m.lock.lock_raw();
-        let patient = {
-            let m = m.clone();
-            thread::spawn(move || {
-                m.lock.lock_raw();
-                add_one(&m.data);
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
-        let barger = {
-            let m = m.clone();
-            thread::spawn(move || {
-                for _ in 0..2 {
-                    m.lock.lock_raw();
-                    add_one(&m.data);
-                    // SAFETY: taken just above.
-                    unsafe { m.lock.unlock_raw() };
-                }
-            })
-        };
+        let lockers = [bumper(&m, 1, lock), bumper(&m, 2, lock)];
         add_one(&m.data);
         // SAFETY: taken before the threads started.
         unsafe { m.lock.unlock_raw() };
-        m.lock.lock_raw();
-        add_one(&m.data);
-        // SAFETY: taken just above.
-        unsafe { m.lock.unlock_raw() };
-        patient.join().unwrap();
-        barger.join().unwrap();
-        m.lock.lock_raw();
-        assert_eq!(read(&m.data), 5);
-        // SAFETY: taken just above.
-        unsafe { m.lock.unlock_raw() };
-        assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+        bump(&m, lock);
+        for t in lockers {
+            t.join().unwrap();
+        }
+        ends_clean(&m, 5);
     });
 }
 
