@@ -141,6 +141,17 @@ crate::select::with_std_time! {
     }
 }
 
+crate::select::with_std_time! {
+    impl<B> Deadline<B, StdClock> {
+        /// A deadline `timeout` from now on the standard clock, on backend `B`: what the timed
+        /// forms of `sync`'s primitives (`try_lock_for`, `wait_timeout`...) wait by.
+        #[cfg(feature = "sync")]
+        pub(crate) fn after(timeout: Duration) -> Self {
+            Self::with_clock(Some(timeout), StdClock::new())
+        }
+    }
+}
+
 impl<B, C: Clock> Deadline<B, C> {
     /// A deadline `timeout` from now as `clock` counts it, on backend `B`; `None` never expires.
     ///

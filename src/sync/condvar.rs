@@ -223,7 +223,7 @@ mod guards {
                 timeout: Duration,
                 condition: impl FnMut(&mut T) -> bool,
             ) -> WaitTimeoutResult {
-                let mut deadline = Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+                let mut deadline = Deadline::<B, _>::after(timeout);
                 self.wait_while_by(guard, &mut deadline, condition)
             }
         }

@@ -518,8 +518,7 @@ mod traits {
             type Instant = std::time::Instant;
 
             fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
-                let mut deadline =
-                    crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+                let mut deadline = crate::Deadline::<B, _>::after(timeout);
                 self.try_lock_by(&mut deadline)
             }
 

@@ -259,8 +259,7 @@ impl<B: FutexBackend> Parker<B> {
         /// Sleeps until a token is pending and takes it, for at most `timeout`: `Err(Timeout)`,
         /// with no token taken, only once that time has really passed. Any `Duration` is accepted.
         pub fn park_timeout(&self, timeout: core::time::Duration) -> Result<(), crate::Timeout> {
-            let mut deadline =
-                crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+            let mut deadline = crate::Deadline::<B, _>::after(timeout);
             self.park_by(&mut deadline)
         }
     }

@@ -532,10 +532,7 @@ mod traits {
             type Instant = std::time::Instant;
 
             fn try_lock_shared_for(&self, timeout: core::time::Duration) -> bool {
-                self.try_read_by(&mut crate::Deadline::<B, _>::with_clock(
-                    Some(timeout),
-                    crate::StdClock::new(),
-                ))
+                self.try_read_by(&mut crate::Deadline::<B, _>::after(timeout))
             }
 
             fn try_lock_shared_until(&self, instant: std::time::Instant) -> bool {
@@ -543,10 +540,7 @@ mod traits {
             }
 
             fn try_lock_exclusive_for(&self, timeout: core::time::Duration) -> bool {
-                self.try_write_by(&mut crate::Deadline::<B, _>::with_clock(
-                    Some(timeout),
-                    crate::StdClock::new(),
-                ))
+                self.try_write_by(&mut crate::Deadline::<B, _>::after(timeout))
             }
 
             fn try_lock_exclusive_until(&self, instant: std::time::Instant) -> bool {

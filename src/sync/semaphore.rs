@@ -195,8 +195,7 @@ impl<B: FutexBackend> Semaphore<B> {
         /// Takes a permit unless `timeout` passes first. True if taken; false only once `timeout`
         /// has really passed. Any `Duration` is accepted (zero: just `try_acquire`).
         pub fn try_acquire_for(&self, timeout: core::time::Duration) -> bool {
-            let mut deadline =
-                crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+            let mut deadline = crate::Deadline::<B, _>::after(timeout);
             self.try_acquire_by(&mut deadline)
         }
     }

@@ -248,8 +248,7 @@ impl<B: FutexBackend> WaitGroup<B> {
         /// Sleeps until nothing is pending, for at most `timeout`: `Err(Timeout)` only once that
         /// time has really passed. Any `Duration` is accepted.
         pub fn wait_timeout(&self, timeout: core::time::Duration) -> Result<(), Timeout> {
-            let mut deadline =
-                crate::Deadline::<B, _>::with_clock(Some(timeout), crate::StdClock::new());
+            let mut deadline = crate::Deadline::<B, _>::after(timeout);
             self.wait_by(&mut deadline)
         }
     }
