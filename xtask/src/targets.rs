@@ -40,12 +40,7 @@ pub(crate) fn setup() -> crate::Result {
         "-c",
         "rust-src,clippy",
     ])?;
-    let node = Command::new("node").arg("--version").output();
-    if node.is_ok_and(|output| output.status.success()) {
-        return Ok(());
-    }
-    crate::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    crate::run(Command::new("apt-get").args(["install", "-y", "-qq", "nodejs"]))
+    crate::wasm::node()
 }
 
 pub(crate) fn check() -> crate::Result {
@@ -76,7 +71,7 @@ pub(crate) fn check() -> crate::Result {
         Command::new("cargo")
             .args([&nightly, "clippy", "-Zbuild-std=core", "--lib", "--target", EMSCRIPTEN])
             .args(["--no-default-features", "--features", "wasm", "--target-dir"])
-            .arg(target_root().join("emscripten-threads"))
+            .arg(crate::target_root().join("emscripten-threads"))
             .args(["--", "-D", "warnings"])
             .env("RUSTFLAGS", THREADS_RUSTFLAGS)
             .env_remove("CARGO_ENCODED_RUSTFLAGS"),
@@ -85,7 +80,7 @@ pub(crate) fn check() -> crate::Result {
     // wasm32-unknown-unknown with std, run: built from the fixture's directory (its own
     // workspace), into a directory we name, so that the module is where we look for it.
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/wasm-single");
-    let fixture_target = target_root().join("fixtures");
+    let fixture_target = crate::target_root().join("fixtures");
     crate::run(
         Command::new("cargo")
             .current_dir(&fixture)
@@ -103,12 +98,3 @@ pub(crate) fn check() -> crate::Result {
     )
 }
 
-/// `CARGO_TARGET_DIR` if set, else the workspace's `target`; absolute, since the fixture is
-/// built from another directory.
-fn target_root() -> PathBuf {
-    let dir = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-    };
-    std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir)
-}

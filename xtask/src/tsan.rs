@@ -38,10 +38,7 @@ pub(crate) fn check() -> crate::Result {
     )
 }
 
-/// `tsan` under `CARGO_TARGET_DIR` if set, else under the workspace's `target`.
+/// `tsan` under the target root (`CARGO_TARGET_DIR`, else the workspace's `target`).
 fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir).join("tsan"),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/tsan"),
-    }
+    crate::target_root().join("tsan")
 }

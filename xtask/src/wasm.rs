@@ -36,6 +36,12 @@ pub(crate) fn setup() -> crate::Result {
         "--target",
         TARGET,
     ])?;
+    node()
+}
+
+/// Node.js, which runs the wasm fixtures here and in `targets.rs`: installs Debian's unless a
+/// `node` already runs.
+pub(crate) fn node() -> crate::Result {
     let node = Command::new("node").arg("--version").output();
     if let Some(output) = node.ok().filter(|output| output.status.success()) {
         println!("node {}", String::from_utf8_lossy(&output.stdout).trim());
