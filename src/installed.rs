@@ -7,7 +7,7 @@
 //! initialise at run time.
 //!
 //! - Nobody installs one: the link fails with an undefined `_portable_futex_0_1_wait` (or
-//!   `_wake`). That is the moment to add `portable_futex::set_backend!(YourBackend);`.
+//!   `_wake`, `_yield_now`). That is the moment to add `portable_futex::set_backend!(YourBackend);`.
 //! - One crate installs two: it fails to compile, `_portable_futex_0_1_wait` "is already
 //!   defined".
 //! - Two crates install one each: the link fails with a duplicate symbol if the linker pulls in
@@ -41,6 +41,9 @@ macro_rules! __portable_futex_symbol {
     (wake) => {
         "_portable_futex_0_1_wake"
     };
+    (yield_now) => {
+        "_portable_futex_0_1_yield_now"
+    };
 }
 
 // The names must carry the version that Cargo.toml gives the crate, in its semver-compatible
@@ -56,6 +59,13 @@ const _: () = {
             && is_versioned_symbol(
                 crate::__portable_futex_symbol!(wake),
                 "wake",
+                major,
+                minor,
+                patch
+            )
+            && is_versioned_symbol(
+                crate::__portable_futex_symbol!(yield_now),
+                "yield_now",
                 major,
                 minor,
                 patch
@@ -135,6 +145,8 @@ extern "Rust" {
     ) -> Result<(), Timeout>;
     #[link_name = crate::__portable_futex_symbol!(wake)]
     fn installed_wake(futex: *const AtomicU32, max_waiters: u32);
+    #[link_name = crate::__portable_futex_symbol!(yield_now)]
+    fn installed_yield_now() -> bool;
 }
 
 /// The backend that the binary installed with [`set_backend!`](crate::set_backend): the
@@ -158,6 +170,12 @@ impl FutexBackend for Installed {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         // SAFETY: as above; the pointer is passed on untouched.
         unsafe { installed_wake(futex, max_waiters) }
+    }
+
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: as above: `set_backend!` defines it, safe, forwarding to the backend's.
+        unsafe { installed_yield_now() }
     }
 }
 
@@ -218,6 +236,11 @@ macro_rules! set_backend {
             #[export_name = $crate::__portable_futex_symbol!(wake)]
             fn wake(futex: *const ::core::sync::atomic::AtomicU32, max_waiters: u32) {
                 <$backend as $crate::FutexBackend>::wake(futex, max_waiters)
+            }
+
+            #[export_name = $crate::__portable_futex_symbol!(yield_now)]
+            fn yield_now() -> bool {
+                <$backend as $crate::FutexBackend>::yield_now()
             }
         };
     };

@@ -12,6 +12,7 @@ use portable_futex::{Deadline, DefaultBackend, FutexBackend, Timeout};
 
 static WAITS: AtomicUsize = AtomicUsize::new(0);
 static WAKES: AtomicUsize = AtomicUsize::new(0);
+static YIELDS: AtomicUsize = AtomicUsize::new(0);
 
 /// The queue backend, counting the calls that reach it.
 struct Counted;
@@ -25,6 +26,11 @@ impl FutexBackend for Counted {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         WAKES.fetch_add(1, Ordering::Relaxed);
         Queue::wake(futex, max_waiters)
+    }
+
+    fn yield_now() -> bool {
+        YIELDS.fetch_add(1, Ordering::Relaxed);
+        Queue::yield_now()
     }
 }
 
@@ -60,4 +66,12 @@ fn the_root_functions_run_on_the_installed_backend() {
     while deadline.wait(&word, 1).is_ok() {}
     assert!(WAITS.load(Ordering::Relaxed) > waits, "Deadline did not reach the installed backend");
     assert_eq!(portable_futex::timed_wait(&word, 1, Duration::from_millis(1)), Err(Timeout));
+}
+
+#[test]
+fn the_locks_yield_through_the_installed_backend() {
+    // `Queue` (std) can yield, and the installed forwarder passes its answer on.
+    let before = YIELDS.load(Ordering::Relaxed);
+    assert!(DefaultBackend::yield_now());
+    assert_eq!(YIELDS.load(Ordering::Relaxed), before + 1);
 }
