@@ -78,7 +78,9 @@ use crate::{FutexBackend, Timeout};
 ///   state in the shared word only; nothing records the owner, so nothing can release it when
 ///   the owner exits or crashes, and the other processes wait on it for ever (or until their
 ///   timed waits give up). Linux's robust futexes, which hand such a lock to the next waiter
-///   with an "owner died" mark, are out of scope for this crate.
+///   with an "owner died" mark, are out of scope for this crate. A process that dies *waiting*
+///   for a `Mutex` costs only a wake that finds nobody: on a process-shared backend the mutex
+///   sends a wake at every unlock with waiters counted, and never hands itself to one waiter.
 /// - **Memory, not addresses.** The word may sit at different virtual addresses in each
 ///   process; the kernel finds the same memory behind them. On OpenBSD that works for a
 ///   mapping of an object (a file, or `shm_open`), not for anonymous `MAP_SHARED` memory,

@@ -107,6 +107,13 @@
 //! the longest sleeper first (Linux, the `Queue` backend), a waiter among `k` is woken at least
 //! every `k` unlocks that wake, and is served within about `HUNGRY_AFTER · k` of them. The
 //! benchmark reports each thread's share and the longest single wait.
+//!
+//! # Across processes
+//!
+//! On a backend with [`FutexBackend::PROCESS_SHARED`] a waiter may be killed while it waits.
+//! A dead waiter must cost nothing worse than a wake that finds nobody, so there the mutex
+//! never sets `W` or `H`: it is the plain counted mutex (every unlock with waiters wakes one),
+//! without the hand-off's fairness. See [`HUNGRY_AFTER`].
 
 use core::marker::PhantomData;
 
@@ -137,6 +144,13 @@ pub(crate) const WAITER: u32 = 16;
 /// average, while still bounding the wait by a count the waiter controls rather than by a
 /// clock that a `no_std` backend may not have. Under loom, 1, so that the models reach the
 /// hand-off.
+///
+/// Not across processes (a backend with [`FutexBackend::PROCESS_SHARED`], such as
+/// `Shared<Linux>`): there a waiter can die while it waits (`kill -9`), and a dead hungry
+/// waiter would never pick its hand-off up, nor a dead woken one clear `WOKEN`, leaving the
+/// mutex given to nobody or every later unlock silent. So a process-shared mutex neither
+/// hands off nor sets `WOKEN`: every unlock with waiters counted wakes one, as a dead waiter's
+/// stale registration then costs only a wake that finds nobody.
 const HUNGRY_AFTER: u32 = if cfg!(all(loom, test)) { 1 } else { 16 };
 
 /// A mutual-exclusion lock in one `u32` that sleeps through backend `B`: the raw lock behind
@@ -260,6 +274,10 @@ impl<B: FutexBackend> RawMutex<B> {
                 // Take it back for the hungry waiter (`L` + `G`: nobody else can take it),
                 // and wake every sleeper, since the futex cannot pick the hungry one.
                 (state | LOCKED | GIVEN, u32::MAX)
+            } else if state >= WAITER && B::PROCESS_SHARED {
+                // Across processes, always wake (see `HUNGRY_AFTER`'s note on `Shared`).
+                super::word::wake::<B>(&self.state, 1);
+                return;
             } else if state >= WAITER && state & WOKEN == 0 {
                 (state | WOKEN, 1)
             } else {
@@ -282,7 +300,8 @@ impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex, or gives up once `sleep` reports `Timeout`. True if taken.
     #[cold]
     pub(crate) fn lock_slow(&self, sleep: &mut impl Sleep) -> bool {
-        self.lock_slow_with(sleep, HUNGRY_AFTER)
+        let hungry_after = if B::PROCESS_SHARED { u32::MAX } else { HUNGRY_AFTER };
+        self.lock_slow_with(sleep, hungry_after)
     }
 
     /// [`lock_slow`](Self::lock_slow) with the hunger threshold as a parameter, so that the
@@ -571,6 +590,54 @@ mod tests {
         // SAFETY: `before` has `LOCKED`: the test plays the holder.
         unsafe { m.unlock_raw() };
         (m.state.load(Relaxed), wakes())
+    }
+
+    /// `Recording` as a process-shared backend would be.
+    struct RecordingShared;
+
+    impl FutexBackend for RecordingShared {
+        const PROCESS_SHARED: bool = true;
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(futex: *const AtomicU32, n: u32) {
+            Recording::wake(futex, n)
+        }
+    }
+
+    #[test]
+    fn across_processes_every_unlock_with_waiters_wakes_and_nobody_gets_hungry() {
+        // A dead process's registration, or its `WOKEN` (set by an older build: never by
+        // this one here), must not silence the unlocks.
+        for before in [LOCKED + 2 * WAITER, LOCKED + WOKEN + 2 * WAITER] {
+            let m = RawMutex::<RecordingShared>::new();
+            m.state.store(before, Relaxed);
+            wakes();
+            // SAFETY: `before` has `LOCKED`: the test plays the holder.
+            unsafe { m.unlock_raw() };
+            assert_eq!((m.state.load(Relaxed), wakes()), (before - LOCKED, std::vec![1]));
+        }
+        // A waiter that loses every time never claims a hand-off.
+        let m = RawMutex::<RecordingShared>::new();
+        m.state.store(LOCKED, Relaxed);
+        let mut sleeps = 0;
+        let mut sleep = |_: &Word, expect: u32| {
+            assert_eq!(expect & HUNGRY, 0, "a process-shared waiter went hungry");
+            sleeps += 1;
+            if sleeps > 4 * HUNGRY_AFTER {
+                Err(Timeout)
+            } else {
+                Ok(())
+            }
+        };
+        struct Calls<F>(F);
+        impl<F: FnMut(&Word, u32) -> Result<(), Timeout>> Sleep for Calls<F> {
+            fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+                (self.0)(word, expect)
+            }
+        }
+        assert!(!m.lock_slow(&mut Calls(&mut sleep)));
+        assert_eq!(m.state.load(Relaxed), LOCKED);
     }
 
     #[test]
