@@ -138,11 +138,11 @@ pub(crate) const WAITER: u32 = 16;
 ///
 /// Each of those sleeps ended with a wake that a running thread beat it to, so the waiter
 /// has seen the mutex change hands at least this many times. A hand-off leaves the mutex
-/// idle for the hungry thread's wake-up (a context switch, microseconds) and wakes every
-/// sleeper, so it must stay rare under contention: a wake cycle costs a few microseconds, and
-/// 16 of them put a hand-off at most every ~0.1 ms per waiter, close to parking_lot's 0.5 ms
-/// average, while still bounding the wait by a count the waiter controls rather than by a
-/// clock that a `no_std` backend may not have. Under loom, 1, so that the models reach the
+/// idle for the hungry thread's wake-up (a context switch) and wakes every sleeper, so it must
+/// stay rare under contention: 16 lost races are 16 wake-ups' worth of waiting (each a
+/// context switch, microseconds to tens of microseconds), the order of parking_lot's 0.5 ms
+/// between fair unlocks, and the bound is a count the waiter keeps itself rather than a clock,
+/// which a `no_std` backend may not have. Under loom, 1, so that the models reach the
 /// hand-off.
 ///
 /// Not across processes (a backend with [`FutexBackend::PROCESS_SHARED`], such as
