@@ -4,7 +4,7 @@
 //!
 //! | primitive | size | what it is |
 //! |---|---|---|
-//! | [`Mutex<T>`] / [`generic::Mutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawMutex<B>`]: spins briefly, then sleeps; `const fn new`; no poisoning |
+//! | [`Mutex<T>`] / [`generic::Mutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawMutex<B>`]: spins and yields briefly, then sleeps; eventually fair (a sleeper that keeps losing to running threads is handed the lock); `const fn new`; no poisoning |
 //! | [`RwLock<T>`] / [`generic::RwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRwLock<B>`]: many readers or one writer, writers preferred, downgrade |
 //! | [`Condvar`] / [`generic::Condvar<B>`] | one `u32` | waits with the guard of any `lock_api` mutex: `wait`, `wait_while`, `wait_for` and friends, `notify_one`, `notify_all` |
 //! | [`Once`] / [`generic::Once<B>`] | one `u32` | runs a closure exactly once; poisoned by a panic, `call_once_force` ([`OnceState`]) |
