@@ -1,5 +1,5 @@
-//! `cargo xtask tsan`: the suites of `Linux`, `Counted<Linux>` and `Queue` under
-//! ThreadSanitizer, which needs the pinned nightly and the standard library rebuilt with the
+//! `cargo xtask tsan`: the suites of `Linux`, `Counted<Linux>` and `Queue`, and the locks'
+//! suite (`tests/sync.rs`: every lock on each of those backends) under ThreadSanitizer, which needs the pinned nightly and the standard library rebuilt with the
 //! sanitizer (`-Zbuild-std`), so it has a target directory of its own.
 //!
 //! ThreadSanitizer reports a race on stderr and makes the process exit with status 66 even
@@ -13,8 +13,10 @@ use crate::NIGHTLY;
 /// The host: ThreadSanitizer runs here, on x86_64 Linux (`--target` is required by
 /// `-Zbuild-std`).
 const TARGET: &str = "x86_64-unknown-linux-gnu";
-/// The suites it runs: the OS backend, its counted form, and the user-space queue.
-const TESTS: [&str; 3] = ["linux", "counted", "queue"];
+/// The suites it runs: the OS backend, its counted form, the user-space queue, and the locks
+/// on all three (where a missing Acquire or Release in a lock shows as a race on the data it
+/// guards).
+const TESTS: [&str; 4] = ["linux", "counted", "queue", "sync"];
 
 /// The pinned nightly with `rust-src`, for `-Zbuild-std`.
 pub(crate) fn setup() -> crate::Result {
