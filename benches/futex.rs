@@ -10,6 +10,10 @@
 
 // The baseline is the OS's own call: the benchmark runs on Linux and on Windows (or Wine).
 #[cfg(any(target_os = "linux", windows))]
+#[path = "common/report.rs"]
+mod report;
+
+#[cfg(any(target_os = "linux", windows))]
 mod bench {
     use std::hint::black_box;
     use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -24,6 +28,8 @@ mod bench {
     use portable_futex::backend::Windows as Os;
     use portable_futex::backend::{Counted, Queue, QueueWith};
     use portable_futex::{Futex, FutexBackend, Timeout};
+
+    use crate::report::{sample, Baseline, Row};
 
     /// What every subject offers: a wait (which may return spuriously), a timed wait (true if it
     /// timed out), and wakes. `None` from `timed` means "not supported".
@@ -233,69 +239,6 @@ mod bench {
 
     // ---------------------------------------------------------------------------------------
     // Measuring and printing
-
-    struct Row {
-        name: String,
-        /// Nanoseconds per operation, sorted.
-        samples: Vec<f64>,
-        note: String,
-    }
-
-    impl Row {
-        fn new(name: &str, mut samples: Vec<f64>) -> Self {
-            samples.sort_by(f64::total_cmp);
-            Row { name: name.to_owned(), samples, note: String::new() }
-        }
-        fn median(&self) -> f64 {
-            self.samples[self.samples.len() / 2]
-        }
-    }
-
-    /// Times `op(iters)` `repeats` times: nanoseconds per operation.
-    fn sample(repeats: usize, iters: u32, mut op: impl FnMut(u32)) -> Vec<f64> {
-        op(iters / 10 + 1); // warm up
-        (0..repeats)
-            .map(|_| {
-                let start = Instant::now();
-                op(iters);
-                start.elapsed().as_nanos() as f64 / f64::from(iters)
-            })
-            .collect()
-    }
-
-    fn human(ns: f64) -> String {
-        match ns {
-            ns if ns < 1e3 => format!("{ns:.1} ns"),
-            ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
-            ns => format!("{:.2} ms", ns / 1e6),
-        }
-    }
-
-    /// Prints a table; each row's ratio is to the nearest "raw" row above it (its group's).
-    fn print(title: &str, rows: &[Row]) {
-        println!("\n{title}");
-        println!(
-            "  {:<46} {:>11} {:>25} {:>4} {:>8}  note",
-            "", "median", "spread (min..max)", "n", "vs raw"
-        );
-        let mut base = None;
-        for r in rows {
-            if r.name.starts_with("raw") {
-                base = Some(r.median());
-            }
-            let ratio = base.map_or("".into(), |b| format!("{:.2}x", r.median() / b));
-            println!(
-                "  {:<46} {:>11} {:>12} ..{:>11} {:>4} {:>8}  {}",
-                r.name,
-                human(r.median()),
-                human(r.samples[0]),
-                human(r.samples[r.samples.len() - 1]),
-                r.samples.len(),
-                ratio,
-                r.note
-            );
-        }
-    }
 
     // ---------------------------------------------------------------------------------------
     // Confirming that waiters are asleep
@@ -523,7 +466,7 @@ mod bench {
                 elapsed.as_nanos() as f64 / n as f64
             })
             .collect();
-        Row::new(&format!("{}, {n} addresses", S::NAME), samples)
+        Row::new(format!("{}, {n} addresses", S::NAME), samples)
     }
 
     /// The classic three-state futex mutex (0 free, 1 locked, 2 locked with waiters), counting
@@ -617,7 +560,7 @@ mod bench {
                 ns
             })
             .collect();
-        let mut row = Row::new(&format!("{} mutex, {threads} threads", S::NAME), samples);
+        let mut row = Row::new(format!("{} mutex, {threads} threads", S::NAME), samples);
         row.note =
             format!("{:.0} sleeps / 1000 ops", sleeps as f64 * 1000.0 / (5 * threads * OPS) as f64);
         row
@@ -633,7 +576,7 @@ mod bench {
                 })
             })
             .collect();
-        Row::new(&format!("std::sync::Mutex, {threads} threads"), samples)
+        Row::new(format!("std::sync::Mutex, {threads} threads"), samples)
     }
 
     fn parking_lot_mutex_row(threads: usize) -> Row {
@@ -646,7 +589,7 @@ mod bench {
                 })
             })
             .collect();
-        Row::new(&format!("parking_lot::Mutex, {threads} threads"), samples)
+        Row::new(format!("parking_lot::Mutex, {threads} threads"), samples)
     }
 
     macro_rules! every_subject {
@@ -680,20 +623,37 @@ mod bench {
                     .to_owned()
             }
         );
-        print("wake, nobody waiting (per call)", &every_subject!(wake_no_waiters));
-        print("wait, value mismatch (per call)", &every_subject!(wait_mismatch));
+        crate::report::print(
+            "wake, nobody waiting (per call)",
+            &every_subject!(wake_no_waiters),
+            Baseline::Raw,
+        );
+        crate::report::print(
+            "wait, value mismatch (per call)",
+            &every_subject!(wait_mismatch),
+            Baseline::Raw,
+        );
         let zero: Vec<Row> =
             every_subject!(timed_wait, Duration::ZERO).into_iter().flatten().collect();
-        print("timed wait, zero timeout (per call)", &zero);
+        crate::report::print("timed wait, zero timeout (per call)", &zero, Baseline::Raw);
         let micro: Vec<Row> =
             every_subject!(timed_wait, Duration::from_micros(1)).into_iter().flatten().collect();
-        print("timed wait, 1 µs timeout (per call)", &micro);
+        crate::report::print("timed wait, 1 µs timeout (per call)", &micro, Baseline::Raw);
         let over: Vec<Row> = every_subject!(overshoot).into_iter().flatten().collect();
-        print("overshoot of a 1 ms timed wait (time past 1 ms)", &over);
-        print("ping-pong between two threads (round trip)", &every_subject!(ping_pong));
-        print(
+        crate::report::print(
+            "overshoot of a 1 ms timed wait (time past 1 ms)",
+            &over,
+            Baseline::Raw,
+        );
+        crate::report::print(
+            "ping-pong between two threads (round trip)",
+            &every_subject!(ping_pong),
+            Baseline::Raw,
+        );
+        crate::report::print(
             "broadcast: 64 threads asleep on one word, wake-all until all returned",
             &every_subject!(broadcast, 64),
+            Baseline::Raw,
         );
         let mut many = Vec::new();
         // Wine's threads are heavy: fewer of them there.
@@ -702,14 +662,19 @@ mod bench {
             many.extend(every_subject!(many_addresses, n));
             many.push(many_addresses::<Ours<QueueWith<OneBucket>>>(n));
         }
-        print("many addresses: n threads each on its own word, per wake + return", &many);
+        crate::report::print(
+            "many addresses: n threads each on its own word, per wake + return",
+            &many,
+            Baseline::Raw,
+        );
         for threads in [2, 4] {
             let mut rows = Vec::from(every_subject!(mutex_row, threads));
             rows.push(std_mutex_row(threads));
             rows.push(parking_lot_mutex_row(threads));
-            print(
+            crate::report::print(
                 &format!("contended three-state mutex, {threads} threads (per lock + unlock)"),
                 &rows,
+                Baseline::Raw,
             );
         }
         println!("\ntotal {:.0?}", start.elapsed());

@@ -12,6 +12,10 @@
 //!   distinct cores, as in `benches/futex.rs`.
 
 #[cfg(target_os = "linux")]
+#[path = "common/report.rs"]
+mod report;
+
+#[cfg(target_os = "linux")]
 mod bench {
     use std::hint::black_box;
     use std::sync::atomic::{AtomicU32, Ordering::*};
@@ -19,6 +23,8 @@ mod bench {
 
     use portable_futex::backend::{Linux, Shared};
     use portable_futex::Futex;
+
+    use crate::report::{Baseline, Row};
 
     /// One wait/wake pair: the raw system call, or a backend through the front end.
     trait Subject {
@@ -73,48 +79,6 @@ mod bench {
         }
         fn wake(word: &AtomicU32) {
             Futex::<Shared<Linux>>::wake(word, 1);
-        }
-    }
-
-    struct Row {
-        name: String,
-        /// Nanoseconds per operation, sorted.
-        samples: Vec<f64>,
-    }
-
-    impl Row {
-        fn new(name: String, mut samples: Vec<f64>) -> Self {
-            samples.sort_by(f64::total_cmp);
-            Row { name, samples }
-        }
-        fn median(&self) -> f64 {
-            self.samples[self.samples.len() / 2]
-        }
-    }
-
-    fn human(ns: f64) -> String {
-        if ns < 1e3 {
-            format!("{ns:.1} ns")
-        } else {
-            format!("{:.2} µs", ns / 1e3)
-        }
-    }
-
-    /// Prints a table; each ratio is to the first row.
-    fn print(title: &str, rows: &[Row]) {
-        println!("\n{title}");
-        println!("  {:<44} {:>10} {:>24} {:>3} {:>7}", "", "median", "spread", "n", "ratio");
-        let base = rows[0].median();
-        for r in rows {
-            println!(
-                "  {:<44} {:>10} {:>11} ..{:>10} {:>3} {:>6.2}x",
-                r.name,
-                human(r.median()),
-                human(r.samples[0]),
-                human(r.samples[r.samples.len() - 1]),
-                r.samples.len(),
-                r.median() / base
-            );
         }
     }
 
@@ -268,7 +232,7 @@ mod bench {
 
     pub fn main() {
         allowed(); // before anything is pinned
-        print(
+        crate::report::print(
             "wake, nobody waiting (word in a MAP_SHARED mapping)",
             &[
                 wake_nobody::<RawPrivate>(),
@@ -276,8 +240,9 @@ mod bench {
                 wake_nobody::<RawShared>(),
                 wake_nobody::<Ours<Shared<Linux>>>(),
             ],
+            Baseline::First,
         );
-        print(
+        crate::report::print(
             &format!("ping-pong round trip ({ROUNDS} per repeat, pinned to 2 cores)"),
             &[
                 ping_pong_threads::<RawPrivate>(),
@@ -285,6 +250,7 @@ mod bench {
                 ping_pong_processes::<RawShared>(),
                 ping_pong_processes::<Ours<Shared<Linux>>>(),
             ],
+            Baseline::First,
         );
     }
 }

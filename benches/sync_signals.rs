@@ -13,6 +13,10 @@
 //! back and forth are pinned to distinct cores (see `benches/futex.rs` for why).
 
 #[cfg(target_os = "linux")]
+#[path = "common/report.rs"]
+mod report;
+
+#[cfg(target_os = "linux")]
 mod bench {
     use std::hint::black_box;
     use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -26,63 +30,7 @@ mod bench {
     };
     use portable_futex::FutexBackend;
 
-    /// One row: a name and its samples (nanoseconds per operation), sorted.
-    struct Row {
-        name: String,
-        samples: Vec<f64>,
-    }
-
-    impl Row {
-        fn new(name: impl Into<String>, mut samples: Vec<f64>) -> Self {
-            samples.sort_by(f64::total_cmp);
-            Row { name: name.into(), samples }
-        }
-
-        fn median(&self) -> f64 {
-            self.samples[self.samples.len() / 2]
-        }
-    }
-
-    /// Times `op(iters)` `repeats` times: nanoseconds per operation.
-    fn sample(repeats: usize, iters: u32, mut op: impl FnMut(u32)) -> Vec<f64> {
-        op(iters / 10 + 1); // warm up
-        (0..repeats)
-            .map(|_| {
-                let start = Instant::now();
-                op(iters);
-                start.elapsed().as_nanos() as f64 / f64::from(iters)
-            })
-            .collect()
-    }
-
-    fn human(ns: f64) -> String {
-        match ns {
-            ns if ns < 1e3 => format!("{ns:.2} ns"),
-            ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
-            ns => format!("{:.2} ms", ns / 1e6),
-        }
-    }
-
-    /// Prints a table; each row's ratio is to the group's first row.
-    fn print(title: &str, rows: &[Row]) {
-        println!("\n{title}");
-        println!(
-            "  {:<52} {:>11} {:>25} {:>4} {:>9}",
-            "", "median", "spread (min..max)", "n", "vs first"
-        );
-        let base = rows[0].median();
-        for r in rows {
-            println!(
-                "  {:<52} {:>11} {:>12} ..{:>11} {:>4} {:>8.2}x",
-                r.name,
-                human(r.median()),
-                human(r.samples[0]),
-                human(r.samples[r.samples.len() - 1]),
-                r.samples.len(),
-                r.median() / base
-            );
-        }
-    }
+    use crate::report::{sample, Baseline, Row};
 
     const REPEATS: usize = 15;
     const FAST: u32 = 2_000_000;
@@ -395,7 +343,11 @@ mod bench {
             thread::available_parallelism().map_or(0, |n| n.get())
         );
         if wanted("once") {
-            print("after initialisation, per call (1 thread)", &once_after_init());
+            crate::report::print(
+                "after initialisation, per call (1 thread)",
+                &once_after_init(),
+                Baseline::First,
+            );
         }
         if wanted("nobody") {
             let word = AtomicU32::new(0);
@@ -409,13 +361,17 @@ mod bench {
             )];
             rows.extend(nobody_waiting::<Linux>("Linux"));
             rows.extend(nobody_waiting::<Queue>("Queue"));
-            print("signals with nobody waiting, per pair (1 thread)", &rows);
+            crate::report::print(
+                "signals with nobody waiting, per pair (1 thread)",
+                &rows,
+                Baseline::First,
+            );
         }
         if wanted("barrier") {
-            print("barrier, per generation", &barriers());
+            crate::report::print("barrier, per generation", &barriers(), Baseline::First);
         }
         if wanted("park") {
-            print(
+            crate::report::print(
                 "park/unpark ping-pong, per round trip (2 pinned threads)",
                 &[
                     std_ping_pong(),
@@ -423,6 +379,7 @@ mod bench {
                     our_ping_pong::<Counted<Linux>>("sync::Parker (Counted<Linux>)"),
                     our_ping_pong::<Queue>("sync::Parker (Queue)"),
                 ],
+                Baseline::First,
             );
         }
     }
