@@ -106,7 +106,7 @@ pub trait FutexBackend {
     /// Offers this thread's processor to another ready thread, and says whether the platform
     /// could: `false`, the default, where it has no such call.
     ///
-    /// Only the locks of [`sync`](crate::sync) call it, while they spin on a held lock before
+    /// Only the locks of the `sync` module call it, while they spin on a held lock before
     /// they sleep. With more ready threads than processors, the thread the spinner waits for
     /// (the holder) may be the one waiting for a processor; yielding lets it run and release
     /// the lock sooner than spinning would, and costs less than sleeping. On `false` the locks
