@@ -145,7 +145,7 @@ crate::select::with_std_time! {
     impl<B> Deadline<B, StdClock> {
         /// A deadline `timeout` from now on the standard clock, on backend `B`: what the timed
         /// forms of `sync`'s primitives (`try_lock_for`, `wait_timeout`...) wait by.
-        #[cfg(feature = "sync")]
+        #[cfg(all(feature = "sync", not(all(loom, test))))]
         pub(crate) fn after(timeout: Duration) -> Self {
             Self::with_clock(Some(timeout), StdClock::new())
         }

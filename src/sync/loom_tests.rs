@@ -189,6 +189,7 @@ fn loom_rwlock_writers_and_reader() {
         writer.join().unwrap();
         assert!(reader.join().unwrap() <= 2);
         assert!(!l.lock.is_locked_raw());
+        assert_eq!(l.lock.sleeping_writers(), 0);
     });
 }
 
@@ -220,6 +221,7 @@ fn loom_rwlock_downgrade() {
             assert!(r.join().unwrap() <= 1);
         }
         assert!(!l.lock.is_locked_raw());
+        assert_eq!(l.lock.sleeping_writers(), 0);
     });
 }
 
@@ -255,6 +257,7 @@ fn loom_rwlock_writer_handoff() {
             t.join().unwrap();
         }
         assert!(!l.lock.is_locked_raw());
+        assert_eq!(l.lock.sleeping_writers(), 0);
     });
 }
 

@@ -3,7 +3,9 @@
 //! # The words
 //!
 //! `state` holds the lock and says who sleeps; readers sleep on it. `writer_wake` is a counter
-//! that writers sleep on, so that waking a writer never wakes readers and the reverse.
+//! that writers sleep on, so that waking a writer never wakes readers and the reverse: its low
+//! 8 bits count the writers registered to sleep (sticky once full, see [`SLEEPERS_FULL`]),
+//! the 24 above are a sequence that every waker of writers bumps ([`WAKE_SEQ`]).
 //!
 //! ```text
 //!   31   30   29                               0
@@ -41,13 +43,16 @@
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set, wake.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
 //! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
-//!   (Relaxed), read `writer_wake` (Acquire), check `state` again, and sleep on
-//!   `writer_wake`. A writer that has slept keeps WW set when it takes the lock: other writers
-//!   may still sleep, and only their waker clears the bit.
+//!   (Relaxed), register as a sleeper on `writer_wake` (`+1`, Acquire: the value to sleep
+//!   on), check `state` again, sleep on `writer_wake`, and take the registration back
+//!   (`−1`, Relaxed) however the sleep ends. A writer that has slept keeps WW set when it
+//!   takes the lock: other writers may still wait, and only their waker clears the bit. It
+//!   waits a little before sleeping while no writer is registered to sleep.
 //! - **write unlock**: `count −= WRITE_LOCKED` (Release); if a bit is set, wake.
 //! - **wake** (the lock is free and bits are set; one compare-and-swap clears them, then):
-//!   WW alone: bump `writer_wake` (Release) and wake one writer. RW alone: wake all readers.
-//!   Both: wake one writer *and* all readers. Std's futex rwlock wakes only the writer here
+//!   WW alone: bump `writer_wake`'s sequence (Release) and, if the bump's read shows a writer
+//!   registered to sleep, wake one. RW alone: wake all readers. Both: the writer's step *and*
+//!   all readers. Std's futex rwlock wakes only the writer here
 //!   when the kernel says a writer was woken, and falls back to readers when none was: our
 //!   `FutexBackend::wake` does not say how many it woke, and a writer that timed out, or the
 //!   conservatively kept WW, would otherwise leave readers asleep on a free lock.
@@ -67,12 +72,15 @@
 //! before the reader's check, which then sees the lock readable (or a changed value) and does
 //! not sleep.
 //!
-//! Writers: a writer sets WW, then reads `writer_wake` (Acquire), then re-reads `state`; it
-//! sleeps only if WW is still set and the lock held. A waker clears WW, then bumps
-//! `writer_wake` (Release), then wakes. If the writer's read of `writer_wake` saw the bump, the
-//! Acquire makes the waker's clearing of WW visible to the re-read, and the writer does not
-//! sleep. If it did not, it sleeps on the old value, and the bump followed by the wake either
-//! changes the value first (the futex returns at once) or finds it asleep.
+//! Writers: a writer sets WW, then registers on `writer_wake` (a read-modify-write, Acquire),
+//! then re-reads `state`; it sleeps only if WW is still set and the lock held. A waker clears
+//! WW, then bumps `writer_wake` (Release), then wakes if the bump read a registered writer.
+//! If the writer's registration read the bump, the Acquire makes the waker's clearing of WW
+//! visible to the re-read, and the writer does not sleep. If it did not, the registration
+//! comes first in `writer_wake`'s modification order, so the bump reads it counted (the count
+//! only drops when the writer leaves, after its sleep) and wakes; the writer sleeps on the
+//! value before the bump, and the wake, which follows the bump, either finds the value changed
+//! (the futex returns at once) or finds it asleep.
 //!
 //! # Orderings
 //!
@@ -100,6 +108,22 @@ const MAX_READERS: u32 = MASK - 1;
 const READERS_WAITING: u32 = 1 << 30;
 /// Writers sleep on `writer_wake`, or are about to.
 const WRITERS_WAITING: u32 = 1 << 31;
+
+/// `writer_wake`, bits 0..8: the writers registered to sleep on it (one each), so that a wake
+/// is sent only when one sleeps. Sticky at [`SLEEPERS_FULL`].
+const SLEEPER: u32 = 1;
+/// The sleeper count's mask, and its sticky ceiling: with 255 writers registered at once the
+/// count stops counting and stays there, and every wake is sent (as if it were always
+/// unknown whether a writer sleeps), which is slower but never loses one.
+const SLEEPERS_FULL: u32 = 0xFF;
+/// `writer_wake`, bits 8..32: the wake sequence, bumped by every waker of writers. 2^24 bumps
+/// between a writer's registration and its sleep would bring the word back to the value it
+/// sleeps on (with the same count); nothing unlocks 16 million times in that gap.
+const WAKE_SEQ: u32 = 1 << 8;
+
+fn sleepers(writer_wake: u32) -> u32 {
+    writer_wake & SLEEPERS_FULL
+}
 
 fn count(state: u32) -> u32 {
     state & MASK
@@ -328,14 +352,17 @@ impl<B: FutexBackend> RawRwLock<B> {
                 }
             }
             keep = WRITERS_WAITING;
-            // Read the counter before checking `state` again: a waker clears WW before it
-            // bumps the counter (see the module docs).
-            let seen = self.writer_wake.load(Acquire);
+            // Register as a sleeper, reading the counter in the same step, before checking
+            // `state` again: a waker clears WW before it bumps the counter (see the module
+            // docs). The guard takes the registration back however we leave, unwinding too.
+            let me = Sleeper::register(&self.writer_wake);
             state = self.state.load(Relaxed);
             if is_unlocked(state) || state & WRITERS_WAITING == 0 {
                 continue;
             }
-            if sleep.sleep(&self.writer_wake, seen).is_err() {
+            let slept = sleep.sleep(&self.writer_wake, me.seen);
+            drop(me);
+            if slept.is_err() {
                 return self.writer_gives_up();
             }
             state = self.spin_write();
@@ -366,8 +393,9 @@ impl<B: FutexBackend> RawRwLock<B> {
             }
         }
         // As in `wake_writer_or_readers`: WW cleared before the bump (Release).
-        self.writer_wake.fetch_add(1, Release);
-        super::word::wake::<B>(&self.writer_wake, u32::MAX);
+        if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+            super::word::wake::<B>(&self.writer_wake, u32::MAX);
+        }
         if !is_write_locked(state) && state & READERS_WAITING != 0 {
             super::word::wake::<B>(&self.state, u32::MAX);
         }
@@ -389,9 +417,11 @@ impl<B: FutexBackend> RawRwLock<B> {
         }
         if state & WRITERS_WAITING != 0 {
             // Release: our clearing of WW, before this bump, is visible to a writer whose
-            // Acquire read of the counter sees the bump.
-            self.writer_wake.fetch_add(1, Release);
-            super::word::wake::<B>(&self.writer_wake, 1);
+            // Acquire registration reads the bump. A writer registered before it is counted
+            // in the value the bump returns, so the wake is skipped only when none sleeps.
+            if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+                super::word::wake::<B>(&self.writer_wake, 1);
+            }
         }
         if state & READERS_WAITING != 0 {
             super::word::wake::<B>(&self.state, u32::MAX);
@@ -404,10 +434,13 @@ impl<B: FutexBackend> RawRwLock<B> {
         self.spin_while(|state| !is_readable(state) && state & READERS_WAITING == 0)
     }
 
-    /// Spins while the lock is held and no writer sleeps.
+    /// Waits while the lock is held and no writer sleeps (a writer that is merely waiting,
+    /// WW set, does not stop us: the count of sleepers says who really sleeps).
     #[inline]
     fn spin_write(&self) -> u32 {
-        self.spin_while(|state| !is_unlocked(state) && state & WRITERS_WAITING == 0)
+        self.spin_while(|state| {
+            !is_unlocked(state) && sleepers(self.writer_wake.load(Relaxed)) == 0
+        })
     }
 
     /// Waits ([`Backoff`], as the mutex does) while `busy`; returns the last value seen.
@@ -427,10 +460,61 @@ impl<B: FutexBackend> RawRwLock<B> {
         !is_unlocked(self.state.load(Relaxed))
     }
 
+    /// How many writers are registered to sleep (the tests check it drops back to 0).
+    #[cfg(test)]
+    pub(crate) fn sleeping_writers(&self) -> u32 {
+        sleepers(self.writer_wake.load(Relaxed))
+    }
+
     #[inline]
     #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
     pub(crate) fn is_write_locked_raw(&self) -> bool {
         is_write_locked(self.state.load(Relaxed))
+    }
+}
+
+/// A writer registered as a sleeper on `writer_wake`, for as long as it lives: registered by
+/// one read-modify-write that also gives the value to sleep on, and taken back on drop (after
+/// the sleep, or when the sleep unwinds: a user's backend or clock may panic).
+struct Sleeper<'a> {
+    writer_wake: &'a Word,
+    /// The counter as our registration left it: what we sleep on.
+    seen: u32,
+    /// Whether we counted ourselves (not once the count is full: it is sticky there).
+    counted: bool,
+}
+
+impl<'a> Sleeper<'a> {
+    /// Acquire: if our registration reads a waker's bump, its clearing of WW (before the bump)
+    /// is visible to our next look at `state`, so we do not sleep; if it does not, the bump
+    /// comes later in the counter's order, sees us counted, and wakes.
+    fn register(writer_wake: &'a Word) -> Self {
+        let mut now = writer_wake.load(Relaxed);
+        loop {
+            let counted = sleepers(now) != SLEEPERS_FULL;
+            let seen = if counted { now + SLEEPER } else { now };
+            match writer_wake.compare_exchange_weak(now, seen, Acquire, Relaxed) {
+                Ok(_) => return Sleeper { writer_wake, seen, counted },
+                Err(actual) => now = actual,
+            }
+        }
+    }
+}
+
+impl Drop for Sleeper<'_> {
+    fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
+        // Relaxed: the count orders nothing but the wakes' decisions, through the counter's
+        // own modification order. A full count stays full (see `SLEEPERS_FULL`).
+        let mut now = self.writer_wake.load(Relaxed);
+        while sleepers(now) != SLEEPERS_FULL {
+            match self.writer_wake.compare_exchange_weak(now, now - SLEEPER, Relaxed, Relaxed) {
+                Ok(_) => return,
+                Err(actual) => now = actual,
+            }
+        }
     }
 }
 
@@ -549,5 +633,49 @@ mod traits {
                 )
             }
         }
+    }
+}
+
+/// The writers' sleeper count on its own (the suites and the loom models check it through
+/// threads).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sleeper_counts_itself_and_sleeps_on_the_counted_value() {
+        let word = Word::new(5 * WAKE_SEQ + 2 * SLEEPER);
+        let me = Sleeper::register(&word);
+        assert_eq!(me.seen, 5 * WAKE_SEQ + 3 * SLEEPER);
+        assert_eq!(word.load(Relaxed), me.seen);
+        // A waker's bump meanwhile: leaving keeps it.
+        word.fetch_add(WAKE_SEQ, Relaxed);
+        drop(me);
+        assert_eq!(word.load(Relaxed), 6 * WAKE_SEQ + 2 * SLEEPER);
+    }
+
+    #[test]
+    fn a_full_count_stays_full() {
+        let word = Word::new(7 * WAKE_SEQ + SLEEPERS_FULL);
+        let me = Sleeper::register(&word);
+        assert!(!me.counted);
+        assert_eq!(me.seen, 7 * WAKE_SEQ + SLEEPERS_FULL);
+        drop(me);
+        assert_eq!(sleepers(word.load(Relaxed)), SLEEPERS_FULL);
+        // The one whose registration fills it counts itself, but once full the count no
+        // longer says who sleeps, so nobody takes it down again.
+        let word = Word::new(SLEEPERS_FULL - SLEEPER);
+        let filler = Sleeper::register(&word);
+        let next = Sleeper::register(&word);
+        assert!(filler.counted && !next.counted);
+        drop((filler, next));
+        assert_eq!(sleepers(word.load(Relaxed)), SLEEPERS_FULL);
+    }
+
+    #[test]
+    fn the_sequence_wraps_without_touching_the_count() {
+        let word = Word::new(u32::MAX & !SLEEPERS_FULL | 3 * SLEEPER);
+        word.fetch_add(WAKE_SEQ, Relaxed);
+        assert_eq!(word.load(Relaxed), 3 * SLEEPER);
     }
 }
