@@ -460,8 +460,8 @@ impl<B: FutexBackend> RawRwLock<B> {
         !is_unlocked(self.state.load(Relaxed))
     }
 
-    /// How many writers are registered to sleep (the tests check it drops back to 0).
-    #[cfg(test)]
+    /// How many writers are registered to sleep (the loom models check it drops back to 0).
+    #[cfg(all(loom, test))]
     pub(crate) fn sleeping_writers(&self) -> u32 {
         sleepers(self.writer_wake.load(Relaxed))
     }
@@ -674,7 +674,7 @@ mod tests {
 
     #[test]
     fn the_sequence_wraps_without_touching_the_count() {
-        let word = Word::new(u32::MAX & !SLEEPERS_FULL | 3 * SLEEPER);
+        let word = Word::new((u32::MAX & !SLEEPERS_FULL) | (3 * SLEEPER));
         word.fetch_add(WAKE_SEQ, Relaxed);
         assert_eq!(word.load(Relaxed), 3 * SLEEPER);
     }
