@@ -674,7 +674,7 @@ mod tests {
 
     #[test]
     fn the_sequence_wraps_without_touching_the_count() {
-        let word = Word::new((u32::MAX & !SLEEPERS_FULL) | (3 * SLEEPER));
+        let word = Word::new(!SLEEPERS_FULL | (3 * SLEEPER));
         word.fetch_add(WAKE_SEQ, Relaxed);
         assert_eq!(word.load(Relaxed), 3 * SLEEPER);
     }
