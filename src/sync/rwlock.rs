@@ -31,31 +31,34 @@
 //! Writers are preferred: a reader may join only while no writer holds the lock *and none is
 //! waiting* (WW clear). A stream of readers therefore cannot starve a writer: once a writer
 //! has set WW, new readers queue behind it, the readers inside drain, and the last one wakes the
-//! writer. Writers do not starve readers either: a writer's unlock wakes every sleeping reader
-//! along with the next writer when both wait, so readers get the lock between writers.
+//! writer, leaving WW (and RW) set so that the lock stays the writers' while the woken one
+//! comes. Writers do not starve readers either: a writer's unlock clears both bits and wakes
+//! every sleeping reader along with the next writer, so readers get the lock between writers.
 //!
 //! # Transitions
 //!
 //! - **read, fast**: `count += 1` if readable (Acquire).
-//! - **read, slow**: wait a little ([`Backoff`]) while it is not readable and no reader
-//!   sleeps (a writer holds it, or waits and will soon be done); set RW (Relaxed) and
-//!   sleep on the exact value seen; look again when woken.
-//! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set, wake.
+//! - **read, slow**: spin a little ([`Backoff::spin`]) while a writer holds it and nobody waits;
+//!   set RW (Relaxed) and sleep on the exact value seen; look again when woken.
+//! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
+//!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
+//!   `writer_wake`'s sequence (Release) and wake one writer; else wake as below.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
 //! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
-//!   (Relaxed), register as a sleeper on `writer_wake` (`+1`, Acquire: the value to sleep
+//!   (Relaxed), spin a little the first time (readers are held back now), register as a sleeper on `writer_wake` (`+1`, Acquire: the value to sleep
 //!   on), check `state` again, sleep on `writer_wake`, and take the registration back
 //!   (`−1`, Relaxed) however the sleep ends. A writer that has slept keeps WW set when it
-//!   takes the lock: other writers may still wait, and only their waker clears the bit. It
-//!   waits a little before sleeping while no writer is registered to sleep.
+//!   takes the lock: other writers may still wait, and only their waker clears the bit. Its
+//!   waits stop early once another writer is registered to sleep.
 //! - **write unlock**: `count −= WRITE_LOCKED` (Release); if a bit is set, wake.
 //! - **wake** (the lock is free and bits are set; one compare-and-swap clears them, then):
-//!   WW alone: bump `writer_wake`'s sequence (Release) and, if the bump's read shows a writer
-//!   registered to sleep, wake one. RW alone: wake all readers. Both: the writer's step *and*
-//!   all readers. Std's futex rwlock wakes only the writer here
-//!   when the kernel says a writer was woken, and falls back to readers when none was: our
-//!   `FutexBackend::wake` does not say how many it woke, and a writer that timed out, or the
-//!   conservatively kept WW, would otherwise leave readers asleep on a free lock.
+//!   WW: bump `writer_wake`'s sequence (Release) and, if the bump's read shows a writer
+//!   registered to sleep, wake one. RW: wake all readers. Both: both. The writers' count is
+//!   what lets the last reader hand the lock to a writer (above) without stranding readers:
+//!   a registered writer looks at the lock again whatever happens (it takes it, or gives up by
+//!   taking it, or queues behind another writer), and whichever writer unlocks next wakes the
+//!   readers. Std's futex rwlock learns the same from the kernel's count of woken threads;
+//!   `FutexBackend::wake` does not return one.
 //! - **downgrade**: `count: WRITE_LOCKED → 1` (Release); if readers sleep and no writer waits,
 //!   clear RW and wake them.
 //! - **writer gives up** (timed, time up): if the lock is free take it (we may have absorbed
@@ -63,6 +66,9 @@
 //!   the lock) and wake every writer (and those readers): WW may have been ours alone, and
 //!   any writer still waiting sets it again. Readers are always woken all together, so a
 //!   reader that gives up strands nobody; it leaves RW set (the next wake clears it).
+//! - **writer unwinds out of its sleep** (a user's backend or clock panics): it may be the
+//!   writer an unlock chose, with readers kept out behind it, so it clears both bits and wakes
+//!   every writer and reader; those still waiting set their bits again.
 //!
 //! # Why no wake is lost
 //!
@@ -70,7 +76,9 @@
 //! change of `state` is a read-modify-write in one modification order; the unlock that frees
 //! the lock sees RW (set before it in that order) and wakes all sleepers of `state`, or comes
 //! before the reader's check, which then sees the lock readable (or a changed value) and does
-//! not sleep.
+//! not sleep. The one unlock that sees RW and leaves it set (it woke a writer instead) hands
+//! that duty on: RW keeps readers out, so the lock is next taken by a writer (the woken one,
+//! or another), and that writer's unlock sees RW in turn.
 //!
 //! Writers: a writer sets WW, then registers on `writer_wake` (a read-modify-write, Acquire),
 //! then re-reads `state`; it sleeps only if WW is still set and the lock held. A waker clears
@@ -234,7 +242,7 @@ impl<B: FutexBackend> RawRwLock<B> {
         // Sleepers while readers hold the lock are writers (and the readers behind them, or
         // past `MAX_READERS`): the last reader out wakes them.
         if is_unlocked(state) && has_waiters(state) {
-            self.wake_writer_or_readers(state);
+            self.wake_after_readers(state);
         }
     }
 
@@ -330,9 +338,10 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// Takes the write lock, or gives up once `sleep` reports `Timeout`. True if taken.
     #[cold]
     pub(crate) fn write_slow(&self, sleep: &mut impl Sleep) -> bool {
-        let mut state = self.spin_write();
+        let mut state = self.state.load(Relaxed);
         // WRITERS_WAITING once we have slept: keep the bit for the writers that may still sleep.
         let mut keep = 0;
+        let mut waited = false;
         loop {
             if is_unlocked(state) {
                 let taken = state | WRITE_LOCKED | keep;
@@ -352,6 +361,16 @@ impl<B: FutexBackend> RawRwLock<B> {
                 }
             }
             keep = WRITERS_WAITING;
+            if !waited {
+                // Wait a little before the first sleep, now that WW holds new readers back:
+                // the readers inside (or the writer) are usually about to leave. Waiting
+                // before announcing ourselves instead would let a stream of readers keep the
+                // lock for the whole wait (measured: a writer among four readers then got
+                // under 1% of the acquisitions; std's writers got 12 to 18%).
+                waited = true;
+                state = self.spin_write();
+                continue;
+            }
             // Register as a sleeper, reading the counter in the same step, before checking
             // `state` again: a waker clears WW before it bumps the counter (see the module
             // docs). The guard takes the registration back however we leave, unwinding too.
@@ -360,7 +379,9 @@ impl<B: FutexBackend> RawRwLock<B> {
             if is_unlocked(state) || state & WRITERS_WAITING == 0 {
                 continue;
             }
+            let unwinding = UnwindWake(self);
             let slept = sleep.sleep(&self.writer_wake, me.seen);
+            core::mem::forget(unwinding);
             drop(me);
             if slept.is_err() {
                 return self.writer_gives_up();
@@ -402,7 +423,26 @@ impl<B: FutexBackend> RawRwLock<B> {
         false
     }
 
-    /// The lock has just become free with waiting bits set: clear them and wake.
+    /// The last reader has just left with waiting bits set. Writers are preferred: if a writer
+    /// is registered to sleep, leave both bits set, so that readers stay out, and wake one
+    /// writer. A registered writer looks at the lock again whatever happens (it takes the free
+    /// lock, or gives up by taking it, or finds another writer in and queues behind it), and
+    /// that writer's unlock wakes the readers. With no writer registered, wake as any unlock.
+    #[cold]
+    fn wake_after_readers(&self, state: u32) {
+        if state & WRITERS_WAITING != 0 && sleepers(self.writer_wake.load(Relaxed)) != 0 {
+            // Release: a writer whose registration reads the bump sees the lock free.
+            if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+                super::word::wake::<B>(&self.writer_wake, 1);
+            }
+            return;
+        }
+        self.wake_writer_or_readers(state);
+    }
+
+    /// The lock has just become free with waiting bits set: clear them, and wake a writer (if
+    /// one is registered to sleep) and the readers (if they sleep), so that both kinds compete
+    /// and readers get the lock between writers.
     #[cold]
     fn wake_writer_or_readers(&self, mut state: u32) {
         loop {
@@ -428,10 +468,25 @@ impl<B: FutexBackend> RawRwLock<B> {
         }
     }
 
-    /// Waits while the lock is not readable (a writer holds it or waits) and no reader sleeps.
+    /// A writer unwinding out of its sleep (a user's backend or clock panicked) may have been
+    /// the writer an unlock woke, with readers kept out behind it: let everyone look again.
+    /// Clear both bits, wake every writer and every reader; those that still wait set their
+    /// bit again. (Readers asleep behind a writer that holds the lock wake, see it held, and
+    /// sleep again with RW set.)
+    #[cold]
+    fn wake_all_after_unwind(&self) {
+        self.state.fetch_and(!(WRITERS_WAITING | READERS_WAITING), Relaxed);
+        // As in `wake_writer_or_readers`: WW cleared before the bump (Release).
+        self.writer_wake.fetch_add(WAKE_SEQ, Release);
+        super::word::wake::<B>(&self.writer_wake, u32::MAX);
+        super::word::wake::<B>(&self.state, u32::MAX);
+    }
+
+    /// Waits while a writer holds the lock and nobody waits: once a writer waits, readers go
+    /// to sleep behind it (writers are preferred), as they do once other readers sleep.
     #[inline]
     fn spin_read(&self) -> u32 {
-        self.spin_while(|state| !is_readable(state) && state & READERS_WAITING == 0)
+        self.spin_while(|state| is_write_locked(state) && !has_waiters(state))
     }
 
     /// Waits while the lock is held and no writer sleeps (a writer that is merely waiting,
@@ -443,13 +498,14 @@ impl<B: FutexBackend> RawRwLock<B> {
         })
     }
 
-    /// Waits ([`Backoff`], as the mutex does) while `busy`; returns the last value seen.
+    /// Spins ([`Backoff::spin`]: doubling rounds, no yields; see there why) while `busy`;
+    /// returns the last value seen.
     #[inline]
     fn spin_while(&self, busy: impl Fn(u32) -> bool) -> u32 {
         let mut backoff = Backoff::new();
         loop {
             let state = self.state.load(Relaxed);
-            if !busy(state) || !backoff.wait::<B>() {
+            if !busy(state) || !backoff.spin() {
                 return state;
             }
         }
@@ -470,6 +526,16 @@ impl<B: FutexBackend> RawRwLock<B> {
     #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
     pub(crate) fn is_write_locked_raw(&self) -> bool {
         is_write_locked(self.state.load(Relaxed))
+    }
+}
+
+/// Armed around a writer's sleep, forgotten after it: if the sleep unwinds, wake everyone
+/// ([`RawRwLock::wake_all_after_unwind`]).
+struct UnwindWake<'a, B: FutexBackend>(&'a RawRwLock<B>);
+
+impl<B: FutexBackend> Drop for UnwindWake<'_, B> {
+    fn drop(&mut self) {
+        self.0.wake_all_after_unwind();
     }
 }
 
@@ -640,7 +706,111 @@ mod traits {
 /// threads).
 #[cfg(all(test, not(loom)))]
 mod tests {
+    extern crate std;
+
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+    use std::cell::RefCell;
+    use std::vec::Vec;
+
     use super::*;
+    use crate::Timeout;
+
+    std::thread_local! {
+        static WAKES: RefCell<Vec<(usize, u32)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Records every wake (address, count) on this thread; never sleeps.
+    struct Recording;
+
+    impl FutexBackend for Recording {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(futex: *const AtomicU32, n: u32) {
+            WAKES.with(|w| w.borrow_mut().push((futex as usize, n)));
+        }
+    }
+
+    /// Which word a recorded wake went to.
+    #[derive(Debug, PartialEq)]
+    enum Woke {
+        Readers(u32),
+        Writers(u32),
+    }
+
+    /// Runs the wake of a lock just freed into `state` (bits as given, count 0), by the last
+    /// reader or by a writer, with `sleeping` writers registered; the words after, and the
+    /// wakes.
+    fn wake_from(by_reader: bool, state: u32, sleeping: u32) -> (u32, u32, Vec<Woke>) {
+        let lock = RawRwLock::<Recording>::new();
+        lock.state.store(state, Relaxed);
+        lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
+        WAKES.with(|w| w.take());
+        if by_reader {
+            lock.wake_after_readers(state);
+        } else {
+            lock.wake_writer_or_readers(state);
+        }
+        let (readers, writers) =
+            (&lock.state as *const _ as usize, &lock.writer_wake as *const _ as usize);
+        let woke = WAKES.with(|w| w.take()).into_iter().map(|(at, n)| {
+            assert!(at == readers || at == writers, "a wake of another address");
+            if at == readers {
+                Woke::Readers(n)
+            } else {
+                Woke::Writers(n)
+            }
+        });
+        let woke = woke.collect();
+        (lock.state.load(Relaxed), lock.writer_wake.load(Relaxed), woke)
+    }
+
+    const BOTH: u32 = READERS_WAITING | WRITERS_WAITING;
+
+    #[test]
+    fn the_last_reader_hands_the_lock_to_a_sleeping_writer() {
+        // Both bits stay: readers stay out while the woken writer comes.
+        let after = (BOTH, WAKE_SEQ + SLEEPER, std::vec![Woke::Writers(1)]);
+        assert_eq!(wake_from(true, BOTH, 1), after);
+        let after = (WRITERS_WAITING, WAKE_SEQ + SLEEPER, std::vec![Woke::Writers(1)]);
+        assert_eq!(wake_from(true, WRITERS_WAITING, 1), after);
+        // No writer registered (WW kept conservatively, or its writer about to look again):
+        // the readers go, as after a writer.
+        let after = (0, WAKE_SEQ, std::vec![Woke::Readers(u32::MAX)]);
+        assert_eq!(wake_from(true, BOTH, 0), after);
+        assert_eq!(wake_from(true, READERS_WAITING, 0), (0, 0, std::vec![Woke::Readers(u32::MAX)]));
+        // Readers alone: a writer registered but not waiting (WW clear) is about to look again
+        // anyway, and the readers are not held back for it.
+        let after = (0, SLEEPER, std::vec![Woke::Readers(u32::MAX)]);
+        assert_eq!(wake_from(true, READERS_WAITING, 1), after);
+    }
+
+    #[test]
+    fn a_writer_s_unlock_wakes_both_kinds_and_skips_the_call_nobody_needs() {
+        let after = (0, WAKE_SEQ + SLEEPER, std::vec![Woke::Writers(1), Woke::Readers(u32::MAX)]);
+        assert_eq!(wake_from(false, BOTH, 1), after);
+        assert_eq!(wake_from(false, BOTH, 0), (0, WAKE_SEQ, std::vec![Woke::Readers(u32::MAX)]));
+        assert_eq!(
+            wake_from(false, READERS_WAITING, 3),
+            (0, 3 * SLEEPER, std::vec![Woke::Readers(u32::MAX)])
+        );
+        assert_eq!(wake_from(false, WRITERS_WAITING, 0), (0, WAKE_SEQ, std::vec![]));
+        let after = (0, WAKE_SEQ + 2 * SLEEPER, std::vec![Woke::Writers(1)]);
+        assert_eq!(wake_from(false, WRITERS_WAITING, 2), after);
+    }
+
+    #[test]
+    fn a_writer_unwinding_out_of_its_sleep_lets_everyone_look_again() {
+        let lock = RawRwLock::<Recording>::new();
+        lock.state.store(READERS_WAITING | WRITERS_WAITING, Relaxed);
+        WAKES.with(|w| w.take());
+        lock.wake_all_after_unwind();
+        assert_eq!(lock.state.load(Relaxed), 0);
+        assert_eq!(lock.writer_wake.load(Relaxed), WAKE_SEQ);
+        let all: Vec<u32> = WAKES.with(|w| w.take()).into_iter().map(|(_, n)| n).collect();
+        assert_eq!(all, [u32::MAX, u32::MAX]);
+    }
 
     #[test]
     fn a_sleeper_counts_itself_and_sleeps_on_the_counted_value() {

@@ -56,10 +56,11 @@ pub(crate) fn spin_hint() {
 ///   with the holder while it is likely to finish soon.
 /// - After that, the holder is probably not running: with more ready threads than processors
 ///   it was preempted, or waits for one. Then spinning only burns the processor it needs, and
-///   yielding hands it over: up to [`YIELDS`] times (each a system call, ~0.2 to 1 µs when
-///   nobody else is ready), before the thread sleeps. A backend that cannot yield ends the
-///   wait after the spins.
+///   yielding hands it over: up to [`YIELDS`] times (each a system call, which returns at
+///   once when nobody else is ready), before the thread sleeps. A backend that cannot yield
+///   ends the wait after the spins.
 ///
+/// The mutex waits this way; the rwlock only spins ([`Backoff::spin`], which says why).
 /// Measured on the contended rows of `benches/sync.rs` (2 and 4 threads on 2 cores), this
 /// raised our mutex's throughput from ~0.8-1.7x std's (100 plain spins, as std's own futex
 /// mutex does) to parking_lot's, which waits the same way (`SpinWait`: 3 doubling spin
@@ -83,12 +84,30 @@ impl Backoff {
     /// then sleeps), without waiting.
     #[inline]
     pub(crate) fn wait<B: FutexBackend>(&mut self) -> bool {
-        if self.round < SPIN_ROUNDS {
-            for _ in 0..2u32 << self.round {
-                spin_hint();
-            }
-        } else if self.round >= SPIN_ROUNDS + YIELDS || !B::yield_now() {
+        if self.spin() {
+            return true;
+        }
+        if self.round >= SPIN_ROUNDS + YIELDS || !B::yield_now() {
             return false;
+        }
+        self.round += 1;
+        true
+    }
+
+    /// The spin rounds of [`wait`](Self::wait) alone, never a yield: `false` after them.
+    ///
+    /// The rwlock waits this way. A writer waits for readers to drain, and with more ready
+    /// threads than processors a yield hands the processor to the readers that keep arriving:
+    /// measured on `benches/sync.rs`'s rwlock rows (2 cores), yielding cut a writer among four
+    /// readers to under 1% of the acquisitions, and the total too; spinning only gave the
+    /// writers a fair part (std's 12 to 18%, or more) and more acquisitions in all.
+    #[inline]
+    pub(crate) fn spin(&mut self) -> bool {
+        if self.round >= SPIN_ROUNDS {
+            return false;
+        }
+        for _ in 0..2u32 << self.round {
+            spin_hint();
         }
         self.round += 1;
         true
@@ -427,5 +446,114 @@ impl Sleep for ExpiresInSleep {
     fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
         loom_futex::wait(word, expect);
         Err(Timeout)
+    }
+}
+
+/// How long `Backoff` waits before its caller sleeps, counted in `true`s, on a backend that
+/// can yield and on one that cannot. Plus the watchdog of the sync primitives' unit tests.
+#[cfg(all(test, not(loom)))]
+pub(crate) mod tests {
+    extern crate std;
+
+    use core::cell::Cell;
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+
+    use super::*;
+
+    /// Runs `test` on its own thread and fails, naming `what`, if it has not returned within
+    /// 60 s (900 under Miri), or `PORTABLE_FUTEX_WATCHDOG_SECS` when set (as the suites'
+    /// watchdog, `tests/common/watchdog.rs`, reads it): a broken spin or compare-and-swap loop
+    /// runs forever rather than failing. The thread is then left running, and the test binary
+    /// ends without it. A panic of the test is passed on.
+    pub(crate) fn watchdog(what: &str, test: impl FnOnce() + Send + 'static) {
+        let secs = std::env::var("PORTABLE_FUTEX_WATCHDOG_SECS")
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(if cfg!(miri) { 900 } else { 60 });
+        let (done, finished) = std::sync::mpsc::channel();
+        let runner = std::thread::spawn(move || {
+            test();
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(Duration::from_secs(secs)) {
+            // Finished, or panicked (the sender dropped unsent): join passes a panic on.
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                if let Err(panic) = runner.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("watchdog: still waiting after {secs} s for {what}")
+            }
+        }
+    }
+
+    std::thread_local! {
+        static YIELDED: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// A backend whose `yield_now` answers `CAN` and counts the calls on this thread; it never
+    /// sleeps or wakes.
+    struct Yielding<const CAN: bool>;
+
+    impl<const CAN: bool> FutexBackend for Yielding<CAN> {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            unreachable!("Backoff never sleeps")
+        }
+        fn wake(_: *const AtomicU32, _: u32) {
+            unreachable!("Backoff never wakes")
+        }
+        fn yield_now() -> bool {
+            YIELDED.with(|y| y.set(y.get() + 1));
+            CAN
+        }
+    }
+
+    /// How many times `Backoff::wait` says "wait more" before it first says "sleep" (at most
+    /// 100), and how many yields it asked for on the way.
+    fn rounds<B: FutexBackend>() -> (u32, u32) {
+        YIELDED.with(|y| y.set(0));
+        let mut backoff = Backoff::new();
+        let mut waits = 0;
+        while waits < 100 && backoff.wait::<B>() {
+            waits += 1;
+        }
+        (waits, YIELDED.with(Cell::get))
+    }
+
+    #[test]
+    fn without_yields_the_wait_ends_after_the_spins() {
+        watchdog("a Backoff on a backend that cannot yield to be used up", || {
+            // The spin rounds, then one offer of the processor, refused.
+            assert_eq!(rounds::<Yielding<false>>(), (SPIN_ROUNDS, 1));
+            assert_eq!(SPIN_ROUNDS, 3);
+        });
+    }
+
+    #[test]
+    fn with_yields_the_spins_are_followed_by_the_yields() {
+        watchdog("a Backoff on a backend that can yield to be used up", || {
+            assert_eq!(rounds::<Yielding<true>>(), (SPIN_ROUNDS + YIELDS, YIELDS));
+            assert_eq!(YIELDS, 7);
+        });
+    }
+
+    #[test]
+    fn a_used_up_backoff_stays_used_up() {
+        watchdog("a used-up Backoff to answer again", a_used_up_backoff);
+    }
+
+    fn a_used_up_backoff() {
+        let mut backoff = Backoff::new();
+        let mut waits = 0;
+        while waits < 100 && backoff.wait::<Yielding<true>>() {
+            waits += 1;
+        }
+        assert_eq!(waits, SPIN_ROUNDS + YIELDS);
+        YIELDED.with(|y| y.set(0));
+        assert!(!backoff.wait::<Yielding<true>>());
+        // Used up by its count, not by a refused yield: no further yield is asked for.
+        assert_eq!(YIELDED.with(Cell::get), 0);
     }
 }
