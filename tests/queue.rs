@@ -35,6 +35,15 @@ mod one_bucket {
     backend_tests!(QueueWith<OneBucket>, threads);
 }
 
+/// `QueueWith<C>` yields as its config says: a config that does not say cannot yield (the
+/// locks then sleep right after their spins, rather than offering a processor nobody takes),
+/// and `std`'s pieces yield through the OS.
+#[test]
+fn yield_now_is_the_config_s() {
+    assert!(!<QueueWith<OneBucket> as FutexBackend>::yield_now());
+    assert!(<Queue as FutexBackend>::yield_now());
+}
+
 /// Many threads on many addresses in few buckets; tiny timeouts racing wakes. Each thread
 /// waits for its word to reach a target that other threads bump; nothing may be lost (every
 /// thread finishes) and nothing may hang (bounded by the test's own deadline).
@@ -105,17 +114,27 @@ fn stress<B: FutexBackend>() {
 
 #[test]
 fn stress_std_pieces() {
-    stress::<Queue>();
+    common::watchdog::watchdog("the stress threads on Queue to finish", stress::<Queue>);
 }
 
 #[test]
 fn stress_one_bucket() {
-    stress::<QueueWith<OneBucket>>();
+    common::watchdog::watchdog(
+        "the stress threads on QueueWith<OneBucket> to finish",
+        stress::<QueueWith<OneBucket>>,
+    );
 }
 
 /// Thousands of addresses waiting in one bucket at once: each is found and woken, in any order.
 #[test]
 fn many_addresses_in_one_bucket() {
+    common::watchdog::watchdog(
+        "every waiter of many addresses in one bucket to be woken",
+        many_addresses_in_one_bucket_body,
+    );
+}
+
+fn many_addresses_in_one_bucket_body() {
     let n = common::scaled(256, 12);
     let words: Arc<Vec<AtomicU32>> = Arc::new((0..n).map(|_| AtomicU32::new(0)).collect());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -210,7 +229,9 @@ impl QueueConfig for Breakable {
 
 #[test]
 fn a_panicking_event_leaves_no_waiter_behind() {
-    a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Breakable>>(&EVENT_BROKEN);
+    common::watchdog::watchdog("a waiter queued after a panicked wait to be woken", || {
+        a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Breakable>>(&EVENT_BROKEN)
+    });
 }
 
 /// The same through `WfiEvent` and safe code only: its timed wait reads the user's `Clock`,
@@ -258,6 +279,8 @@ mod wfi_clock_panics {
 
     #[test]
     fn a_panicking_clock_leaves_no_waiter_behind() {
-        a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Board>>(&CLOCK_BROKEN);
+        common::watchdog::watchdog("a waiter queued after a panicking clock to be woken", || {
+            a_panicking_wait_leaves_no_waiter_behind::<QueueWith<Board>>(&CLOCK_BROKEN)
+        });
     }
 }

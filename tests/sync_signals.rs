@@ -13,8 +13,6 @@
 mod common;
 #[path = "common/hostile.rs"]
 mod hostile;
-#[path = "common/watchdog.rs"]
-mod watchdog;
 
 use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
 use portable_futex::sync::{self, generic};
@@ -32,7 +30,7 @@ mod suite {
     use portable_futex::{FutexBackend, Timeout};
 
     pub use crate::common::scaled;
-    pub use crate::watchdog::watchdog;
+    pub use crate::common::watchdog::watchdog;
 
     /// The panic message of the tests' own panicking closures.
     const EXPECTED_PANIC: &str = "expected panic of an initialiser (the test checks what follows)";

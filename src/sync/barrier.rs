@@ -175,3 +175,64 @@ impl<B: FutexBackend> Barrier<B> {
 
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<Barrier<crate::NoDefaultBackend>>() == 8);
+
+/// The arrival count's arithmetic at its edges, from counts set up by hand.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+
+    use super::*;
+    use crate::Timeout;
+
+    /// Never sleeps, counts its wakes: the tests below only arrive as the leader.
+    struct Nobody;
+
+    impl FutexBackend for Nobody {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {
+            WAKES.with(|w| w.set(w.get() + 1));
+        }
+    }
+
+    std::thread_local! {
+        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn a_barrier_of_one_leads_every_time_and_wakes_nobody() {
+        let b = Barrier::<Nobody>::new(1);
+        WAKES.with(|w| w.set(0));
+        assert!(b.wait().is_leader());
+        assert!(b.wait().is_leader());
+        assert_eq!(WAKES.with(|w| w.get()), 0, "a wake with nobody else in the barrier");
+        // A leader of two wakes the other.
+        let two = Barrier::<Nobody>::new(2);
+        two.arrivals.store(1, Relaxed);
+        assert!(two.wait().is_leader());
+        assert_eq!(WAKES.with(|w| w.get()), 1);
+    }
+
+    #[test]
+    fn the_count_wraps_to_zero_at_the_last_whole_generation() {
+        // n = 2: the largest multiple of 2 in a u32 is 2³² − 2.
+        let b = Barrier::<Nobody>::new(2);
+        assert_eq!(b.limit(), u32::MAX - 1);
+        b.arrivals.store(u32::MAX - 2, Relaxed);
+        assert!(b.wait().is_leader(), "the second of the last generation leads");
+        assert_eq!(b.arrivals.load(Relaxed), 0, "and the count starts again at 0");
+        assert_eq!(Barrier::<Nobody>::new(3).limit(), u32::MAX);
+        assert_eq!(Barrier::<Nobody>::new(MAX_THREADS as usize).limit(), 2 * MAX_THREADS);
+    }
+
+    #[test]
+    fn debug_shows_the_arrivals_of_the_current_generation() {
+        let b = Barrier::<Nobody>::new(3);
+        b.arrivals.store(5, Relaxed);
+        assert_eq!(std::format!("{b:?}"), "Barrier { n: 3, arrived: 2 }");
+    }
+}

@@ -560,6 +560,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+    use crate::sync::word::tests::watchdog;
     use crate::Timeout;
 
     std::thread_local! {
@@ -607,6 +608,11 @@ mod tests {
 
     #[test]
     fn across_processes_every_unlock_with_waiters_wakes_and_nobody_gets_hungry() {
+        // Under the watchdog: a `lock_slow` that never stops spinning would hang it.
+        watchdog("process-shared unlocks and a losing waiter to finish", across_processes);
+    }
+
+    fn across_processes() {
         // A dead process's registration, or its `WOKEN` (set by an older build: never by
         // this one here), must not silence the unlocks.
         for before in [LOCKED + 2 * WAITER, LOCKED + WOKEN + 2 * WAITER] {
@@ -743,6 +749,11 @@ mod tests {
 
     #[test]
     fn a_waiter_goes_hungry_after_losing_often_enough() {
+        // Under the watchdog: a `lock_slow` that never stops spinning would hang it.
+        watchdog("a waiter that keeps losing to go hungry, then give up", hungry_after_losing);
+    }
+
+    fn hungry_after_losing() {
         // `Recording` returns from every wait at once, and the word stays held (as if a
         // running thread beat the waiter each time): the waiter claims the next unlock, and a
         // deadline that passes then makes it leave with its claim taken back.
@@ -766,5 +777,83 @@ mod tests {
         assert!(!m.lock_slow(&mut sleep));
         assert_eq!(sleep.1, LOCKED + HUNGRY + WAITER);
         assert_eq!(m.state.load(Relaxed), LOCKED);
+    }
+
+    std::thread_local! {
+        static YIELDS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Counts the yields asked of it on this thread (and can always yield); never sleeps.
+    struct Yielding;
+
+    impl FutexBackend for Yielding {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {}
+        fn yield_now() -> bool {
+            YIELDS.with(|y| y.set(y.get() + 1));
+            true
+        }
+    }
+
+    #[test]
+    fn spin_waits_only_on_a_held_mutex_nobody_else_sleeps_on() {
+        watchdog("`spin` to return on each word", spin_cases);
+    }
+
+    fn spin_cases() {
+        let m = RawMutex::<Yielding>::new();
+        // (word, our own registration, whether `spin` waits its whole `Backoff` out)
+        for (state, own, waits) in [
+            (LOCKED, 0, true),
+            (UNLOCKED, 0, false),
+            (WAITER, WAITER, false),
+            (LOCKED + HUNGRY, 0, false),
+            (LOCKED + HUNGRY + GIVEN + WAITER, WAITER, false),
+            // Another waiter asleep: not worth waiting.
+            (LOCKED + WAITER, 0, false),
+            (LOCKED + 2 * WAITER, WAITER, false),
+            // Only ourselves, or the other is the woken one, on its way: wait.
+            (LOCKED + WAITER, WAITER, true),
+            (LOCKED + WOKEN + WAITER, 0, true),
+            (LOCKED + WOKEN + 2 * WAITER, WAITER, true),
+            (LOCKED + WOKEN + 3 * WAITER, WAITER, false),
+        ] {
+            m.state.store(state, Relaxed);
+            YIELDS.with(|y| y.set(0));
+            assert_eq!(m.spin(own), state, "the word as it was, from {state:#x}");
+            // A whole `Backoff` ends with its yields; an answer at once asks none.
+            let yields = YIELDS.with(|y| y.get());
+            assert_eq!(yields > 0, waits, "from {state:#x}, own {own:#x}: {yields} yields");
+        }
+    }
+
+    #[test]
+    fn a_newcomer_takes_a_free_mutex_without_registering() {
+        // Free, with a woken waiter on its way: the newcomer barges in without counting
+        // itself, and leaves `W` to the woken waiter (who has not looked yet).
+        watchdog("a newcomer to take a free mutex", || {
+            let m = RawMutex::<Recording>::new();
+            m.state.store(WOKEN + WAITER, Relaxed);
+            assert!(m.lock_slow(&mut Forever::<Recording>::new()));
+            assert_eq!(m.state.load(Relaxed), LOCKED + WOKEN + WAITER);
+        });
+    }
+
+    #[test]
+    fn unwinding_out_of_a_wait_leaves_a_mutex_not_handed_to_us_alone() {
+        let m = RawMutex::<Recording>::new();
+        wakes();
+        for (before, hungry, after) in [
+            // Hungry, but not handed over yet: take the claim back, leave the holder alone.
+            (LOCKED + HUNGRY + 2 * WAITER, true, LOCKED + WAITER),
+            // Handed to the other, hungry waiter: not ours to release.
+            (LOCKED + HUNGRY + GIVEN + 2 * WAITER, false, LOCKED + HUNGRY + GIVEN + WAITER),
+        ] {
+            m.state.store(before, Relaxed);
+            drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
+            assert_eq!((m.state.load(Relaxed), wakes()), (after, std::vec![]), "from {before:#x}");
+        }
     }
 }

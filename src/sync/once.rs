@@ -283,3 +283,45 @@ impl<B: FutexBackend> Drop for Finish<'_, B> {
 
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<Once<crate::NoDefaultBackend>>() == 4);
+
+/// What a caller does while another thread runs the closure, from words set up by hand.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+
+    use super::*;
+    use crate::sync::word::tests::watchdog;
+    use crate::Timeout;
+
+    std::thread_local! {
+        static SLEPT_ON: core::cell::Cell<Option<u32>> = const { core::cell::Cell::new(None) };
+    }
+
+    /// Records the word a caller sleeps on; the runner "finishes" during the sleep.
+    struct RunnerFinishes;
+
+    impl FutexBackend for RunnerFinishes {
+        fn wait(futex: &AtomicU32, expect: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            assert_eq!(expect, QUEUED, "a caller sleeps only on QUEUED");
+            SLEPT_ON.with(|s| s.set(Some(futex.load(Relaxed))));
+            futex.store(COMPLETE, Relaxed);
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {}
+    }
+
+    #[test]
+    fn a_caller_queues_itself_before_it_sleeps_on_a_running_once() {
+        watchdog("a caller of a running Once to return once it completes", || {
+            let once = Once::<RunnerFinishes>::new();
+            once.state.store(RUNNING, Relaxed);
+            once.call(false, &mut |_| panic!("the closure runs on the other thread"));
+            // It marked the word `QUEUED` (so the runner wakes it) before sleeping on it.
+            assert_eq!(SLEPT_ON.with(|s| s.get()), Some(QUEUED));
+            assert!(once.is_completed());
+        });
+    }
+}

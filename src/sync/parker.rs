@@ -276,3 +276,135 @@ impl Drop for Registration<'_> {
 
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<Parker<crate::NoDefaultBackend>>() == 4);
+
+/// The word's transitions from states set up by hand (the suites reach these only in races).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn try_park_beside_a_parked_thread_takes_only_the_token() {
+        // A token pending while another thread is still counted as parked (it has been woken
+        // and not yet looked): taking the token leaves its count alone.
+        let p = Parker::<crate::NoDefaultBackend>::new();
+        p.state.store(TOKEN + 2 * PARKED, Relaxed);
+        assert!(p.try_park());
+        assert_eq!(p.state.load(Relaxed), 2 * PARKED);
+        assert!(!p.try_park());
+        assert_eq!(p.state.load(Relaxed), 2 * PARKED);
+    }
+
+    extern crate std;
+
+    std::thread_local! {
+        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Counts the wakes asked of it on this thread; never sleeps.
+    struct Counting;
+
+    impl FutexBackend for Counting {
+        fn wait(
+            _: &core::sync::atomic::AtomicU32,
+            _: u32,
+            _: Option<core::time::Duration>,
+        ) -> Result<(), crate::Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
+            WAKES.with(|w| w.set(w.get() + 1));
+        }
+    }
+
+    #[test]
+    fn unpark_wakes_only_a_parked_thread_without_a_token() {
+        let p = Parker::<Counting>::new();
+        // (word before, wakes asked, word after)
+        for (before, wakes, after) in [
+            (EMPTY, 0, TOKEN),
+            (TOKEN, 0, TOKEN),
+            (PARKED, 1, TOKEN + PARKED),
+            (TOKEN + PARKED, 0, TOKEN + PARKED),
+        ] {
+            p.state.store(before, Relaxed);
+            WAKES.with(|w| w.set(0));
+            p.unpark();
+            assert_eq!((WAKES.with(|w| w.get()), p.state.load(Relaxed)), (wakes, after));
+        }
+    }
+
+    /// A sleep during which another thread unparks (at most 100 times; then `Timeout`, so
+    /// that a parker that never sees its token still ends).
+    struct UnparkedMeanwhile(u32);
+
+    impl Sleep for UnparkedMeanwhile {
+        fn sleep(&mut self, word: &Word, _: u32) -> Result<(), crate::Timeout> {
+            self.0 += 1;
+            if self.0 > 100 {
+                return Err(crate::Timeout);
+            }
+            word.fetch_or(TOKEN, Relaxed);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_parked_thread_takes_the_token_and_its_count_out() {
+        let p = Parker::<Counting>::new();
+        // Alone, and with another thread counted as parked.
+        for (before, after) in [(EMPTY, EMPTY), (PARKED, PARKED)] {
+            p.state.store(before, Relaxed);
+            let mut sleep = UnparkedMeanwhile(0);
+            assert!(p.park_slow(&mut sleep), "from {before:#x}");
+            assert_eq!((sleep.0, p.state.load(Relaxed)), (1, after), "from {before:#x}");
+        }
+    }
+
+    /// A sleep whose time runs out, with or without an unpark just before.
+    struct TimesOut {
+        unparked: bool,
+    }
+
+    impl Sleep for TimesOut {
+        fn sleep(&mut self, word: &Word, _: u32) -> Result<(), crate::Timeout> {
+            if self.unparked {
+                word.fetch_or(TOKEN, Relaxed);
+            }
+            Err(crate::Timeout)
+        }
+    }
+
+    #[test]
+    fn a_parked_thread_whose_time_is_up_leaves_taking_a_token_if_there() {
+        let p = Parker::<Counting>::new();
+        for (before, unparked, after) in [
+            (EMPTY, false, EMPTY),
+            (PARKED, false, PARKED),
+            (EMPTY, true, EMPTY),
+            (PARKED, true, PARKED),
+        ] {
+            p.state.store(before, Relaxed);
+            let taken = p.park_slow(&mut TimesOut { unparked });
+            let what = std::format!("from {before:#x}, unparked: {unparked}");
+            assert_eq!((taken, p.state.load(Relaxed)), (unparked, after), "{what}");
+        }
+    }
+
+    /// A sleep that unwinds (a user's backend, or a clock, that panics).
+    struct Panics;
+
+    impl Sleep for Panics {
+        fn sleep(&mut self, _: &Word, _: u32) -> Result<(), crate::Timeout> {
+            panic!("a sleep that unwinds, on purpose")
+        }
+    }
+
+    #[test]
+    fn unwinding_out_of_a_park_takes_the_count_back() {
+        let p = Parker::<Counting>::new();
+        p.state.store(PARKED, Relaxed);
+        let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics));
+        assert!(unwound.is_err());
+        assert_eq!(p.state.load(Relaxed), PARKED, "the other parked thread only");
+    }
+}

@@ -241,3 +241,88 @@ impl<B: FutexBackend> ResetEvent<B> {
 
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<ResetEvent<crate::NoDefaultBackend>>() == 4);
+
+/// The word's transitions, from words set up by hand, with a backend that counts wakes.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use core::sync::atomic::AtomicU32;
+    use core::time::Duration;
+
+    use super::*;
+
+    std::thread_local! {
+        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Counts the wakes asked of it on this thread; never sleeps.
+    struct Counting;
+
+    impl FutexBackend for Counting {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {
+            WAKES.with(|w| w.set(w.get() + 1));
+        }
+    }
+
+    fn wakes() -> u32 {
+        WAKES.with(|w| w.replace(0))
+    }
+
+    #[test]
+    fn set_and_reset_with_nobody_waiting_never_wake() {
+        let e = ResetEvent::<Counting>::new();
+        wakes();
+        e.set();
+        e.reset();
+        assert!(!e.is_set());
+        assert_eq!(e.state.load(Relaxed), EPOCH, "one epoch, nobody waiting");
+        e.set();
+        e.set();
+        e.reset();
+        e.reset();
+        assert_eq!(e.state.load(Relaxed), 2 * EPOCH);
+        assert_eq!(wakes(), 0, "a wake with nobody waiting");
+        // Set in the epoch that wrapped to 0.
+        e.state.store(SET, Relaxed);
+        e.reset();
+        assert_eq!(e.state.load(Relaxed), 0);
+    }
+
+    /// A sleep whose time is up at once: records the value it was asked to sleep on, and
+    /// first runs `meanwhile` on the event (what other threads did during the sleep).
+    struct TimesOut<'a> {
+        slept_on: std::vec::Vec<u32>,
+        meanwhile: &'a dyn Fn(),
+    }
+
+    impl Sleep for TimesOut<'_> {
+        fn sleep(&mut self, _: &Word, expect: u32) -> Result<(), Timeout> {
+            self.slept_on.push(expect);
+            (self.meanwhile)();
+            Err(Timeout)
+        }
+    }
+
+    #[test]
+    fn a_waiter_sleeps_on_the_word_with_its_mark_and_a_late_pulse_still_counts() {
+        let e = ResetEvent::<Counting>::new();
+        e.state.store(3 * EPOCH, Relaxed);
+        // Nothing happens meanwhile: a timeout, after one sleep on the marked word.
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert_eq!(e.wait_slow(&mut sleep), Err(Timeout));
+        assert_eq!(sleep.slept_on, [3 * EPOCH + WAITING]);
+        // A set and a reset while the time ran out: the pulse was for this waiter.
+        let pulse = || {
+            e.set();
+            e.reset();
+        };
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &pulse };
+        assert_eq!(e.wait_slow(&mut sleep), Ok(()));
+        assert_eq!(sleep.slept_on, [3 * EPOCH + WAITING]);
+        assert_eq!(e.state.load(Relaxed), 4 * EPOCH);
+    }
+}

@@ -848,4 +848,13 @@ mod tests {
         word.fetch_add(WAKE_SEQ, Relaxed);
         assert_eq!(word.load(Relaxed), 3 * SLEEPER);
     }
+
+    #[test]
+    fn readers_stop_one_short_of_the_writer_count() {
+        // The most readers leave the count one below `WRITE_LOCKED`: one more reader would
+        // read as a writer.
+        assert!(is_readable(MASK - 2));
+        assert!(!is_readable(MASK - 1));
+        assert!(!is_write_locked(MASK - 1));
+    }
 }

@@ -556,4 +556,21 @@ pub(crate) mod tests {
         // Used up by its count, not by a refused yield: no further yield is asked for.
         assert_eq!(YIELDED.with(Cell::get), 0);
     }
+
+    #[test]
+    fn spin_only_is_the_spin_rounds_and_stays_used_up() {
+        watchdog("a spin-only Backoff to be used up", || {
+            let mut backoff = Backoff::new();
+            let mut spins = 0;
+            while spins < 100 && backoff.spin() {
+                spins += 1;
+            }
+            assert_eq!(spins, SPIN_ROUNDS);
+            assert!(!backoff.spin());
+            // The spins use up the same rounds as `wait`'s: only its yields are left.
+            YIELDED.with(|y| y.set(0));
+            assert!(backoff.wait::<Yielding<true>>());
+            assert_eq!(YIELDED.with(Cell::get), 1);
+        });
+    }
 }

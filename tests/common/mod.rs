@@ -48,7 +48,15 @@ pub fn wait_until_asleep(tids: &[Option<u32>]) {
         };
         let path = format!("/proc/self/task/{tid}/stat");
         loop {
-            let stat = std::fs::read_to_string(&path).unwrap_or_default();
+            // A thread that is gone returned from its wait instead of sleeping in it: fail now
+            // rather than after `SLACK` (a broken backend would cost that for every thread).
+            let stat = match std::fs::read_to_string(&path) {
+                Ok(stat) => stat,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    panic!("thread {tid} ended instead of going to sleep")
+                }
+                Err(_) => String::new(),
+            };
             // The state follows the parenthesised command name: "tid (name) S ...".
             let state =
                 stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());

@@ -670,31 +670,35 @@ pub fn condvar_producer_consumer<B: FutexBackend + 'static>(pairs: usize, items:
 
 /// Timed waits that nobody notifies time out, and not before their time.
 pub fn condvar_timed_lower_bound<B: FutexBackend + 'static>() {
-    let mutex = Mutex::<B, ()>::new(());
-    let cv = Condvar::<B>::new();
-    let mut guard = mutex.lock();
-    for timeout in [Duration::ZERO, Duration::from_millis(1), Duration::from_millis(20)] {
-        // `wait_for` may return early without a timeout (spuriously); a timeout must be real.
-        loop {
-            let start = Instant::now();
-            let result = cv.wait_for(&mut guard, timeout);
-            if result.timed_out() {
-                assert!(start.elapsed() >= timeout, "timed out after {:?}", start.elapsed());
-                break;
+    // Under the watchdog: a `wait_for` that never reports its timeout loops here forever.
+    watchdog("timed condvar waits nobody notifies to time out", || {
+        let mutex = Mutex::<B, ()>::new(());
+        let cv = Condvar::<B>::new();
+        let mut guard = mutex.lock();
+        for timeout in [Duration::ZERO, Duration::from_millis(1), Duration::from_millis(20)] {
+            // `wait_for` may return early without a timeout (spuriously); a timeout must be
+            // real.
+            loop {
+                let start = Instant::now();
+                let result = cv.wait_for(&mut guard, timeout);
+                if result.timed_out() {
+                    assert!(start.elapsed() >= timeout, "timed out after {:?}", start.elapsed());
+                    break;
+                }
             }
         }
-    }
-    let t = Duration::from_millis(20);
-    let start = Instant::now();
-    assert!(cv.wait_while_for(&mut guard, t, |_| true).timed_out());
-    assert!(start.elapsed() >= t);
-    let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
-    let start = Instant::now();
-    assert!(cv.wait_while_by(&mut guard, &mut deadline, |_| true).timed_out());
-    assert!(start.elapsed() >= t);
-    // A condition already false never waits.
-    assert!(!cv.wait_while_for(&mut guard, Duration::MAX, |_| false).timed_out());
-    assert!(mutex.try_lock().is_none(), "the guard still holds the mutex");
+        let t = Duration::from_millis(20);
+        let start = Instant::now();
+        assert!(cv.wait_while_for(&mut guard, t, |_| true).timed_out());
+        assert!(start.elapsed() >= t);
+        let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
+        let start = Instant::now();
+        assert!(cv.wait_while_by(&mut guard, &mut deadline, |_| true).timed_out());
+        assert!(start.elapsed() >= t);
+        // A condition already false never waits.
+        assert!(!cv.wait_while_for(&mut guard, Duration::MAX, |_| false).timed_out());
+        assert!(mutex.try_lock().is_none(), "the guard still holds the mutex");
+    })
 }
 
 /// A timed wait that is notified in time reports no timeout.

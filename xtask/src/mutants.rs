@@ -13,9 +13,14 @@ use std::process::Command;
 
 /// The version line installed when `cargo mutants` is missing.
 const VERSION: &str = "^27";
-/// Seconds a mutant's tests may run before it counts as timed out. The suite takes a few
-/// seconds when nothing is broken; a test that waits and has a watchdog fails well within this.
-const TEST_TIMEOUT_S: &str = "30";
+/// Seconds a mutant's tests may run before it counts as timed out. The suite takes about ten
+/// seconds when nothing is broken; a test that waits has a watchdog of [`WATCHDOG_SECS`], so a
+/// mutant that makes it hang fails it (and `cargo test` stops at that binary) well within this.
+const TEST_TIMEOUT_S: &str = "45";
+/// `PORTABLE_FUTEX_WATCHDOG_SECS` for the mutants' tests: how long a test that waits on other
+/// threads may take before its watchdog fails it, naming what it waited for (60 s otherwise).
+/// Far above what any test takes on a busy machine, far below [`TEST_TIMEOUT_S`].
+const WATCHDOG_SECS: &str = "10";
 /// Seconds a mutant's build may take (an incremental rebuild of the one crate).
 const BUILD_TIMEOUT_S: &str = "300";
 
@@ -39,17 +44,67 @@ struct Run {
 /// The mutants of the binary-installed backend, `Installed`'s `FutexBackend` impl.
 const INSTALLED: &str = "<impl FutexBackend for Installed>::";
 
-const RUNS: [Run; 3] = [
+/// The sync primitives' files: mutated by their own run, whose tests are the ones that use
+/// them (see `RUNS`).
+const SYNC: &[&str] = &[
+    "src/sync/barrier.rs",
+    "src/sync/condvar.rs",
+    "src/sync/lazy_lock.rs",
+    "src/sync/mod.rs",
+    "src/sync/mutex.rs",
+    "src/sync/once.rs",
+    "src/sync/once_lock.rs",
+    "src/sync/parker.rs",
+    "src/sync/reset_event.rs",
+    "src/sync/rwlock.rs",
+    "src/sync/semaphore.rs",
+    "src/sync/wait_group.rs",
+    "src/sync/word.rs",
+];
+
+/// The files the default run leaves to the others.
+const DEFAULT_SKIP: &[&str] = &[
+    "backends/queue/wfi_event.rs",
+    "backends/queue/lock.rs",
+    "src/sync/barrier.rs",
+    "src/sync/condvar.rs",
+    "src/sync/lazy_lock.rs",
+    "src/sync/mod.rs",
+    "src/sync/mutex.rs",
+    "src/sync/once.rs",
+    "src/sync/once_lock.rs",
+    "src/sync/parker.rs",
+    "src/sync/reset_event.rs",
+    "src/sync/rwlock.rs",
+    "src/sync/semaphore.rs",
+    "src/sync/wait_group.rs",
+    "src/sync/word.rs",
+];
+
+const RUNS: [Run; 4] = [
     Run {
         name: "default",
         features: &[],
         files: &[],
-        skip: &["backends/queue/wfi_event.rs", "backends/queue/lock.rs"],
+        skip: DEFAULT_SKIP,
         // `src/installed.rs`'s symbol-name check is in every build and unit-tested here; its
         // `Installed` backend exists only with `custom-backend`.
         only_re: &[],
         skip_re: &[INSTALLED],
         cargo_args: &[],
+    },
+    // The sync primitives, with the tests that use them: their unit tests, the suites in
+    // `tests/sync.rs` and `tests/sync_signals.rs` (every primitive on every host backend, with
+    // watchdogs). The other test binaries (the backends' suites, the doc tests) would add a
+    // build and run of some twenty binaries to each of these ~650 mutants.
+    Run {
+        name: "sync",
+        features: &[],
+        files: SYNC,
+        skip: &[],
+        only_re: &[],
+        skip_re: &[],
+        cargo_args: &["--lib", "--test=sync", "--test=sync_signals"],
     },
     // `CriticalSectionLock` and `WfiEvent` exist only with the feature; the other locks of
     // `lock.rs` are mutated here too, since the default features stay on.
@@ -103,6 +158,7 @@ pub(crate) fn check(files: &[String]) -> crate::Result {
             .current_dir(&root)
             .args(["mutants", "--package", "portable-futex", "--no-shuffle"])
             .args(["--timeout", TEST_TIMEOUT_S, "--build-timeout", BUILD_TIMEOUT_S])
+            .env("PORTABLE_FUTEX_WATCHDOG_SECS", WATCHDOG_SECS)
             .arg("--output")
             .arg(&dir);
         for feature in run.features {

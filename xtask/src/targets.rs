@@ -97,4 +97,3 @@ pub(crate) fn check() -> crate::Result {
             .arg(module),
     )
 }
-
