@@ -849,6 +849,102 @@ mod tests {
         assert_eq!(word.load(Relaxed), 3 * SLEEPER);
     }
 
+    /// The wakes recorded since the last call, as `Woke`s of `lock`'s two words.
+    fn woke_on(lock: &RawRwLock<Recording>) -> Vec<Woke> {
+        let readers = &lock.state as *const _ as usize;
+        WAKES
+            .with(|w| w.take())
+            .into_iter()
+            .map(|(at, n)| if at == readers { Woke::Readers(n) } else { Woke::Writers(n) })
+            .collect()
+    }
+
+    #[test]
+    fn a_timed_writer_that_gives_up_takes_a_free_lock_or_lets_everyone_look_again() {
+        let lock = RawRwLock::<Recording>::new();
+        for (state, sleeping, taken, after, woke) in [
+            // Free: take it (the wake may have been ours), keeping WW for the others.
+            (READERS_WAITING, 1, true, WRITE_LOCKED | BOTH, std::vec![]),
+            (BOTH, 1, true, WRITE_LOCKED | BOTH, std::vec![]),
+            // Another writer holds it: clear WW (maybe ours alone), wake the writers, not
+            // the readers, which the holder's unlock wakes.
+            (
+                WRITE_LOCKED | BOTH,
+                2,
+                false,
+                WRITE_LOCKED | READERS_WAITING,
+                std::vec![Woke::Writers(u32::MAX)],
+            ),
+            (WRITE_LOCKED | WRITERS_WAITING, 0, false, WRITE_LOCKED, std::vec![]),
+            // Readers hold it: clear both, wake the writers and the readers held back.
+            (2 | BOTH, 1, false, 2, std::vec![Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]),
+            (2 | WRITERS_WAITING, 0, false, 2, std::vec![]),
+        ] {
+            lock.state.store(state, Relaxed);
+            lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
+            WAKES.with(|w| w.take());
+            assert_eq!(lock.writer_gives_up(), taken, "from {state:#x}");
+            assert_eq!(lock.state.load(Relaxed), after, "from {state:#x}");
+            assert_eq!(woke_on(&lock), woke, "from {state:#x}");
+            let bumped = if taken { 0 } else { WAKE_SEQ };
+            assert_eq!(lock.writer_wake.load(Relaxed), bumped + sleeping * SLEEPER);
+        }
+    }
+
+    #[test]
+    fn a_wake_finds_the_lock_taken_again_and_leaves_it() {
+        let lock = RawRwLock::<Recording>::new();
+        for state in [WRITE_LOCKED | BOTH, 3 | WRITERS_WAITING] {
+            lock.state.store(state, Relaxed);
+            lock.writer_wake.store(SLEEPER, Relaxed);
+            WAKES.with(|w| w.take());
+            lock.wake_writer_or_readers(state);
+            assert_eq!(
+                (lock.state.load(Relaxed), lock.writer_wake.load(Relaxed)),
+                (state, SLEEPER)
+            );
+            assert_eq!(woke_on(&lock), std::vec![]);
+        }
+    }
+
+    #[test]
+    fn a_writer_that_slept_keeps_the_writers_bit_when_it_takes_the_lock() {
+        /// A sleep that ends with the lock handed to the writers by the last reader (free, both
+        /// bits kept: another writer may still sleep).
+        struct HandedOver<'a>(&'a Word);
+        impl Sleep for HandedOver<'_> {
+            fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
+                self.0.store(BOTH, Relaxed);
+                Ok(())
+            }
+        }
+        let lock = RawRwLock::<Recording>::new();
+        lock.state.store(3, Relaxed);
+        assert!(lock.write_slow(&mut HandedOver(&lock.state)));
+        assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED | BOTH);
+    }
+
+    #[test]
+    fn a_writer_whose_sleep_unwinds_lets_everyone_look_again() {
+        /// A sleep that panics (a user's backend or clock).
+        struct Panics;
+        impl Sleep for Panics {
+            fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
+                std::panic::panic_any("expected: a sleep that unwinds")
+            }
+        }
+        let lock = RawRwLock::<Recording>::new();
+        // Another writer holds it, readers sleep behind it.
+        lock.state.store(WRITE_LOCKED | READERS_WAITING, Relaxed);
+        WAKES.with(|w| w.take());
+        let unwound =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock.write_slow(&mut Panics)));
+        assert!(unwound.is_err());
+        assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED, "both bits cleared");
+        assert_eq!(sleepers(lock.writer_wake.load(Relaxed)), 0, "registration taken back");
+        assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]);
+    }
+
     #[test]
     fn readers_stop_one_short_of_the_writer_count() {
         // The most readers leave the count one below `WRITE_LOCKED`: one more reader would

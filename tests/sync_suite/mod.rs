@@ -305,32 +305,34 @@ pub fn mutex_unwinding_wait_leaves_no_waiter<B: FutexBackend + 'static>() {
 
 /// One thread: read, write, try forms, downgrade, mapping, sizes.
 pub fn rwlock_basics<B: FutexBackend + 'static>() {
-    assert_eq!(std::mem::size_of::<RwLock<B, ()>>(), 8);
-    let lock: RwLock<B, (u32, u32)> = RwLock::new((1, 2));
-    {
-        let a = lock.read();
-        let b = lock.try_read().expect("readers share");
-        assert_eq!(a.0 + b.1, 3);
-        assert!(lock.try_write().is_none(), "write while read-locked");
-        assert!(lock.is_locked() && !lock.is_locked_exclusive());
-    }
-    {
-        let mut w = lock.write();
-        assert!(lock.is_locked_exclusive());
-        assert!(lock.try_read().is_none() && lock.try_write().is_none());
-        w.0 = 5;
-        let r = RwLockWriteGuard::downgrade(w);
-        assert_eq!(r.0, 5);
-        assert!(lock.try_read().is_some(), "a reader joins a downgraded lock");
-        assert!(lock.try_write().is_none());
-    }
-    {
-        let mut second = RwLockWriteGuard::map(lock.write(), |pair| &mut pair.1);
-        *second = 7;
-    }
-    assert!(!lock.is_locked());
-    assert_eq!(*lock.read(), (5, 7));
-    assert_eq!(lock.into_inner(), (5, 7));
+    watchdog("the single-threaded rwlock checks", || {
+        assert_eq!(std::mem::size_of::<RwLock<B, ()>>(), 8);
+        let lock: RwLock<B, (u32, u32)> = RwLock::new((1, 2));
+        {
+            let a = lock.read();
+            let b = lock.try_read().expect("readers share");
+            assert_eq!(a.0 + b.1, 3);
+            assert!(lock.try_write().is_none(), "write while read-locked");
+            assert!(lock.is_locked() && !lock.is_locked_exclusive());
+        }
+        {
+            let mut w = lock.write();
+            assert!(lock.is_locked_exclusive());
+            assert!(lock.try_read().is_none() && lock.try_write().is_none());
+            w.0 = 5;
+            let r = RwLockWriteGuard::downgrade(w);
+            assert_eq!(r.0, 5);
+            assert!(lock.try_read().is_some(), "a reader joins a downgraded lock");
+            assert!(lock.try_write().is_none());
+        }
+        {
+            let mut second = RwLockWriteGuard::map(lock.write(), |pair| &mut pair.1);
+            *second = 7;
+        }
+        assert!(!lock.is_locked());
+        assert_eq!(*lock.read(), (5, 7));
+        assert_eq!(lock.into_inner(), (5, 7));
+    })
 }
 
 /// `readers` threads hold read locks at the same time: each waits, holding its guard, until
