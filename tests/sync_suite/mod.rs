@@ -192,9 +192,10 @@ pub fn mutex_timed_lower_bound<B: FutexBackend + 'static>() {
         let until = start + Duration::from_millis(20);
         assert!(mutex.try_lock_until(until).is_none());
         assert!(Instant::now() >= until);
+        // The clock starts before the deadline does (see `rwlock_timed_lower_bound`).
+        let start = Instant::now();
         let mut deadline =
             Deadline::<B, _>::with_clock(Some(Duration::from_millis(20)), StdClock::new());
-        let start = Instant::now();
         assert!(generic::try_lock_by(&mutex, &mut deadline).is_none());
         assert!(start.elapsed() >= Duration::from_millis(20));
         release.send(()).unwrap();
@@ -460,8 +461,10 @@ pub fn rwlock_timed_lower_bound<B: FutexBackend + 'static>() {
         let start = Instant::now();
         assert!(lock.try_write_until(start + t).is_none());
         assert!(start.elapsed() >= t);
-        let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
+        // The clock starts before the deadline does, so the lower bound holds however long
+        // the deadline takes to build (under qemu, long enough to matter).
         let start = Instant::now();
+        let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
         assert!(generic::try_read_by(&lock, &mut deadline).is_none());
         assert!(start.elapsed() >= t);
         let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
@@ -693,8 +696,9 @@ pub fn condvar_timed_lower_bound<B: FutexBackend + 'static>() {
         let start = Instant::now();
         assert!(cv.wait_while_for(&mut guard, t, |_| true).timed_out());
         assert!(start.elapsed() >= t);
-        let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
+        // The clock starts before the deadline does (see `rwlock_timed_lower_bound`).
         let start = Instant::now();
+        let mut deadline = Deadline::<B, _>::with_clock(Some(t), StdClock::new());
         assert!(cv.wait_while_by(&mut guard, &mut deadline, |_| true).timed_out());
         assert!(start.elapsed() >= t);
         // A condition already false never waits.
