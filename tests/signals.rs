@@ -198,8 +198,12 @@ fn no_wake_is_lost<B: FutexBackend>() {
         seen.store(round, Ordering::SeqCst);
     }
     waker.join().unwrap();
+    // The storm reached every wait (at least one signal per round) and kept at it (three a
+    // round on average). Not three in every round: under qemu-user on a loaded machine a round
+    // has been seen to end after one (a fresh-ci run on 2026-11-30: [19, 12, 1, 4, 7]).
+    let total: usize = interrupted.iter().sum();
     assert!(
-        interrupted.iter().all(|&signals| signals >= 3),
+        interrupted.iter().all(|&signals| signals >= 1) && total >= 3 * interrupted.len(),
         "signals handled while waiting, per round: {interrupted:?} (the storm did not reach the wait)"
     );
 }
