@@ -116,8 +116,43 @@ fn setup() -> Result {
 
 fn ci() -> Result {
     let start = Instant::now();
+    frugal_builds();
     setup()?;
 
+    let phases: [Phase; 17] = [
+        ("lint and test on the host", host),
+        ("docs", docs::check),
+        ("publish dry run", publish_dry_run),
+        ("no_std", no_std),
+        ("features", features),
+        ("qemu", qemu::check),
+        ("origin", origin::check),
+        ("linux", linux),
+        ("wasm", wasm::check),
+        ("bsd and apple", bsd_apple::check),
+        ("windows", windows::check),
+        ("targets", targets::check),
+        ("shared", shared::check),
+        ("tsan", tsan::check),
+        ("msrv", msrv),
+        ("miri", miri),
+        ("loom", loom),
+    ];
+    for (name, phase) in phases {
+        println!("xtask ci: {name} ({})", disk_free());
+        phase()?;
+        prune_target_dir();
+    }
+    println!("xtask ci: all checks passed in {:.0?} ({})", start.elapsed(), disk_free());
+    Ok(())
+}
+
+/// One part of `ci`: its name in the log, and the checks it runs.
+type Phase = (&'static str, fn() -> Result);
+
+/// What `ci` checks first: format, lints, the suites on the host, the examples, the
+/// binary-installed backend.
+fn host() -> Result {
     cargo(&["fmt", "--all", "--", "--check"])?;
     clippy(&["--workspace", "--all-targets"])?;
     clippy(&["--lib", "--no-default-features"])?;
@@ -132,27 +167,68 @@ fn ci() -> Result {
     // The binary-installed default backend, alone: the feature makes every test binary of the
     // crate need an installed backend.
     cargo(&["test", "--features", "custom-backend", "--test", "installed"])?;
-    set_backend_mistakes()?;
-    docs::check()?;
-    publish_dry_run()?;
-    no_std()?;
-    features()?;
-    qemu::check()?;
-    origin::check()?;
-    linux()?;
-    wasm::check()?;
-    bsd_apple::check()?;
-    windows::check()?;
-    targets::check()?;
-    shared::check()?;
-    tsan::check()?;
+    set_backend_mistakes()
+}
+
+/// The crate still builds with the oldest Rust it promises.
+fn msrv() -> Result {
     let msrv = format!("+{MSRV}");
     cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
-    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])?;
-    miri()?;
-    loom()?;
-    println!("xtask ci: all checks passed in {:.0?}", start.elapsed());
-    Ok(())
+    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])
+}
+
+/// CI's machine may have only a few GiB of disk to spare, and `ci` builds for some twenty
+/// targets: every build it starts keeps line tables only (backtraces keep their file and line;
+/// full debug info is most of a debug build's size) and no incremental cache (a clean build
+/// never reuses it). Set in this process, so every cargo it starts inherits them.
+fn frugal_builds() {
+    for (name, value) in [
+        ("CARGO_INCREMENTAL", "0"),
+        ("CARGO_PROFILE_DEV_DEBUG", "line-tables-only"),
+        ("CARGO_PROFILE_TEST_DEBUG", "line-tables-only"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
+    }
+}
+
+/// On CI (`CI` set), what one phase of `ci` built for itself is deleted before the next
+/// starts: every folder of the target directory but the host's `debug`, which most phases
+/// share. Kept on a developer's machine, where the next run reuses it.
+fn prune_target_dir() {
+    if std::env::var_os("CI").is_none() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(target_root()) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && entry.file_name() != "debug" {
+            if let Err(e) = std::fs::remove_dir_all(&path) {
+                eprintln!("xtask ci: could not remove {}: {e}", path.display());
+            }
+        }
+    }
+}
+
+/// The free space on the target directory's disk, as `df` reports it: printed before each
+/// phase, so that a build that fails for want of disk says so in the log.
+fn disk_free() -> String {
+    let root = target_root();
+    let dir = if root.exists() { root } else { PathBuf::from(".") };
+    let free = Command::new("df")
+        .args(["-Pk"])
+        .arg(&dir)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|out| out.lines().nth(1)?.split_whitespace().nth(3)?.parse::<u64>().ok());
+    match free {
+        Some(kib) => {
+            format!("{:.1} GiB free on the target directory's disk", kib as f64 / 1048576.0)
+        }
+        None => "free disk space unknown".to_string(),
+    }
 }
 
 /// `cargo clippy <args> -- -D warnings`.
@@ -403,7 +479,9 @@ fn setup_no_std() -> Result {
 /// target directory, since `--cfg loom` rebuilds everything.
 fn loom() -> Result {
     run(Command::new("cargo")
-        .args(["test", "--release", "--lib", "--target-dir", "target/loom", "loom"])
+        .args(["test", "--release", "--lib", "--target-dir"])
+        .arg(target_root().join("loom"))
+        .args(["loom"])
         .env("RUSTFLAGS", "--cfg loom")
         .env("LOOM_MAX_PREEMPTIONS", "5"))
 }
