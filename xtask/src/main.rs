@@ -65,9 +65,7 @@ fn main() -> ExitCode {
         "loom" => loom(),
         "windows" => windows::setup().and_then(|()| windows::check()),
         "qemu" => qemu::setup().and_then(|()| qemu::check()),
-        "bsd-apple" => {
-            setup_nightly().and_then(|()| bsd_apple::setup()).and_then(|()| bsd_apple::check())
-        }
+        "bsd-apple" => setup_bsd_apple().and_then(|()| bsd_apple::check()),
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "targets" => targets::setup().and_then(|()| targets::check()),
         "shared" => shared::setup().and_then(|()| shared::check()),
@@ -96,59 +94,72 @@ fn main() -> ExitCode {
 
 type Result = std::result::Result<(), String>;
 
-/// Installs everything every check uses: rustup toolchains, targets and components, Debian
-/// packages, emulators. Each is skipped when already there.
-fn setup() -> Result {
-    rustup(&["component", "add", "rustfmt", "clippy"])?;
-    setup_no_std()?;
-    setup_linux()?;
-    setup_nightly()?;
-    qemu::setup()?;
-    wasm::setup()?;
-    bsd_apple::setup()?;
-    windows::setup()?;
-    docs::setup()?;
-    targets::setup()?;
-    shared::setup()?;
-    tsan::setup()?;
-    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])
+/// One part of `ci`: its name in the log, what it installs (rustup toolchains, targets and
+/// components, Debian packages, emulators; each skipped when already there), and the checks
+/// it runs.
+struct Phase {
+    name: &'static str,
+    setup: fn() -> Result,
+    check: fn() -> Result,
 }
 
+/// Everything `ci` runs, in order.
+const PHASES: [Phase; 17] = [
+    Phase { name: "lint and test on the host", setup: setup_host, check: host },
+    Phase { name: "docs", setup: docs::setup, check: docs::check },
+    Phase { name: "publish dry run", setup: nothing, check: publish_dry_run },
+    Phase { name: "no_std", setup: setup_no_std, check: no_std },
+    Phase { name: "features", setup: setup_no_std, check: features },
+    Phase { name: "qemu", setup: qemu::setup, check: qemu::check },
+    Phase { name: "origin", setup: nothing, check: origin::check },
+    Phase { name: "linux", setup: setup_linux, check: linux },
+    Phase { name: "wasm", setup: wasm::setup, check: wasm::check },
+    Phase { name: "bsd and apple", setup: setup_bsd_apple, check: bsd_apple::check },
+    Phase { name: "windows", setup: windows::setup, check: windows::check },
+    Phase { name: "targets", setup: targets::setup, check: targets::check },
+    Phase { name: "shared", setup: shared::setup, check: shared::check },
+    Phase { name: "tsan", setup: tsan::setup, check: tsan::check },
+    Phase { name: "msrv", setup: setup_msrv, check: msrv },
+    Phase { name: "miri", setup: setup_nightly, check: miri },
+    Phase { name: "loom", setup: nothing, check: loom },
+];
+
+/// Installs what every phase of `ci` uses, and runs nothing.
+fn setup() -> Result {
+    PHASES.iter().try_for_each(|phase| (phase.setup)())
+}
+
+/// Every phase: its installs, then its checks. On CI (`CI` set), what a phase built and
+/// unpacked under the target directory is deleted before the next phase starts.
 fn ci() -> Result {
     let start = Instant::now();
     frugal_builds();
-    setup()?;
-
-    let phases: [Phase; 17] = [
-        ("lint and test on the host", host),
-        ("docs", docs::check),
-        ("publish dry run", publish_dry_run),
-        ("no_std", no_std),
-        ("features", features),
-        ("qemu", qemu::check),
-        ("origin", origin::check),
-        ("linux", linux),
-        ("wasm", wasm::check),
-        ("bsd and apple", bsd_apple::check),
-        ("windows", windows::check),
-        ("targets", targets::check),
-        ("shared", shared::check),
-        ("tsan", tsan::check),
-        ("msrv", msrv),
-        ("miri", miri),
-        ("loom", loom),
-    ];
-    for (name, phase) in phases {
-        println!("xtask ci: {name} ({})", disk_free());
-        phase()?;
+    for phase in &PHASES {
+        println!("xtask ci: {} ({})", phase.name, disk_free());
+        (phase.setup)()?;
+        (phase.check)()?;
         prune_target_dir();
     }
     println!("xtask ci: all checks passed in {:.0?} ({})", start.elapsed(), disk_free());
     Ok(())
 }
 
-/// One part of `ci`: its name in the log, and the checks it runs.
-type Phase = (&'static str, fn() -> Result);
+fn nothing() -> Result {
+    Ok(())
+}
+
+fn setup_host() -> Result {
+    rustup(&["component", "add", "rustfmt", "clippy"])
+}
+
+fn setup_bsd_apple() -> Result {
+    setup_nightly()?;
+    bsd_apple::setup()
+}
+
+fn setup_msrv() -> Result {
+    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])
+}
 
 /// What `ci` checks first: format, lints, the suites on the host, the examples, the
 /// binary-installed backend.
@@ -193,9 +204,9 @@ fn frugal_builds() {
     }
 }
 
-/// On CI (`CI` set), what one phase of `ci` built for itself is deleted before the next
-/// starts: every folder of the target directory but the host's `debug`, which most phases
-/// share. Kept on a developer's machine, where the next run reuses it.
+/// On CI (`CI` set), what one phase of `ci` built or unpacked for itself is deleted before the
+/// next starts: every folder of the target directory but the host's `debug`, which most
+/// phases share. Kept on a developer's machine, where the next run reuses it.
 fn prune_target_dir() {
     if std::env::var_os("CI").is_none() {
         return;
