@@ -19,6 +19,8 @@ mod installed;
 mod select;
 #[cfg(feature = "sync")]
 pub mod sync;
+#[cfg(all(test, not(loom)))]
+mod test_support;
 mod timeout;
 
 crate::select::without_std_time! {

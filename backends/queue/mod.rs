@@ -421,33 +421,7 @@ pub(crate) mod sync {
 #[cfg(all(test, feature = "std", not(loom)))]
 mod tests {
     use super::*;
-
-    /// Runs `test` on its own thread and fails, naming `what`, if it has not returned within
-    /// 60 s (900 under Miri), or `PORTABLE_FUTEX_WATCHDOG_SECS` when set (as
-    /// `tests/common/watchdog.rs` reads it). A test that hangs then stays blocked on its
-    /// thread, and the test binary ends without it. A panic of the test is passed on.
-    fn watchdog(what: &str, test: impl FnOnce() + Send + 'static) {
-        let secs = std::env::var("PORTABLE_FUTEX_WATCHDOG_SECS")
-            .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or(if cfg!(miri) { 900 } else { 60 });
-        let (done, finished) = std::sync::mpsc::channel();
-        let runner = std::thread::spawn(move || {
-            test();
-            let _ = done.send(());
-        });
-        match finished.recv_timeout(Duration::from_secs(secs)) {
-            // Finished, or panicked (the sender dropped unsent): join passes a panic on.
-            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                if let Err(panic) = runner.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                panic!("watchdog: still waiting after {secs} s for {what}")
-            }
-        }
-    }
+    use crate::test_support::watchdog;
 
     /// A wake of several waiters takes all of them out of `pending`: a count left too high
     /// would never come back down, and every later wake in the bucket would take the lock.

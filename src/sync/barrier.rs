@@ -181,57 +181,38 @@ const _: () = assert!(core::mem::size_of::<Barrier<crate::NoDefaultBackend>>() =
 mod tests {
     extern crate std;
 
-    use core::sync::atomic::AtomicU32;
-    use core::time::Duration;
-
     use super::*;
-    use crate::Timeout;
-
-    /// Never sleeps, counts its wakes: the tests below only arrive as the leader.
-    struct Nobody;
-
-    impl FutexBackend for Nobody {
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(_: *const AtomicU32, _: u32) {
-            WAKES.with(|w| w.set(w.get() + 1));
-        }
-    }
-
-    std::thread_local! {
-        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
-    }
+    use crate::test_support::{take_wake_calls, Recording};
 
     #[test]
     fn a_barrier_of_one_leads_every_time_and_wakes_nobody() {
-        let b = Barrier::<Nobody>::new(1);
-        WAKES.with(|w| w.set(0));
+        let b = Barrier::<Recording>::new(1);
+        take_wake_calls();
         assert!(b.wait().is_leader());
         assert!(b.wait().is_leader());
-        assert_eq!(WAKES.with(|w| w.get()), 0, "a wake with nobody else in the barrier");
+        assert_eq!(take_wake_calls(), 0, "a wake with nobody else in the barrier");
         // A leader of two wakes the other.
-        let two = Barrier::<Nobody>::new(2);
+        let two = Barrier::<Recording>::new(2);
         two.arrivals.store(1, Relaxed);
         assert!(two.wait().is_leader());
-        assert_eq!(WAKES.with(|w| w.get()), 1);
+        assert_eq!(take_wake_calls(), 1);
     }
 
     #[test]
     fn the_count_wraps_to_zero_at_the_last_whole_generation() {
         // n = 2: the largest multiple of 2 in a u32 is 2³² − 2.
-        let b = Barrier::<Nobody>::new(2);
+        let b = Barrier::<Recording>::new(2);
         assert_eq!(b.limit(), u32::MAX - 1);
         b.arrivals.store(u32::MAX - 2, Relaxed);
         assert!(b.wait().is_leader(), "the second of the last generation leads");
         assert_eq!(b.arrivals.load(Relaxed), 0, "and the count starts again at 0");
-        assert_eq!(Barrier::<Nobody>::new(3).limit(), u32::MAX);
-        assert_eq!(Barrier::<Nobody>::new(MAX_THREADS as usize).limit(), 2 * MAX_THREADS);
+        assert_eq!(Barrier::<Recording>::new(3).limit(), u32::MAX);
+        assert_eq!(Barrier::<Recording>::new(MAX_THREADS as usize).limit(), 2 * MAX_THREADS);
     }
 
     #[test]
     fn debug_shows_the_arrivals_of_the_current_generation() {
-        let b = Barrier::<Nobody>::new(3);
+        let b = Barrier::<Recording>::new(3);
         b.arrivals.store(5, Relaxed);
         assert_eq!(std::format!("{b:?}"), "Barrier { n: 3, arrived: 2 }");
     }

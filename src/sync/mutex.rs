@@ -556,54 +556,20 @@ mod tests {
 
     use core::sync::atomic::AtomicU32;
     use core::time::Duration;
-    use std::cell::RefCell;
     use std::vec::Vec;
 
     use super::*;
-    use crate::sync::word::tests::watchdog;
+    use crate::test_support::{take_wake_counts, watchdog, Recording, RecordingShared};
     use crate::Timeout;
-
-    std::thread_local! {
-        static WAKES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// Records every wake on this thread; never sleeps (a wait is a spurious return).
-    struct Recording;
-
-    impl FutexBackend for Recording {
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(_: *const AtomicU32, n: u32) {
-            WAKES.with(|w| w.borrow_mut().push(n));
-        }
-    }
-
-    fn wakes() -> Vec<u32> {
-        WAKES.with(|w| w.take())
-    }
 
     /// Unlocks a mutex whose word is `before`; the word after, and the wakes sent.
     fn unlock_from(before: u32) -> (u32, Vec<u32>) {
         let m = RawMutex::<Recording>::new();
         m.state.store(before, Relaxed);
-        wakes();
+        take_wake_counts();
         // SAFETY: `before` has `LOCKED`: the test plays the holder.
         unsafe { m.unlock_raw() };
-        (m.state.load(Relaxed), wakes())
-    }
-
-    /// `Recording` as a process-shared backend would be.
-    struct RecordingShared;
-
-    impl FutexBackend for RecordingShared {
-        const PROCESS_SHARED: bool = true;
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(futex: *const AtomicU32, n: u32) {
-            Recording::wake(futex, n)
-        }
+        (m.state.load(Relaxed), take_wake_counts())
     }
 
     #[test]
@@ -618,10 +584,13 @@ mod tests {
         for before in [LOCKED + 2 * WAITER, LOCKED + WOKEN + 2 * WAITER] {
             let m = RawMutex::<RecordingShared>::new();
             m.state.store(before, Relaxed);
-            wakes();
+            take_wake_counts();
             // SAFETY: `before` has `LOCKED`: the test plays the holder.
             unsafe { m.unlock_raw() };
-            assert_eq!((m.state.load(Relaxed), wakes()), (before - LOCKED, std::vec![1]));
+            assert_eq!(
+                (m.state.load(Relaxed), take_wake_counts()),
+                (before - LOCKED, std::vec![1])
+            );
         }
         // A waiter that loses every time never claims a hand-off.
         let m = RawMutex::<RecordingShared>::new();
@@ -674,11 +643,11 @@ mod tests {
     #[test]
     fn unlock_after_a_barging_thread_took_the_mutex_leaves_it_alone() {
         let m = RawMutex::<Recording>::new();
-        wakes();
+        take_wake_counts();
         for taken in [LOCKED + WAITER, LOCKED + HUNGRY + WAITER] {
             m.state.store(taken, Relaxed);
             m.unlock_slow(taken);
-            assert_eq!((m.state.load(Relaxed), wakes()), (taken, std::vec![]));
+            assert_eq!((m.state.load(Relaxed), take_wake_counts()), (taken, std::vec![]));
         }
     }
 
@@ -730,7 +699,7 @@ mod tests {
     #[test]
     fn unwinding_out_of_a_wait_passes_the_mutex_and_its_wake_on() {
         let m = RawMutex::<Recording>::new();
-        wakes();
+        take_wake_counts();
         for (before, hungry, after, woken) in [
             // Held elsewhere: just leave (the holder's unlock wakes).
             (LOCKED + WOKEN + 2 * WAITER, false, LOCKED + WAITER, std::vec![]),
@@ -743,7 +712,11 @@ mod tests {
         ] {
             m.state.store(before, Relaxed);
             drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
-            assert_eq!((m.state.load(Relaxed), wakes()), (after, woken), "from {before:#x}");
+            assert_eq!(
+                (m.state.load(Relaxed), take_wake_counts()),
+                (after, woken),
+                "from {before:#x}"
+            );
         }
     }
 
@@ -844,7 +817,7 @@ mod tests {
     #[test]
     fn unwinding_out_of_a_wait_leaves_a_mutex_not_handed_to_us_alone() {
         let m = RawMutex::<Recording>::new();
-        wakes();
+        take_wake_counts();
         for (before, hungry, after) in [
             // Hungry, but not handed over yet: take the claim back, leave the holder alone.
             (LOCKED + HUNGRY + 2 * WAITER, true, LOCKED + WAITER),
@@ -853,7 +826,11 @@ mod tests {
         ] {
             m.state.store(before, Relaxed);
             drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
-            assert_eq!((m.state.load(Relaxed), wakes()), (after, std::vec![]), "from {before:#x}");
+            assert_eq!(
+                (m.state.load(Relaxed), take_wake_counts()),
+                (after, std::vec![]),
+                "from {before:#x}"
+            );
         }
     }
 }

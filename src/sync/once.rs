@@ -293,7 +293,7 @@ mod tests {
     use core::time::Duration;
 
     use super::*;
-    use crate::sync::word::tests::watchdog;
+    use crate::test_support::watchdog;
     use crate::Timeout;
 
     std::thread_local! {

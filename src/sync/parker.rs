@@ -281,6 +281,7 @@ const _: () = assert!(core::mem::size_of::<Parker<crate::NoDefaultBackend>>() ==
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::test_support::{take_wake_calls, Recording};
 
     #[test]
     fn try_park_beside_a_parked_thread_takes_only_the_token() {
@@ -296,29 +297,9 @@ mod tests {
 
     extern crate std;
 
-    std::thread_local! {
-        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
-    }
-
-    /// Counts the wakes asked of it on this thread; never sleeps.
-    struct Counting;
-
-    impl FutexBackend for Counting {
-        fn wait(
-            _: &core::sync::atomic::AtomicU32,
-            _: u32,
-            _: Option<core::time::Duration>,
-        ) -> Result<(), crate::Timeout> {
-            Ok(())
-        }
-        fn wake(_: *const core::sync::atomic::AtomicU32, _: u32) {
-            WAKES.with(|w| w.set(w.get() + 1));
-        }
-    }
-
     #[test]
     fn unpark_wakes_only_a_parked_thread_without_a_token() {
-        let p = Parker::<Counting>::new();
+        let p = Parker::<Recording>::new();
         // (word before, wakes asked, word after)
         for (before, wakes, after) in [
             (EMPTY, 0, TOKEN),
@@ -327,9 +308,9 @@ mod tests {
             (TOKEN + PARKED, 0, TOKEN + PARKED),
         ] {
             p.state.store(before, Relaxed);
-            WAKES.with(|w| w.set(0));
+            take_wake_calls();
             p.unpark();
-            assert_eq!((WAKES.with(|w| w.get()), p.state.load(Relaxed)), (wakes, after));
+            assert_eq!((take_wake_calls(), p.state.load(Relaxed)), (wakes, after));
         }
     }
 
@@ -350,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_parked_thread_takes_the_token_and_its_count_out() {
-        let p = Parker::<Counting>::new();
+        let p = Parker::<Recording>::new();
         // Alone, and with another thread counted as parked.
         for (before, after) in [(EMPTY, EMPTY), (PARKED, PARKED)] {
             p.state.store(before, Relaxed);
@@ -376,7 +357,7 @@ mod tests {
 
     #[test]
     fn a_parked_thread_whose_time_is_up_leaves_taking_a_token_if_there() {
-        let p = Parker::<Counting>::new();
+        let p = Parker::<Recording>::new();
         for (before, unparked, after) in [
             (EMPTY, false, EMPTY),
             (PARKED, false, PARKED),
@@ -401,7 +382,7 @@ mod tests {
 
     #[test]
     fn unwinding_out_of_a_park_takes_the_count_back() {
-        let p = Parker::<Counting>::new();
+        let p = Parker::<Recording>::new();
         p.state.store(PARKED, Relaxed);
         let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics));
         assert!(unwound.is_err());

@@ -247,35 +247,13 @@ const _: () = assert!(core::mem::size_of::<ResetEvent<crate::NoDefaultBackend>>(
 mod tests {
     extern crate std;
 
-    use core::sync::atomic::AtomicU32;
-    use core::time::Duration;
-
     use super::*;
-
-    std::thread_local! {
-        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
-    }
-
-    /// Counts the wakes asked of it on this thread; never sleeps.
-    struct Counting;
-
-    impl FutexBackend for Counting {
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(_: *const AtomicU32, _: u32) {
-            WAKES.with(|w| w.set(w.get() + 1));
-        }
-    }
-
-    fn wakes() -> u32 {
-        WAKES.with(|w| w.replace(0))
-    }
+    use crate::test_support::{take_wake_calls, Recording};
 
     #[test]
     fn set_and_reset_with_nobody_waiting_never_wake() {
-        let e = ResetEvent::<Counting>::new();
-        wakes();
+        let e = ResetEvent::<Recording>::new();
+        take_wake_calls();
         e.set();
         e.reset();
         assert!(!e.is_set());
@@ -285,7 +263,7 @@ mod tests {
         e.reset();
         e.reset();
         assert_eq!(e.state.load(Relaxed), 2 * EPOCH);
-        assert_eq!(wakes(), 0, "a wake with nobody waiting");
+        assert_eq!(take_wake_calls(), 0, "a wake with nobody waiting");
         // Set in the epoch that wrapped to 0.
         e.state.store(SET, Relaxed);
         e.reset();
@@ -309,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_waiter_sleeps_on_the_word_with_its_mark_and_a_late_pulse_still_counts() {
-        let e = ResetEvent::<Counting>::new();
+        let e = ResetEvent::<Recording>::new();
         e.state.store(3 * EPOCH, Relaxed);
         // Nothing happens meanwhile: a timeout, after one sleep on the marked word.
         let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };

@@ -708,29 +708,11 @@ mod traits {
 mod tests {
     extern crate std;
 
-    use core::sync::atomic::AtomicU32;
-    use core::time::Duration;
-    use std::cell::RefCell;
     use std::vec::Vec;
 
     use super::*;
+    use crate::test_support::{take_wake_counts, take_wakes, Recording};
     use crate::Timeout;
-
-    std::thread_local! {
-        static WAKES: RefCell<Vec<(usize, u32)>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// Records every wake (address, count) on this thread; never sleeps.
-    struct Recording;
-
-    impl FutexBackend for Recording {
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(futex: *const AtomicU32, n: u32) {
-            WAKES.with(|w| w.borrow_mut().push((futex as usize, n)));
-        }
-    }
 
     /// Which word a recorded wake went to.
     #[derive(Debug, PartialEq)]
@@ -746,7 +728,7 @@ mod tests {
         let lock = RawRwLock::<Recording>::new();
         lock.state.store(state, Relaxed);
         lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
-        WAKES.with(|w| w.take());
+        take_wakes();
         if by_reader {
             lock.wake_after_readers(state);
         } else {
@@ -754,7 +736,7 @@ mod tests {
         }
         let (readers, writers) =
             (&lock.state as *const _ as usize, &lock.writer_wake as *const _ as usize);
-        let woke = WAKES.with(|w| w.take()).into_iter().map(|(at, n)| {
+        let woke = take_wakes().into_iter().map(|(at, n)| {
             assert!(at == readers || at == writers, "a wake of another address");
             if at == readers {
                 Woke::Readers(n)
@@ -804,12 +786,11 @@ mod tests {
     fn a_writer_unwinding_out_of_its_sleep_lets_everyone_look_again() {
         let lock = RawRwLock::<Recording>::new();
         lock.state.store(READERS_WAITING | WRITERS_WAITING, Relaxed);
-        WAKES.with(|w| w.take());
+        take_wakes();
         lock.wake_all_after_unwind();
         assert_eq!(lock.state.load(Relaxed), 0);
         assert_eq!(lock.writer_wake.load(Relaxed), WAKE_SEQ);
-        let all: Vec<u32> = WAKES.with(|w| w.take()).into_iter().map(|(_, n)| n).collect();
-        assert_eq!(all, [u32::MAX, u32::MAX]);
+        assert_eq!(take_wake_counts(), [u32::MAX, u32::MAX]);
     }
 
     #[test]
@@ -852,8 +833,7 @@ mod tests {
     /// The wakes recorded since the last call, as `Woke`s of `lock`'s two words.
     fn woke_on(lock: &RawRwLock<Recording>) -> Vec<Woke> {
         let readers = &lock.state as *const _ as usize;
-        WAKES
-            .with(|w| w.take())
+        take_wakes()
             .into_iter()
             .map(|(at, n)| if at == readers { Woke::Readers(n) } else { Woke::Writers(n) })
             .collect()
@@ -882,7 +862,7 @@ mod tests {
         ] {
             lock.state.store(state, Relaxed);
             lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
-            WAKES.with(|w| w.take());
+            take_wakes();
             assert_eq!(lock.writer_gives_up(), taken, "from {state:#x}");
             assert_eq!(lock.state.load(Relaxed), after, "from {state:#x}");
             assert_eq!(woke_on(&lock), woke, "from {state:#x}");
@@ -897,7 +877,7 @@ mod tests {
         for state in [WRITE_LOCKED | BOTH, 3 | WRITERS_WAITING] {
             lock.state.store(state, Relaxed);
             lock.writer_wake.store(SLEEPER, Relaxed);
-            WAKES.with(|w| w.take());
+            take_wakes();
             lock.wake_writer_or_readers(state);
             assert_eq!(
                 (lock.state.load(Relaxed), lock.writer_wake.load(Relaxed)),
@@ -936,7 +916,7 @@ mod tests {
         let lock = RawRwLock::<Recording>::new();
         // Another writer holds it, readers sleep behind it.
         lock.state.store(WRITE_LOCKED | READERS_WAITING, Relaxed);
-        WAKES.with(|w| w.take());
+        take_wakes();
         let unwound =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock.write_slow(&mut Panics)));
         assert!(unwound.is_err());

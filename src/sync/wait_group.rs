@@ -262,40 +262,18 @@ const _: () = assert!(core::mem::size_of::<WaitGroup<crate::NoDefaultBackend>>()
 mod tests {
     extern crate std;
 
-    use core::sync::atomic::AtomicU32;
-    use core::time::Duration;
-
     use super::*;
+    use crate::test_support::{take_wake_calls, Recording};
     use crate::Timeout;
-
-    std::thread_local! {
-        static WAKES: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
-    }
-
-    /// Counts the wakes asked of it on this thread; never sleeps.
-    struct Counting;
-
-    impl FutexBackend for Counting {
-        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            Ok(())
-        }
-        fn wake(_: *const AtomicU32, _: u32) {
-            WAKES.with(|w| w.set(w.get() + 1));
-        }
-    }
-
-    fn wakes() -> u32 {
-        WAKES.with(|w| w.replace(0))
-    }
 
     #[test]
     fn add_sums_saturates_and_keeps_the_waiting_mark() {
-        let group = WaitGroup::<Counting>::new();
+        let group = WaitGroup::<Recording>::new();
         group.add(2);
         group.add(3);
         assert_eq!(group.state.load(Relaxed), 5 * PENDING);
         group.add(u32::MAX);
-        assert_eq!(group.pending(), WaitGroup::<Counting>::MAX_PENDING);
+        assert_eq!(group.pending(), WaitGroup::<Recording>::MAX_PENDING);
         // One pending and a waiter asleep: adding keeps the waiter's mark.
         group.state.store(PENDING | WAITING, Relaxed);
         group.add(1);
@@ -304,18 +282,30 @@ mod tests {
 
     #[test]
     fn done_wakes_only_when_the_last_task_ends_with_a_waiter() {
-        let group = WaitGroup::<Counting>::new();
-        wakes();
+        let group = WaitGroup::<Recording>::new();
+        take_wake_calls();
         group.add(1);
         group.done();
-        assert_eq!((group.state.load(Relaxed), wakes()), (0, 0), "nobody waited");
+        assert_eq!((group.state.load(Relaxed), take_wake_calls()), (0, 0), "nobody waited");
         group.state.store((2 * PENDING) | WAITING, Relaxed);
         group.done();
-        assert_eq!((group.state.load(Relaxed), wakes()), (PENDING | WAITING, 0), "one left");
+        assert_eq!(
+            (group.state.load(Relaxed), take_wake_calls()),
+            (PENDING | WAITING, 0),
+            "one left"
+        );
         group.done();
-        assert_eq!((group.state.load(Relaxed), wakes()), (0, 1), "the last, with a waiter");
+        assert_eq!(
+            (group.state.load(Relaxed), take_wake_calls()),
+            (0, 1),
+            "the last, with a waiter"
+        );
         group.done();
-        assert_eq!((group.state.load(Relaxed), wakes()), (0, 0), "nothing pending: ignored");
+        assert_eq!(
+            (group.state.load(Relaxed), take_wake_calls()),
+            (0, 0),
+            "nothing pending: ignored"
+        );
     }
 
     /// A sleep whose time is up at once: records the value it was asked to sleep on, and
@@ -335,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_waiter_sleeps_on_the_marked_word_and_a_last_done_at_the_timeout_counts() {
-        let group = WaitGroup::<Counting>::new();
+        let group = WaitGroup::<Recording>::new();
         group.add(1);
         let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
         assert_eq!(group.wait_slow(&mut sleep), Err(Timeout));

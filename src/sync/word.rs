@@ -450,9 +450,9 @@ impl Sleep for ExpiresInSleep {
 }
 
 /// How long `Backoff` waits before its caller sleeps, counted in `true`s, on a backend that
-/// can yield and on one that cannot. Plus the watchdog of the sync primitives' unit tests.
+/// can yield and on one that cannot.
 #[cfg(all(test, not(loom)))]
-pub(crate) mod tests {
+mod tests {
     extern crate std;
 
     use core::cell::Cell;
@@ -460,34 +460,7 @@ pub(crate) mod tests {
     use core::time::Duration;
 
     use super::*;
-
-    /// Runs `test` on its own thread and fails, naming `what`, if it has not returned within
-    /// 60 s (900 under Miri), or `PORTABLE_FUTEX_WATCHDOG_SECS` when set (as the suites'
-    /// watchdog, `tests/common/watchdog.rs`, reads it): a broken spin or compare-and-swap loop
-    /// runs forever rather than failing. The thread is then left running, and the test binary
-    /// ends without it. A panic of the test is passed on.
-    pub(crate) fn watchdog(what: &str, test: impl FnOnce() + Send + 'static) {
-        let secs = std::env::var("PORTABLE_FUTEX_WATCHDOG_SECS")
-            .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .unwrap_or(if cfg!(miri) { 900 } else { 60 });
-        let (done, finished) = std::sync::mpsc::channel();
-        let runner = std::thread::spawn(move || {
-            test();
-            let _ = done.send(());
-        });
-        match finished.recv_timeout(Duration::from_secs(secs)) {
-            // Finished, or panicked (the sender dropped unsent): join passes a panic on.
-            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                if let Err(panic) = runner.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                panic!("watchdog: still waiting after {secs} s for {what}")
-            }
-        }
-    }
+    use crate::test_support::watchdog;
 
     std::thread_local! {
         static YIELDED: Cell<u32> = const { Cell::new(0) };
