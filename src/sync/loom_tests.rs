@@ -161,26 +161,9 @@ fn loom_mutex_hand_off() {
 #[test]
 fn loom_rwlock_writers_and_reader() {
     model(|| {
-        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
-        let writer = {
-            let l = l.clone();
-            thread::spawn(move || {
-                l.lock.write_raw();
-                add_one(&l.data);
-                // SAFETY: taken just above.
-                unsafe { l.lock.write_unlock_raw() };
-            })
-        };
-        let reader = {
-            let l = l.clone();
-            thread::spawn(move || {
-                l.lock.read_raw();
-                let seen = read(&l.data);
-                // SAFETY: taken just above.
-                unsafe { l.lock.read_unlock_raw() };
-                seen
-            })
-        };
+        let l = rwlock();
+        let writer = writer(&l);
+        let reader = reader(&l);
         if l.lock.write_slow(&mut Expired) {
             add_one(&l.data);
             // SAFETY: taken just above.
@@ -188,8 +171,7 @@ fn loom_rwlock_writers_and_reader() {
         }
         writer.join().unwrap();
         assert!(reader.join().unwrap() <= 2);
-        assert!(!l.lock.is_locked_raw());
-        assert_eq!(l.lock.sleeping_writers(), 0);
+        rwlock_ends_clean(&l);
     });
 }
 
@@ -197,20 +179,9 @@ fn loom_rwlock_writers_and_reader() {
 #[test]
 fn loom_rwlock_downgrade() {
     model(|| {
-        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
+        let l = rwlock();
         l.lock.write_raw();
-        let readers: Vec<_> = (0..2)
-            .map(|_| {
-                let l = l.clone();
-                thread::spawn(move || {
-                    l.lock.read_raw();
-                    let seen = read(&l.data);
-                    // SAFETY: taken just above.
-                    unsafe { l.lock.read_unlock_raw() };
-                    seen
-                })
-            })
-            .collect();
+        let readers = [reader(&l), reader(&l)];
         add_one(&l.data);
         // SAFETY: we hold the write lock.
         unsafe { l.lock.downgrade_raw() };
@@ -220,8 +191,7 @@ fn loom_rwlock_downgrade() {
         for r in readers {
             assert!(r.join().unwrap() <= 1);
         }
-        assert!(!l.lock.is_locked_raw());
-        assert_eq!(l.lock.sleeping_writers(), 0);
+        rwlock_ends_clean(&l);
     });
 }
 
@@ -230,35 +200,53 @@ fn loom_rwlock_downgrade() {
 #[test]
 fn loom_rwlock_writer_handoff() {
     model(|| {
-        let l = Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) });
+        let l = rwlock();
         l.lock.write_raw();
-        let others: Vec<_> = (0..2)
-            .map(|i| {
-                let l = l.clone();
-                thread::spawn(move || {
-                    if i == 0 {
-                        l.lock.write_raw();
-                        add_one(&l.data);
-                        // SAFETY: taken just above.
-                        unsafe { l.lock.write_unlock_raw() };
-                    } else {
-                        l.lock.read_raw();
-                        read(&l.data);
-                        // SAFETY: taken just above.
-                        unsafe { l.lock.read_unlock_raw() };
-                    }
-                })
-            })
-            .collect();
+        let writer = writer(&l);
+        let reader = reader(&l);
         add_one(&l.data);
         // SAFETY: we hold the write lock.
         unsafe { l.lock.write_unlock_raw() };
-        for t in others {
-            t.join().unwrap();
-        }
-        assert!(!l.lock.is_locked_raw());
-        assert_eq!(l.lock.sleeping_writers(), 0);
+        writer.join().unwrap();
+        reader.join().unwrap();
+        rwlock_ends_clean(&l);
     });
+}
+
+/// The rwlock of the models, with the count it guards.
+type Shared = Arc<Guarded<RawRwLock<Model>>>;
+
+fn rwlock() -> Shared {
+    Arc::new(Guarded { lock: RawRwLock::<Model>::new(), data: UnsafeCell::new(0) })
+}
+
+/// A thread that takes the write lock, bumps the count, and releases it.
+fn writer(l: &Shared) -> thread::JoinHandle<()> {
+    let l = l.clone();
+    thread::spawn(move || {
+        l.lock.write_raw();
+        add_one(&l.data);
+        // SAFETY: taken just above.
+        unsafe { l.lock.write_unlock_raw() };
+    })
+}
+
+/// A thread that takes a read lock and returns the count it read there.
+fn reader(l: &Shared) -> thread::JoinHandle<u32> {
+    let l = l.clone();
+    thread::spawn(move || {
+        l.lock.read_raw();
+        let seen = read(&l.data);
+        // SAFETY: taken just above.
+        unsafe { l.lock.read_unlock_raw() };
+        seen
+    })
+}
+
+/// After the threads: the lock is free and no writer is counted as asleep.
+fn rwlock_ends_clean(l: &Shared) {
+    assert!(!l.lock.is_locked_raw());
+    assert_eq!(l.lock.sleeping_writers(), 0);
 }
 
 /// The condition-variable protocol on the raw mutex, as `Condvar::wait` runs it: read the

@@ -28,10 +28,9 @@ const BUILD_TIMEOUT_S: &str = "300";
 struct Run {
     name: &'static str,
     features: &'static [&'static str],
-    /// Only these files (`--file`); empty: every file but `skip`.
+    /// Only these files (`--file`); empty: every file that no other run lists (the default
+    /// run).
     files: &'static [&'static str],
-    /// Files left to another run (`--exclude`).
-    skip: &'static [&'static str],
     /// Only the mutants whose names match (`--re`); empty: all of the files'.
     only_re: &'static [&'static str],
     /// Mutants left to another run (`--exclude-re`).
@@ -44,49 +43,11 @@ struct Run {
 /// The mutants of the binary-installed backend, `Installed`'s `FutexBackend` impl.
 const INSTALLED: &str = "<impl FutexBackend for Installed>::";
 
-/// The sync primitives' files: mutated by their own run, whose tests are the ones that use
-/// them (see `RUNS`).
-const SYNC: &[&str] = &[
-    "src/sync/barrier.rs",
-    "src/sync/condvar.rs",
-    "src/sync/lazy_lock.rs",
-    "src/sync/mod.rs",
-    "src/sync/mutex.rs",
-    "src/sync/once.rs",
-    "src/sync/once_lock.rs",
-    "src/sync/parker.rs",
-    "src/sync/reset_event.rs",
-    "src/sync/rwlock.rs",
-    "src/sync/semaphore.rs",
-    "src/sync/wait_group.rs",
-    "src/sync/word.rs",
-];
-
-/// The files the default run leaves to the others.
-const DEFAULT_SKIP: &[&str] = &[
-    "backends/queue/wfi_event.rs",
-    "backends/queue/lock.rs",
-    "src/sync/barrier.rs",
-    "src/sync/condvar.rs",
-    "src/sync/lazy_lock.rs",
-    "src/sync/mod.rs",
-    "src/sync/mutex.rs",
-    "src/sync/once.rs",
-    "src/sync/once_lock.rs",
-    "src/sync/parker.rs",
-    "src/sync/reset_event.rs",
-    "src/sync/rwlock.rs",
-    "src/sync/semaphore.rs",
-    "src/sync/wait_group.rs",
-    "src/sync/word.rs",
-];
-
 const RUNS: [Run; 4] = [
     Run {
         name: "default",
         features: &[],
         files: &[],
-        skip: DEFAULT_SKIP,
         // `src/installed.rs`'s symbol-name check is in every build and unit-tested here; its
         // `Installed` backend exists only with `custom-backend`.
         only_re: &[],
@@ -100,8 +61,21 @@ const RUNS: [Run; 4] = [
     Run {
         name: "sync",
         features: &[],
-        files: SYNC,
-        skip: &[],
+        files: &[
+            "src/sync/barrier.rs",
+            "src/sync/condvar.rs",
+            "src/sync/lazy_lock.rs",
+            "src/sync/mod.rs",
+            "src/sync/mutex.rs",
+            "src/sync/once.rs",
+            "src/sync/once_lock.rs",
+            "src/sync/parker.rs",
+            "src/sync/reset_event.rs",
+            "src/sync/rwlock.rs",
+            "src/sync/semaphore.rs",
+            "src/sync/wait_group.rs",
+            "src/sync/word.rs",
+        ],
         only_re: &[],
         skip_re: &[],
         cargo_args: &["--lib", "--test=sync", "--test=sync_signals"],
@@ -112,7 +86,6 @@ const RUNS: [Run; 4] = [
         name: "critical-section",
         features: &["critical-section"],
         files: &["backends/queue/wfi_event.rs", "backends/queue/lock.rs"],
-        skip: &[],
         only_re: &[],
         skip_re: &[],
         cargo_args: &[],
@@ -123,12 +96,18 @@ const RUNS: [Run; 4] = [
         name: "custom-backend",
         features: &["custom-backend"],
         files: &["src/installed.rs"],
-        skip: &[],
         only_re: &[INSTALLED],
         skip_re: &[],
         cargo_args: &["--test=installed"],
     },
 ];
+
+/// The files that some run lists, which the default run leaves to it. (`src/installed.rs`
+/// is listed by `custom-backend` only for `Installed`'s mutants, picked by `only_re`: the
+/// default run keeps the rest of it.)
+fn listed_elsewhere() -> impl Iterator<Item = &'static str> {
+    RUNS.iter().filter(|run| run.only_re.is_empty()).flat_map(|run| run.files.iter().copied())
+}
 
 /// Installs cargo-mutants unless `cargo mutants` already runs.
 pub(crate) fn setup() -> crate::Result {
@@ -167,8 +146,10 @@ pub(crate) fn check(files: &[String]) -> crate::Result {
         for file in &mine {
             command.args(["--file", &as_mutants_names(file)]);
         }
-        for file in run.skip {
-            command.args(["--exclude", &as_mutants_names(file)]);
+        if run.files.is_empty() {
+            for file in listed_elsewhere() {
+                command.args(["--exclude", &as_mutants_names(file)]);
+            }
         }
         for re in run.only_re {
             command.args(["--re", re]);
@@ -207,7 +188,7 @@ fn select(run: &Run, asked: &[String]) -> Option<Vec<String>> {
         .iter()
         .filter(|f| {
             if run.files.is_empty() {
-                !run.skip.contains(&f.as_str())
+                !listed_elsewhere().any(|listed| listed == f.as_str())
             } else {
                 run.files.contains(&f.as_str())
             }
