@@ -25,8 +25,8 @@
 //!   example linted for them, and `Shared<B>` refused where `B` has no shared futex.
 //! - `linux`: the Linux backend's other paths, run for real: without libc, on i686 (natively),
 //!   armv7, aarch64 and riscv64 (under qemu-user); and the NetBSD check (queue by default).
-//! - `mutants [FILE...]`: cargo-mutants over the crate, one run per feature set (not in `ci`:
-//!   it takes long); prints caught, missed, unviable and timed-out mutants.
+//! - `mutants [RUN...] [FILE...]`: cargo-mutants over the crate, one run per feature set (not
+//!   in `ci`: it takes long); prints caught, missed, unviable and timed-out mutants.
 
 mod bsd_apple;
 mod docs;
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
             mutants::setup().and_then(|()| mutants::check(&files))
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | targets | tsan | bsd-apple | windows | features | docs | publish-dry-run | origin | mutants [FILE...]>");
+            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | targets | tsan | bsd-apple | windows | features | docs | publish-dry-run | origin | mutants [RUN...] [FILE...]>");
             return ExitCode::FAILURE;
         }
     };

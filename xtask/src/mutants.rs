@@ -121,15 +121,16 @@ pub(crate) fn setup() -> crate::Result {
     crate::cargo(&["install", "--locked", "cargo-mutants", "--version", VERSION])
 }
 
-/// Every run, then the counts; fails if any mutant was missed or timed out. `files`, when not
-/// empty, limits every run to those of its files that are listed (`cargo xtask mutants FILE...`,
-/// paths from the repository root such as `backends/queue/treap.rs`).
-pub(crate) fn check(files: &[String]) -> crate::Result {
+/// Every run, then the counts; fails if any mutant was missed or timed out. `args` may name
+/// runs (`cargo xtask mutants default critical-section`) and files, as paths from the
+/// repository root such as `backends/queue/treap.rs`: then only those runs, and in each only
+/// those of its files.
+pub(crate) fn check(args: &[String]) -> crate::Result {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let out = crate::target_root().join("mutants");
     let mut total = Counts::default();
     for run in &RUNS {
-        let Some(mine) = select(run, files) else { continue };
+        let Some(mine) = select(run, args) else { continue };
         let dir = out.join(run.name);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut command = Command::new("cargo");
@@ -179,13 +180,20 @@ pub(crate) fn check(files: &[String]) -> crate::Result {
     Ok(())
 }
 
-/// The files of `run` to mutate, given the files asked for; `None` if the run has none.
-fn select(run: &Run, asked: &[String]) -> Option<Vec<String>> {
-    if asked.is_empty() {
+/// The files of `run` to mutate, given the arguments: run names (`default`, `sync`...) pick
+/// runs, paths pick files within them; no argument of a kind means all of that kind. `None`
+/// if the run is not picked or has none of the files.
+fn select(run: &Run, args: &[String]) -> Option<Vec<String>> {
+    let (names, files): (Vec<&String>, Vec<&String>) =
+        args.iter().partition(|arg| RUNS.iter().any(|r| r.name == arg.as_str()));
+    if !names.is_empty() && !names.iter().any(|name| name.as_str() == run.name) {
+        return None;
+    }
+    if files.is_empty() {
         return Some(run.files.iter().map(|f| f.to_string()).collect());
     }
-    let mine: Vec<String> = asked
-        .iter()
+    let mine: Vec<String> = files
+        .into_iter()
         .filter(|f| {
             if run.files.is_empty() {
                 !listed_elsewhere().any(|listed| listed == f.as_str())
