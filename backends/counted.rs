@@ -201,3 +201,36 @@ mod loom_tests {
         });
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::test_support::{take_wakes, Recording};
+
+    /// A backend whose wait lets a waker in while the waiter sleeps, as a real sleep would:
+    /// it calls `Counted<Recording>`'s wake on the word it waits on.
+    struct WokenInItsSleep;
+
+    impl FutexBackend for WokenInItsSleep {
+        fn wait(futex: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Counted::<Recording>::wake(futex, 1);
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {}
+    }
+
+    /// The point of `Counted`: a wake reaches the backend only while a waiter is counted.
+    /// (No other unit test uses `Counted`, so nobody else counts in the slot of `word`.)
+    #[test]
+    fn a_wake_reaches_the_backend_only_while_someone_waits() {
+        let word = AtomicU32::new(0);
+        let address = &word as *const AtomicU32 as usize;
+        take_wakes();
+        Counted::<Recording>::wake(&word, 1);
+        assert_eq!(take_wakes(), [], "a wake with nobody counted");
+        assert_eq!(Counted::<WokenInItsSleep>::wait(&word, 0, None), Ok(()));
+        assert_eq!(take_wakes(), [(address, 1)], "a wake while the waiter was counted");
+        Counted::<Recording>::wake(&word, u32::MAX);
+        assert_eq!(take_wakes(), [], "the waiter is counted no more");
+    }
+}

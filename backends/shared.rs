@@ -162,3 +162,43 @@ impl<B: SharedScope> FutexBackend for Shared<B> {
         B::yield_now()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use super::*;
+
+    /// A backend with a process-shared scope that never sleeps, which can yield or not.
+    struct Scope<const YIELDS: bool>;
+
+    impl<const YIELDS: bool> FutexBackend for Scope<YIELDS> {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(_: *const AtomicU32, _: u32) {}
+        fn yield_now() -> bool {
+            YIELDS
+        }
+    }
+
+    impl<const YIELDS: bool> SharedScope for Scope<YIELDS> {
+        fn wait_shared(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake_shared(_: *const AtomicU32, _: u32) {}
+    }
+
+    /// A yield has no scope: `Shared<B>` yields as `B` does.
+    #[test]
+    fn shared_yields_as_its_backend_does() {
+        assert!(Shared::<Scope<true>>::yield_now());
+        assert!(!Shared::<Scope<false>>::yield_now());
+    }
+
+    #[test]
+    fn debug_names_the_scope() {
+        let shared = Shared::<Scope<true>>(PhantomData);
+        assert_eq!(std::format!("{shared:?}"), "Shared");
+    }
+}

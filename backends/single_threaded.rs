@@ -96,23 +96,27 @@ crate::select::without_std_time! {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::test_support::watchdog;
 
     /// Where it can sleep, a timed wait sleeps the time out and says so; where it cannot, it
-    /// must not claim a `Timeout` it cannot vouch for, nor panic, nor hang.
+    /// must not claim a `Timeout` it cannot vouch for, nor panic, nor hang (the watchdog: a
+    /// sleep cut into slices that never end would).
     #[test]
     fn waits_on_a_matching_value() {
-        let sleeps = cfg!(feature = "std");
-        let word = AtomicU32::new(0);
-        let result = SingleThreaded::wait(&word, 0, Some(Duration::from_millis(1)));
-        assert_eq!(result, if sleeps { Err(Timeout) } else { Ok(()) });
-        assert_eq!(SingleThreaded::wait(&word, 1, Some(Duration::MAX)), Ok(()));
-        if !sleeps {
-            assert_eq!(SingleThreaded::wait(&word, 0, None), Ok(()));
-            assert_eq!(SingleThreaded::wait(&word, 0, Some(Duration::MAX)), Ok(()));
-        }
+        watchdog("timed waits on a matching value to return", || {
+            let sleeps = cfg!(feature = "std");
+            let word = AtomicU32::new(0);
+            let result = SingleThreaded::wait(&word, 0, Some(Duration::from_millis(1)));
+            assert_eq!(result, if sleeps { Err(Timeout) } else { Ok(()) });
+            assert_eq!(SingleThreaded::wait(&word, 1, Some(Duration::MAX)), Ok(()));
+            if !sleeps {
+                assert_eq!(SingleThreaded::wait(&word, 0, None), Ok(()));
+                assert_eq!(SingleThreaded::wait(&word, 0, Some(Duration::MAX)), Ok(()));
+            }
+        });
     }
 
     #[test]

@@ -153,6 +153,15 @@ fn timeout_is_an_error() {
     assert_eq!(format!("{Timeout:?}"), "Timeout");
 }
 
+/// A backend that has no yield of its own says so, and the locks then go to sleep where they
+/// would have yielded: a `true` would have them busy-wait on a holder that, on one core, may
+/// never run while they do.
+#[test]
+fn a_backend_without_yield_now_cannot_yield() {
+    assert!(!Recording::yield_now());
+    assert!(CALLS.with(|c| c.borrow().is_empty()), "yield_now called into wait or wake");
+}
+
 #[test]
 fn futex_handles_are_zero_sized() {
     assert_eq!(std::mem::size_of::<Futex<Recording>>(), 0);

@@ -7,3 +7,10 @@
 mod common;
 
 backend_tests!(portable_futex::backend::Linux, threads);
+
+/// `sched_yield(2)` always exists on Linux: the locks may yield while they wait.
+#[test]
+fn linux_can_yield() {
+    use portable_futex::FutexBackend;
+    assert!(portable_futex::backend::Linux::yield_now());
+}

@@ -73,26 +73,26 @@ fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>, op: u32) -> R
     // aligned u32; `timeout` is either absent or a value on this stack frame; `op` is a
     // FUTEX_WAIT.
     let result = unsafe { syscall::futex(futex.as_ptr(), op, expect, timeout) };
+    outcome(result, timeout)
+}
+
+/// What the kernel's answer to a `FUTEX_WAIT` means to our caller: a `Timeout` only when the
+/// time asked for passed; every other answer is a return, woken or spurious, after which the
+/// caller looks at the word again.
+fn outcome(result: Result<usize, Errno>, timeout: Option<RelativeTimeout>) -> Result<(), Timeout> {
     match result {
-        // Woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup).
-        Ok(_) => Ok(()),
-        Err(errno) => match errno {
-            // The word no longer held `expect` when the kernel compared it under its lock.
-            Errno::EAGAIN => Ok(()),
-            // A signal handler ran while we slept.
-            Errno::EINTR => Ok(()),
-            // The time passed, unless we had shortened it: then it is only spurious.
-            Errno::ETIMEDOUT => match timeout {
-                Some(timeout) if !timeout.clamped => Err(Timeout),
-                _ => Ok(()),
-            },
-            // The kernel refused the timespec. `RelativeTimeout` keeps it in range, so
-            // this is not ours to report; treating it as spurious is always correct.
-            Errno::EINVAL => Ok(()),
-            // EFAULT cannot happen with a live `&AtomicU32`. Anything else (ENOSYS under a
-            // seccomp filter, say) leaves nothing to do but return: the caller re-checks.
-            _ => Ok(()),
-        },
+        // The time passed, unless we had shortened it: then the return is only spurious.
+        Err(Errno::ETIMEDOUT) if timeout.is_some_and(|t| !t.clamped) => Err(Timeout),
+        // Everything else returns to the caller, which re-checks:
+        // - Ok: woken by a `wake` (or by the kernel for its own reasons: a spurious wakeup);
+        // - EAGAIN: the word no longer held `expect` when the kernel compared it under its lock;
+        // - EINTR: a signal handler ran while we slept;
+        // - ETIMEDOUT of a wait we had shortened (above);
+        // - EINVAL: the kernel refused the timespec; `RelativeTimeout` keeps it in range, so
+        //   this is not ours to report, and a spurious return is always correct;
+        // - EFAULT cannot happen with a live `&AtomicU32`; anything else (ENOSYS under a
+        //   seccomp filter, say) leaves nothing to do but return.
+        _ => Ok(()),
     }
 }
 
@@ -114,4 +114,24 @@ fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) {
     // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
     // is the caller's concern.
     let _ = result;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a wait that ran the whole time it asked for is a `Timeout`; every other answer of
+    /// the kernel is a return (woken, or spurious), after which the caller re-checks.
+    #[test]
+    fn only_a_wait_that_ran_its_whole_time_is_a_timeout() {
+        let asked = RelativeTimeout::at_most(Duration::from_millis(5), max_secs::LINUX);
+        let shortened = RelativeTimeout::at_most(Duration::MAX, max_secs::LINUX);
+        assert!(!asked.clamped && shortened.clamped);
+        assert_eq!(outcome(Err(Errno::ETIMEDOUT), Some(asked)), Err(Timeout));
+        assert_eq!(outcome(Err(Errno::ETIMEDOUT), Some(shortened)), Ok(()));
+        assert_eq!(outcome(Err(Errno::ETIMEDOUT), None), Ok(()));
+        for answer in [Ok(0), Ok(1), Err(Errno::EAGAIN), Err(Errno::EINTR), Err(Errno::EINVAL)] {
+            assert_eq!(outcome(answer, Some(asked)), Ok(()), "{answer:?}");
+        }
+    }
 }
