@@ -100,6 +100,10 @@ mod tests {
             let sum = i64::from(uptime) + i64::from(longest.secs) + 1;
             assert!(sum <= i64::from(i32::MAX), "uptime {uptime} s: {sum} overflows time_t");
         }
+        // And the cap is long: a wait of 30 years is passed as asked, not cut short into a
+        // string of spurious returns.
+        let thirty_years = Duration::from_secs(30 * year as u64);
+        assert!(!RelativeTimeout::at_most(thirty_years, max_secs::FREEBSD_I386).clamped);
         // The boundary: exactly the cap is passed as asked, a nanosecond more is clamped.
         let cap = Duration::from_secs(max_secs::FREEBSD_I386.into());
         assert!(!RelativeTimeout::at_most(cap, max_secs::FREEBSD_I386).clamped);

@@ -83,9 +83,12 @@ mod tests {
         fn now(&self) -> Option<Duration> {
             Some(self.now.get())
         }
+        /// Sleeps `d` of fake time; fails the test where a real sleep loop would run for
+        /// ever (slices that shrink to nothing, say), since the fake time then stops.
         fn sleep(&self, d: Duration) {
             self.now.set(self.now.get() + d);
             self.sleeps.set(self.sleeps.get() + 1);
+            assert!(self.sleeps.get() < 10_000, "still sleeping after 10000 sleeps");
         }
         fn elapsed(&self) -> Duration {
             self.now.get() - Duration::from_secs(100)
