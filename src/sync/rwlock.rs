@@ -711,7 +711,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::test_support::{take_wake_counts, take_wakes, Recording};
+    use crate::test_support::{take_wake_counts, take_wakes, watchdog, Recording};
     use crate::Timeout;
 
     /// Which word a recorded wake went to.
@@ -889,40 +889,47 @@ mod tests {
 
     #[test]
     fn a_writer_that_slept_keeps_the_writers_bit_when_it_takes_the_lock() {
-        /// A sleep that ends with the lock handed to the writers by the last reader (free, both
-        /// bits kept: another writer may still sleep).
-        struct HandedOver<'a>(&'a Word);
-        impl Sleep for HandedOver<'_> {
-            fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
-                self.0.store(BOTH, Relaxed);
-                Ok(())
+        // Under the watchdog: a slow path that never ends would hang it.
+        watchdog("a writer handed the lock in its sleep to take it", || {
+            /// A sleep that ends with the lock handed to the writers by the last reader (free,
+            /// both bits kept: another writer may still sleep).
+            struct HandedOver<'a>(&'a Word);
+            impl Sleep for HandedOver<'_> {
+                fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
+                    self.0.store(BOTH, Relaxed);
+                    Ok(())
+                }
             }
-        }
-        let lock = RawRwLock::<Recording>::new();
-        lock.state.store(3, Relaxed);
-        assert!(lock.write_slow(&mut HandedOver(&lock.state)));
-        assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED | BOTH);
+            let lock = RawRwLock::<Recording>::new();
+            lock.state.store(3, Relaxed);
+            assert!(lock.write_slow(&mut HandedOver(&lock.state)));
+            assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED | BOTH);
+        });
     }
 
     #[test]
     fn a_writer_whose_sleep_unwinds_lets_everyone_look_again() {
-        /// A sleep that panics (a user's backend or clock).
-        struct Panics;
-        impl Sleep for Panics {
-            fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
-                std::panic::panic_any("expected: a sleep that unwinds")
+        // Under the watchdog: a slow path that never ends would hang it.
+        watchdog("a writer whose sleep unwinds to leave", || {
+            /// A sleep that panics (a user's backend or clock).
+            struct Panics;
+            impl Sleep for Panics {
+                fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
+                    std::panic::panic_any("expected: a sleep that unwinds")
+                }
             }
-        }
-        let lock = RawRwLock::<Recording>::new();
-        // Another writer holds it, readers sleep behind it.
-        lock.state.store(WRITE_LOCKED | READERS_WAITING, Relaxed);
-        take_wakes();
-        let unwound =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock.write_slow(&mut Panics)));
-        assert!(unwound.is_err());
-        assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED, "both bits cleared");
-        assert_eq!(sleepers(lock.writer_wake.load(Relaxed)), 0, "registration taken back");
-        assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]);
+            let lock = RawRwLock::<Recording>::new();
+            // Another writer holds it, readers sleep behind it.
+            lock.state.store(WRITE_LOCKED | READERS_WAITING, Relaxed);
+            take_wakes();
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lock.write_slow(&mut Panics)
+            }));
+            assert!(unwound.is_err());
+            assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED, "both bits cleared");
+            assert_eq!(sleepers(lock.writer_wake.load(Relaxed)), 0, "registration taken back");
+            assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]);
+        });
     }
 
     #[test]
