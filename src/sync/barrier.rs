@@ -182,32 +182,38 @@ mod tests {
     extern crate std;
 
     use super::*;
-    use crate::test_support::{take_wake_calls, Recording};
+    use crate::test_support::{take_wake_calls, watchdog, Recording};
 
     #[test]
     fn a_barrier_of_one_leads_every_time_and_wakes_nobody() {
-        let b = Barrier::<Recording>::new(1);
-        take_wake_calls();
-        assert!(b.wait().is_leader());
-        assert!(b.wait().is_leader());
-        assert_eq!(take_wake_calls(), 0, "a wake with nobody else in the barrier");
-        // A leader of two wakes the other.
-        let two = Barrier::<Recording>::new(2);
-        two.arrivals.store(1, Relaxed);
-        assert!(two.wait().is_leader());
-        assert_eq!(take_wake_calls(), 1);
+        // Under the watchdog: a leader that waits instead would hang it.
+        watchdog("leaders of barriers of one and two to return", || {
+            let b = Barrier::<Recording>::new(1);
+            take_wake_calls();
+            assert!(b.wait().is_leader());
+            assert!(b.wait().is_leader());
+            assert_eq!(take_wake_calls(), 0, "a wake with nobody else in the barrier");
+            // A leader of two wakes the other.
+            let two = Barrier::<Recording>::new(2);
+            two.arrivals.store(1, Relaxed);
+            assert!(two.wait().is_leader());
+            assert_eq!(take_wake_calls(), 1);
+        });
     }
 
     #[test]
     fn the_count_wraps_to_zero_at_the_last_whole_generation() {
-        // n = 2: the largest multiple of 2 in a u32 is 2³² − 2.
-        let b = Barrier::<Recording>::new(2);
-        assert_eq!(b.limit(), u32::MAX - 1);
-        b.arrivals.store(u32::MAX - 2, Relaxed);
-        assert!(b.wait().is_leader(), "the second of the last generation leads");
-        assert_eq!(b.arrivals.load(Relaxed), 0, "and the count starts again at 0");
-        assert_eq!(Barrier::<Recording>::new(3).limit(), u32::MAX);
-        assert_eq!(Barrier::<Recording>::new(MAX_THREADS as usize).limit(), 2 * MAX_THREADS);
+        // Under the watchdog: a leader that waits instead would hang it.
+        watchdog("the last arrival of the last generation to lead", || {
+            // n = 2: the largest multiple of 2 in a u32 is 2³² − 2.
+            let b = Barrier::<Recording>::new(2);
+            assert_eq!(b.limit(), u32::MAX - 1);
+            b.arrivals.store(u32::MAX - 2, Relaxed);
+            assert!(b.wait().is_leader(), "the second of the last generation leads");
+            assert_eq!(b.arrivals.load(Relaxed), 0, "and the count starts again at 0");
+            assert_eq!(Barrier::<Recording>::new(3).limit(), u32::MAX);
+            assert_eq!(Barrier::<Recording>::new(MAX_THREADS as usize).limit(), 2 * MAX_THREADS);
+        });
     }
 
     #[test]
