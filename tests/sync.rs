@@ -21,64 +21,70 @@ use portable_futex::sync::{self, generic};
 /// The default names need no annotation, as locals and as statics.
 #[test]
 fn default_names_infer_and_live_in_statics() {
-    static COUNT: sync::Mutex<u32> = sync::Mutex::new(0);
-    static TABLE: sync::RwLock<Vec<u32>> = sync::RwLock::new(Vec::new());
-    static CHANGED: sync::Condvar = sync::Condvar::new();
-    let local = sync::Mutex::new(0);
-    let local_rw = sync::RwLock::new(0);
-    let local_cv = sync::Condvar::new();
-    *local.lock() += 1;
-    *local_rw.write() += 1;
-    local_cv.notify_one();
-    *COUNT.lock() += *local.lock() + *local_rw.read();
-    TABLE.write().push(1);
-    CHANGED.notify_all();
-    let guard: sync::MutexGuard<'_, u32> = COUNT.lock();
-    let mapped: sync::MappedMutexGuard<'_, u32> = sync::MutexGuard::map(guard, |c| c);
-    assert_eq!(*mapped, 2);
-    drop(mapped);
-    let read: sync::RwLockReadGuard<'_, Vec<u32>> = TABLE.read();
-    assert_eq!(*read, [1]);
+    sync_suite::watchdog("the default names in statics to lock and unlock", || {
+        static COUNT: sync::Mutex<u32> = sync::Mutex::new(0);
+        static TABLE: sync::RwLock<Vec<u32>> = sync::RwLock::new(Vec::new());
+        static CHANGED: sync::Condvar = sync::Condvar::new();
+        let local = sync::Mutex::new(0);
+        let local_rw = sync::RwLock::new(0);
+        let local_cv = sync::Condvar::new();
+        *local.lock() += 1;
+        *local_rw.write() += 1;
+        local_cv.notify_one();
+        *COUNT.lock() += *local.lock() + *local_rw.read();
+        TABLE.write().push(1);
+        CHANGED.notify_all();
+        let guard: sync::MutexGuard<'_, u32> = COUNT.lock();
+        let mapped: sync::MappedMutexGuard<'_, u32> = sync::MutexGuard::map(guard, |c| c);
+        assert_eq!(*mapped, 2);
+        drop(mapped);
+        let read: sync::RwLockReadGuard<'_, Vec<u32>> = TABLE.read();
+        assert_eq!(*read, [1]);
+    });
 }
 
 /// Any backend by name, in a static too; sizes as promised; Send and Sync as std's.
 #[test]
 fn generic_names_sizes_and_traits() {
-    static QUEUED: generic::Mutex<Queue, u32> = generic::Mutex::new(0);
-    static QUEUED_RW: generic::RwLock<Queue, u32> = generic::RwLock::new(0);
-    static QUEUED_CV: generic::Condvar<Queue> = generic::Condvar::new();
-    *QUEUED.lock() += 1;
-    *QUEUED_RW.write() += 1;
-    QUEUED_CV.notify_one();
-    assert_eq!(std::mem::size_of::<sync::Mutex<()>>(), 4);
-    assert_eq!(std::mem::size_of::<sync::Condvar>(), 4);
-    assert_eq!(std::mem::size_of::<sync::RwLock<()>>(), 8);
-    assert_eq!(std::mem::size_of::<generic::Mutex<SingleThreaded, ()>>(), 4);
+    sync_suite::watchdog("the generic names in statics to lock and unlock", || {
+        static QUEUED: generic::Mutex<Queue, u32> = generic::Mutex::new(0);
+        static QUEUED_RW: generic::RwLock<Queue, u32> = generic::RwLock::new(0);
+        static QUEUED_CV: generic::Condvar<Queue> = generic::Condvar::new();
+        *QUEUED.lock() += 1;
+        *QUEUED_RW.write() += 1;
+        QUEUED_CV.notify_one();
+        assert_eq!(std::mem::size_of::<sync::Mutex<()>>(), 4);
+        assert_eq!(std::mem::size_of::<sync::Condvar>(), 4);
+        assert_eq!(std::mem::size_of::<sync::RwLock<()>>(), 8);
+        assert_eq!(std::mem::size_of::<generic::Mutex<SingleThreaded, ()>>(), 4);
 
-    fn send_sync<T: Send + Sync>() {}
-    fn send<T: Send>() {}
-    send_sync::<sync::Mutex<u32>>();
-    send_sync::<sync::RwLock<u32>>();
-    send_sync::<sync::Condvar>();
-    send_sync::<generic::Mutex<Queue, std::cell::Cell<u32>>>(); // T: Send is enough, as std
-    send::<sync::RwLock<std::cell::Cell<u32>>>();
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<sync::Mutex<u32>>();
+        send_sync::<sync::RwLock<u32>>();
+        send_sync::<sync::Condvar>();
+        send_sync::<generic::Mutex<Queue, std::cell::Cell<u32>>>(); // T: Send is enough, as std
+        send::<sync::RwLock<std::cell::Cell<u32>>>();
+    });
 }
 
 /// Our condvar waits with the guard of another `lock_api` mutex (parking_lot's).
 #[test]
 fn condvar_with_parking_lot_mutex() {
-    let shared = Arc::new((parking_lot::Mutex::new(false), sync::Condvar::new()));
-    let notifier = {
-        let shared = shared.clone();
-        thread::spawn(move || {
-            *shared.0.lock() = true;
-            shared.1.notify_one();
-        })
-    };
-    let mut ready = shared.0.lock();
-    shared.1.wait_while(&mut ready, |r| !*r);
-    drop(ready);
-    notifier.join().unwrap();
+    sync_suite::watchdog("a condvar wait on parking_lot's mutex to be notified", || {
+        let shared = Arc::new((parking_lot::Mutex::new(false), sync::Condvar::new()));
+        let notifier = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                *shared.0.lock() = true;
+                shared.1.notify_one();
+            })
+        };
+        let mut ready = shared.0.lock();
+        shared.1.wait_while(&mut ready, |r| !*r);
+        drop(ready);
+        notifier.join().unwrap();
+    });
 }
 
 /// Every address in one bucket: the mutex's and the condvar's words share a queue.
@@ -137,126 +143,134 @@ mod single_threaded {
 
     #[test]
     fn basics() {
-        suite::mutex_basics::<SingleThreaded>();
-        suite::rwlock_basics::<SingleThreaded>();
-        suite::mutex_unlocks_on_unwind::<SingleThreaded>(false);
-        suite::rwlock_unlocks_on_unwind::<SingleThreaded>();
-        suite::condvar_timed_lower_bound::<SingleThreaded>();
+        crate::sync_suite::watchdog("the single-threaded basics to finish", || {
+            suite::mutex_basics::<SingleThreaded>();
+            suite::rwlock_basics::<SingleThreaded>();
+            suite::mutex_unlocks_on_unwind::<SingleThreaded>(false);
+            suite::rwlock_unlocks_on_unwind::<SingleThreaded>();
+            suite::condvar_timed_lower_bound::<SingleThreaded>();
+        });
     }
 
     /// A timed lock of a mutex this thread holds sleeps its time out and gives up.
     #[test]
     fn timed_lock_of_a_held_lock_times_out() {
-        let mutex = Mutex::<SingleThreaded, ()>::new(());
-        let _held = mutex.lock();
-        let start = Instant::now();
-        assert!(mutex.try_lock_for(Duration::from_millis(10)).is_none());
-        assert!(start.elapsed() >= Duration::from_millis(10));
-        let lock = RwLock::<SingleThreaded, ()>::new(());
-        let _w = lock.write();
-        assert!(lock.try_read_for(Duration::from_millis(1)).is_none());
-        assert!(lock.try_write_for(Duration::from_millis(1)).is_none());
+        crate::sync_suite::watchdog("timed locks of held single-threaded locks to give up", || {
+            let mutex = Mutex::<SingleThreaded, ()>::new(());
+            let _held = mutex.lock();
+            let start = Instant::now();
+            assert!(mutex.try_lock_for(Duration::from_millis(10)).is_none());
+            assert!(start.elapsed() >= Duration::from_millis(10));
+            let lock = RwLock::<SingleThreaded, ()>::new(());
+            let _w = lock.write();
+            assert!(lock.try_read_for(Duration::from_millis(1)).is_none());
+            assert!(lock.try_write_for(Duration::from_millis(1)).is_none());
+        });
     }
 }
 
 /// A many-thread counter on the default names, as a user would write it.
 #[test]
 fn default_mutex_counts_across_threads() {
-    static HITS: sync::Mutex<u32> = sync::Mutex::new(0);
-    let spins = AtomicU32::new(0);
-    thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                for _ in 0..sync_suite::scaled(1000, 10) {
-                    *HITS.lock() += 1;
-                    spins.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
+    sync_suite::watchdog("four threads to finish counting on the default mutex", || {
+        static HITS: sync::Mutex<u32> = sync::Mutex::new(0);
+        let spins = AtomicU32::new(0);
+        thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..sync_suite::scaled(1000, 10) {
+                        *HITS.lock() += 1;
+                        spins.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert_eq!(*HITS.lock(), spins.load(Ordering::Relaxed));
     });
-    assert_eq!(*HITS.lock(), spins.load(Ordering::Relaxed));
 }
 
 /// Each primitive's `Debug` shows its state as it is (the fields follow every change of the
 /// word, not just its zero value).
 #[test]
 fn debug_follows_the_state() {
-    use portable_futex::sync::lock_api::{RawMutex as _, RawRwLock as _};
-    type B = Queue;
+    sync_suite::watchdog("each primitive to take the states that Debug shows", || {
+        use portable_futex::sync::lock_api::{RawMutex as _, RawRwLock as _};
+        type B = Queue;
 
-    let m = sync::RawMutex::<B>::new();
-    assert_eq!(format!("{m:?}"), "RawMutex { locked: false, waiters: 0 }");
-    m.lock();
-    assert_eq!(format!("{m:?}"), "RawMutex { locked: true, waiters: 0 }");
-    // SAFETY: locked just above, on this thread.
-    unsafe { m.unlock() };
+        let m = sync::RawMutex::<B>::new();
+        assert_eq!(format!("{m:?}"), "RawMutex { locked: false, waiters: 0 }");
+        m.lock();
+        assert_eq!(format!("{m:?}"), "RawMutex { locked: true, waiters: 0 }");
+        // SAFETY: locked just above, on this thread.
+        unsafe { m.unlock() };
 
-    let rw = sync::RawRwLock::<B>::new();
-    let shown = |rw: &sync::RawRwLock<B>| format!("{rw:?}");
-    let idle = "RawRwLock { write_locked: false, readers: 0, readers_waiting: false, \
-                writers_waiting: false }";
-    assert_eq!(shown(&rw), idle);
-    rw.lock_shared();
-    rw.lock_shared();
-    assert_eq!(
-        shown(&rw),
-        "RawRwLock { write_locked: false, readers: 2, readers_waiting: false, \
-         writers_waiting: false }"
-    );
-    // SAFETY: two read locks taken just above, on this thread.
-    unsafe { rw.unlock_shared() };
-    unsafe { rw.unlock_shared() };
-    rw.lock_exclusive();
-    assert_eq!(
-        shown(&rw),
-        "RawRwLock { write_locked: true, readers: 0, readers_waiting: false, \
-         writers_waiting: false }"
-    );
-    // SAFETY: write-locked just above, on this thread.
-    unsafe { rw.unlock_exclusive() };
-    assert_eq!(shown(&rw), idle);
+        let rw = sync::RawRwLock::<B>::new();
+        let shown = |rw: &sync::RawRwLock<B>| format!("{rw:?}");
+        let idle = "RawRwLock { write_locked: false, readers: 0, readers_waiting: false, \
+                    writers_waiting: false }";
+        assert_eq!(shown(&rw), idle);
+        rw.lock_shared();
+        rw.lock_shared();
+        assert_eq!(
+            shown(&rw),
+            "RawRwLock { write_locked: false, readers: 2, readers_waiting: false, \
+             writers_waiting: false }"
+        );
+        // SAFETY: two read locks taken just above, on this thread.
+        unsafe { rw.unlock_shared() };
+        unsafe { rw.unlock_shared() };
+        rw.lock_exclusive();
+        assert_eq!(
+            shown(&rw),
+            "RawRwLock { write_locked: true, readers: 0, readers_waiting: false, \
+             writers_waiting: false }"
+        );
+        // SAFETY: write-locked just above, on this thread.
+        unsafe { rw.unlock_exclusive() };
+        assert_eq!(shown(&rw), idle);
 
-    let s = generic::Semaphore::<B>::new(3);
-    assert_eq!(format!("{s:?}"), "Semaphore { permits: 3, waiters: 0 }");
-    // A waiter counts itself while it waits, and takes itself back out when it leaves.
-    let empty = generic::Semaphore::<B>::new(0);
-    assert!(!empty.try_acquire_for(std::time::Duration::from_millis(1)));
-    assert_eq!(format!("{empty:?}"), "Semaphore { permits: 0, waiters: 0 }");
-    let p = generic::Parker::<B>::new();
-    assert_eq!(format!("{p:?}"), "Parker { token: false, parked: 0 }");
-    p.unpark();
-    assert_eq!(format!("{p:?}"), "Parker { token: true, parked: 0 }");
-    let e = generic::ResetEvent::<B>::new();
-    assert_eq!(format!("{e:?}"), "ResetEvent { set: false }");
-    e.set();
-    assert_eq!(format!("{e:?}"), "ResetEvent { set: true }");
-    let wg = generic::WaitGroup::<B>::new();
-    wg.add(2);
-    assert_eq!(format!("{wg:?}"), "WaitGroup { pending: 2 }");
-    let b = generic::Barrier::<B>::new(3);
-    assert_eq!(format!("{b:?}"), "Barrier { n: 3, arrived: 0 }");
-    // `n` as the barrier keeps it: at least 1, at most 2³¹ − 1.
-    let shown = |n: usize| format!("{:?}", generic::Barrier::<B>::new(n));
-    assert_eq!(shown(0), "Barrier { n: 1, arrived: 0 }");
-    assert_eq!(shown(usize::MAX), "Barrier { n: 2147483647, arrived: 0 }");
-    assert_eq!(shown(1 << 31), "Barrier { n: 2147483647, arrived: 0 }");
-    let o = generic::Once::<B>::new();
-    assert_eq!(format!("{o:?}"), "Once { state: \"incomplete\" }");
-    o.call_once(|| assert_eq!(format!("{o:?}"), "Once { state: \"running\" }"));
-    assert_eq!(format!("{o:?}"), "Once { state: \"complete\" }");
-    let poisoned = generic::Once::<B>::new();
-    let panicked = std::panic::catch_unwind(|| poisoned.call_once(|| panic!("on purpose")));
-    assert!(panicked.is_err());
-    assert_eq!(format!("{poisoned:?}"), "Once { state: \"poisoned\" }");
-    let cell = generic::OnceLock::<B, u32>::new();
-    assert_eq!(format!("{cell:?}"), "OnceLock(<uninit>)");
-    cell.set(7).unwrap();
-    assert_eq!(format!("{cell:?}"), "OnceLock(7)");
-    let lazy = generic::LazyLock::<B, u32>::new(|| 5);
-    assert_eq!(format!("{lazy:?}"), "LazyLock(<uninit>)");
-    assert_eq!(*lazy, 5);
-    assert_eq!(format!("{lazy:?}"), "LazyLock(5)");
-    assert_eq!(format!("{:?}", generic::Condvar::<B>::new()), "Condvar { .. }");
+        let s = generic::Semaphore::<B>::new(3);
+        assert_eq!(format!("{s:?}"), "Semaphore { permits: 3, waiters: 0 }");
+        // A waiter counts itself while it waits, and takes itself back out when it leaves.
+        let empty = generic::Semaphore::<B>::new(0);
+        assert!(!empty.try_acquire_for(std::time::Duration::from_millis(1)));
+        assert_eq!(format!("{empty:?}"), "Semaphore { permits: 0, waiters: 0 }");
+        let p = generic::Parker::<B>::new();
+        assert_eq!(format!("{p:?}"), "Parker { token: false, parked: 0 }");
+        p.unpark();
+        assert_eq!(format!("{p:?}"), "Parker { token: true, parked: 0 }");
+        let e = generic::ResetEvent::<B>::new();
+        assert_eq!(format!("{e:?}"), "ResetEvent { set: false }");
+        e.set();
+        assert_eq!(format!("{e:?}"), "ResetEvent { set: true }");
+        let wg = generic::WaitGroup::<B>::new();
+        wg.add(2);
+        assert_eq!(format!("{wg:?}"), "WaitGroup { pending: 2 }");
+        let b = generic::Barrier::<B>::new(3);
+        assert_eq!(format!("{b:?}"), "Barrier { n: 3, arrived: 0 }");
+        // `n` as the barrier keeps it: at least 1, at most 2³¹ − 1.
+        let shown = |n: usize| format!("{:?}", generic::Barrier::<B>::new(n));
+        assert_eq!(shown(0), "Barrier { n: 1, arrived: 0 }");
+        assert_eq!(shown(usize::MAX), "Barrier { n: 2147483647, arrived: 0 }");
+        assert_eq!(shown(1 << 31), "Barrier { n: 2147483647, arrived: 0 }");
+        let o = generic::Once::<B>::new();
+        assert_eq!(format!("{o:?}"), "Once { state: \"incomplete\" }");
+        o.call_once(|| assert_eq!(format!("{o:?}"), "Once { state: \"running\" }"));
+        assert_eq!(format!("{o:?}"), "Once { state: \"complete\" }");
+        let poisoned = generic::Once::<B>::new();
+        let panicked = std::panic::catch_unwind(|| poisoned.call_once(|| panic!("on purpose")));
+        assert!(panicked.is_err());
+        assert_eq!(format!("{poisoned:?}"), "Once { state: \"poisoned\" }");
+        let cell = generic::OnceLock::<B, u32>::new();
+        assert_eq!(format!("{cell:?}"), "OnceLock(<uninit>)");
+        cell.set(7).unwrap();
+        assert_eq!(format!("{cell:?}"), "OnceLock(7)");
+        let lazy = generic::LazyLock::<B, u32>::new(|| 5);
+        assert_eq!(format!("{lazy:?}"), "LazyLock(<uninit>)");
+        assert_eq!(*lazy, 5);
+        assert_eq!(format!("{lazy:?}"), "LazyLock(5)");
+        assert_eq!(format!("{:?}", generic::Condvar::<B>::new()), "Condvar { .. }");
+    });
 }
 
 /// A notification sent before a wait is not one for it: the wait sleeps on the counter's
@@ -264,48 +278,57 @@ fn debug_follows_the_state() {
 /// return spuriously: no signals reach a user-space queue).
 #[test]
 fn notifications_before_a_wait_do_not_end_it() {
-    let m = generic::Mutex::<Queue, ()>::new(());
-    let cv = generic::Condvar::<Queue>::new();
-    cv.notify_one();
-    cv.notify_all();
-    let timeout = std::time::Duration::from_millis(50);
-    let mut guard = m.lock();
-    let start = std::time::Instant::now();
-    assert!(cv.wait_for(&mut guard, timeout).timed_out(), "woken by an old notification");
-    assert!(start.elapsed() >= timeout, "timed out early, after {:?}", start.elapsed());
+    sync_suite::watchdog("a condvar wait to time out", || {
+        let m = generic::Mutex::<Queue, ()>::new(());
+        let cv = generic::Condvar::<Queue>::new();
+        cv.notify_one();
+        cv.notify_all();
+        let timeout = std::time::Duration::from_millis(50);
+        let mut guard = m.lock();
+        let start = std::time::Instant::now();
+        assert!(cv.wait_for(&mut guard, timeout).timed_out(), "woken by an old notification");
+        assert!(start.elapsed() >= timeout, "timed out early, after {:?}", start.elapsed());
+    });
 }
 
 /// `OnceLock`'s conversions and comparisons: `From` fills it, `Clone` copies what it holds,
 /// `==` compares the contents (an empty cell equals only an empty one).
 #[test]
 fn once_lock_from_clone_and_eq() {
-    type Cell = generic::OnceLock<Queue, u32>;
-    let full = Cell::from(3);
-    assert_eq!(full.get(), Some(&3));
-    assert_eq!(full.clone().get(), Some(&3));
-    assert_eq!(Cell::new().clone().get(), None);
-    assert!(full == Cell::from(3));
-    assert!(full != Cell::from(4));
-    assert!(full != Cell::new());
-    assert!(Cell::new() == Cell::default());
+    sync_suite::watchdog("OnceLock conversions and comparisons", || {
+        type Cell = generic::OnceLock<Queue, u32>;
+        let full = Cell::from(3);
+        assert_eq!(full.get(), Some(&3));
+        assert_eq!(full.clone().get(), Some(&3));
+        assert_eq!(Cell::new().clone().get(), None);
+        assert!(full == Cell::from(3));
+        assert!(full != Cell::from(4));
+        assert!(full != Cell::new());
+        assert!(Cell::new() == Cell::default());
+    });
 }
 
 /// The deadline-taking lock functions lock a free lock (the suites time them out on held
 /// ones), and `LazyLock::get` sees a computed value.
 #[test]
 fn deadline_locks_take_free_locks_and_lazy_get_sees_the_value() {
-    use portable_futex::{Deadline, StdClock};
-    let deadline = || {
-        Deadline::<Queue, _>::with_clock(Some(std::time::Duration::from_secs(5)), StdClock::new())
-    };
-    let mutex = generic::Mutex::<Queue, u32>::new(1);
-    assert_eq!(generic::try_lock_by(&mutex, &mut deadline()).map(|g| *g), Some(1));
-    let lock = generic::RwLock::<Queue, u32>::new(2);
-    assert_eq!(generic::try_read_by(&lock, &mut deadline()).map(|g| *g), Some(2));
-    assert_eq!(generic::try_write_by(&lock, &mut deadline()).map(|g| *g), Some(2));
+    sync_suite::watchdog("deadline locks of free locks and a LazyLock to finish", || {
+        use portable_futex::{Deadline, StdClock};
+        let deadline = || {
+            Deadline::<Queue, _>::with_clock(
+                Some(std::time::Duration::from_secs(5)),
+                StdClock::new(),
+            )
+        };
+        let mutex = generic::Mutex::<Queue, u32>::new(1);
+        assert_eq!(generic::try_lock_by(&mutex, &mut deadline()).map(|g| *g), Some(1));
+        let lock = generic::RwLock::<Queue, u32>::new(2);
+        assert_eq!(generic::try_read_by(&lock, &mut deadline()).map(|g| *g), Some(2));
+        assert_eq!(generic::try_write_by(&lock, &mut deadline()).map(|g| *g), Some(2));
 
-    let lazy = generic::LazyLock::<Queue, u32>::new(|| 9);
-    assert_eq!(generic::LazyLock::get(&lazy), None);
-    assert_eq!(*lazy, 9);
-    assert_eq!(generic::LazyLock::get(&lazy), Some(&9));
+        let lazy = generic::LazyLock::<Queue, u32>::new(|| 9);
+        assert_eq!(generic::LazyLock::get(&lazy), None);
+        assert_eq!(*lazy, 9);
+        assert_eq!(generic::LazyLock::get(&lazy), Some(&9));
+    });
 }
