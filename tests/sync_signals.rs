@@ -889,82 +889,86 @@ mod single_threaded {
 /// and the others, as locals and in statics.
 #[test]
 fn default_names_infer_and_live_in_statics() {
-    static ONCE: sync::Once = sync::Once::new();
-    static CELL: sync::OnceLock<Vec<u32>> = sync::OnceLock::new();
-    static LAZY: sync::LazyLock<Vec<u32>> = sync::LazyLock::new(|| vec![1, 2]);
-    static PERMITS: sync::Semaphore = sync::Semaphore::new(1);
-    static EVENT: sync::ResetEvent = sync::ResetEvent::new();
-    static GROUP: sync::WaitGroup = sync::WaitGroup::new();
-    static MEET: sync::Barrier = sync::Barrier::new(1);
-    static TOKEN: sync::Parker = sync::Parker::new();
+    common::watchdog::watchdog("the default names, in statics and locals, to finish", || {
+        static ONCE: sync::Once = sync::Once::new();
+        static CELL: sync::OnceLock<Vec<u32>> = sync::OnceLock::new();
+        static LAZY: sync::LazyLock<Vec<u32>> = sync::LazyLock::new(|| vec![1, 2]);
+        static PERMITS: sync::Semaphore = sync::Semaphore::new(1);
+        static EVENT: sync::ResetEvent = sync::ResetEvent::new();
+        static GROUP: sync::WaitGroup = sync::WaitGroup::new();
+        static MEET: sync::Barrier = sync::Barrier::new(1);
+        static TOKEN: sync::Parker = sync::Parker::new();
 
-    ONCE.call_once(|| {});
-    assert_eq!(CELL.get_or_init(|| vec![3]), &[3]);
-    assert_eq!(LAZY.len(), 2);
-    PERMITS.acquire();
-    PERMITS.release(1);
-    EVENT.set();
-    EVENT.wait();
-    GROUP.start();
-    GROUP.done();
-    GROUP.wait();
-    assert!(MEET.wait().is_leader());
-    TOKEN.unpark();
-    TOKEN.park();
+        ONCE.call_once(|| {});
+        assert_eq!(CELL.get_or_init(|| vec![3]), &[3]);
+        assert_eq!(LAZY.len(), 2);
+        PERMITS.acquire();
+        PERMITS.release(1);
+        EVENT.set();
+        EVENT.wait();
+        GROUP.start();
+        GROUP.done();
+        GROUP.wait();
+        assert!(MEET.wait().is_leader());
+        TOKEN.unpark();
+        TOKEN.park();
 
-    let once = sync::Once::new();
-    let cell = sync::OnceLock::new();
-    let lazy = sync::LazyLock::new(|| 5u8);
-    let permits = sync::Semaphore::new(2);
-    let event = sync::ResetEvent::new();
-    let group = sync::WaitGroup::new();
-    let meet = sync::Barrier::new(1);
-    let token = sync::Parker::new();
-    once.call_once(|| {});
-    assert_eq!(*cell.get_or_init(|| 1u16), 1);
-    assert_eq!(*lazy, 5);
-    assert!(permits.try_acquire());
-    event.set();
-    group.add(2);
-    group.done();
-    group.done();
-    group.wait();
-    assert!(meet.wait().is_leader());
-    token.unpark();
-    assert!(token.try_park());
+        let once = sync::Once::new();
+        let cell = sync::OnceLock::new();
+        let lazy = sync::LazyLock::new(|| 5u8);
+        let permits = sync::Semaphore::new(2);
+        let event = sync::ResetEvent::new();
+        let group = sync::WaitGroup::new();
+        let meet = sync::Barrier::new(1);
+        let token = sync::Parker::new();
+        once.call_once(|| {});
+        assert_eq!(*cell.get_or_init(|| 1u16), 1);
+        assert_eq!(*lazy, 5);
+        assert!(permits.try_acquire());
+        event.set();
+        group.add(2);
+        group.done();
+        group.done();
+        group.wait();
+        assert!(meet.wait().is_leader());
+        token.unpark();
+        assert!(token.try_park());
+    });
 }
 
 /// Any backend by name, in a static too; sizes as documented; `Send` and `Sync` as std's.
 #[test]
 fn generic_names_sizes_and_traits() {
-    use portable_futex::backend::Queue;
-    use std::mem::size_of;
+    common::watchdog::watchdog("the generic names in statics to finish", || {
+        use portable_futex::backend::Queue;
+        use std::mem::size_of;
 
-    static QUEUED: generic::Semaphore<Queue> = generic::Semaphore::new(1);
-    static QUEUED_ONCE: generic::Once<Queue> = generic::Once::new();
-    static QUEUED_LAZY: generic::LazyLock<Queue, u32> = generic::LazyLock::new(|| 3);
-    assert!(QUEUED.try_acquire());
-    QUEUED_ONCE.call_once(|| {});
-    assert_eq!(*QUEUED_LAZY, 3);
+        static QUEUED: generic::Semaphore<Queue> = generic::Semaphore::new(1);
+        static QUEUED_ONCE: generic::Once<Queue> = generic::Once::new();
+        static QUEUED_LAZY: generic::LazyLock<Queue, u32> = generic::LazyLock::new(|| 3);
+        assert!(QUEUED.try_acquire());
+        QUEUED_ONCE.call_once(|| {});
+        assert_eq!(*QUEUED_LAZY, 3);
 
-    assert_eq!(size_of::<sync::Once>(), 4);
-    assert_eq!(size_of::<sync::OnceLock<u32>>(), 8);
-    assert_eq!(size_of::<sync::Semaphore>(), 8);
-    assert_eq!(size_of::<sync::ResetEvent>(), 4);
-    assert_eq!(size_of::<sync::WaitGroup>(), 4);
-    assert_eq!(size_of::<sync::Barrier>(), 8);
-    assert_eq!(size_of::<sync::Parker>(), 4);
+        assert_eq!(size_of::<sync::Once>(), 4);
+        assert_eq!(size_of::<sync::OnceLock<u32>>(), 8);
+        assert_eq!(size_of::<sync::Semaphore>(), 8);
+        assert_eq!(size_of::<sync::ResetEvent>(), 4);
+        assert_eq!(size_of::<sync::WaitGroup>(), 4);
+        assert_eq!(size_of::<sync::Barrier>(), 8);
+        assert_eq!(size_of::<sync::Parker>(), 4);
 
-    fn send_sync<T: Send + Sync>() {}
-    fn send<T: Send>() {}
-    send_sync::<sync::Once>();
-    send_sync::<sync::OnceLock<u32>>();
-    send_sync::<sync::LazyLock<u32>>();
-    send_sync::<sync::Semaphore>();
-    send_sync::<sync::ResetEvent>();
-    send_sync::<sync::WaitGroup>();
-    send_sync::<sync::Barrier>();
-    send_sync::<sync::Parker>();
-    // As std's: a OnceLock of a `Send + !Sync` type is `Send` only.
-    send::<sync::OnceLock<std::cell::Cell<u32>>>();
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<sync::Once>();
+        send_sync::<sync::OnceLock<u32>>();
+        send_sync::<sync::LazyLock<u32>>();
+        send_sync::<sync::Semaphore>();
+        send_sync::<sync::ResetEvent>();
+        send_sync::<sync::WaitGroup>();
+        send_sync::<sync::Barrier>();
+        send_sync::<sync::Parker>();
+        // As std's: a OnceLock of a `Send + !Sync` type is `Send` only.
+        send::<sync::OnceLock<std::cell::Cell<u32>>>();
+    });
 }
