@@ -86,3 +86,21 @@ pub(crate) fn take_wake_counts() -> Vec<u32> {
 pub(crate) fn take_wake_calls() -> u32 {
     take_wakes().len() as u32
 }
+
+/// A sleep of the sync primitives' slow paths whose time is up at once: it records the value
+/// it was asked to sleep on, and first runs `meanwhile` (what other threads did during the
+/// sleep).
+#[cfg(feature = "sync")]
+pub(crate) struct TimesOut<'a> {
+    pub(crate) slept_on: Vec<u32>,
+    pub(crate) meanwhile: &'a dyn Fn(),
+}
+
+#[cfg(feature = "sync")]
+impl crate::sync::word::Sleep for TimesOut<'_> {
+    fn sleep(&mut self, _: &crate::sync::word::Word, expect: u32) -> Result<(), Timeout> {
+        self.slept_on.push(expect);
+        (self.meanwhile)();
+        Err(Timeout)
+    }
+}

@@ -248,7 +248,7 @@ mod tests {
     extern crate std;
 
     use super::*;
-    use crate::test_support::{take_wake_calls, Recording};
+    use crate::test_support::{take_wake_calls, Recording, TimesOut};
 
     #[test]
     fn set_and_reset_with_nobody_waiting_never_wake() {
@@ -268,21 +268,6 @@ mod tests {
         e.state.store(SET, Relaxed);
         e.reset();
         assert_eq!(e.state.load(Relaxed), 0);
-    }
-
-    /// A sleep whose time is up at once: records the value it was asked to sleep on, and
-    /// first runs `meanwhile` on the event (what other threads did during the sleep).
-    struct TimesOut<'a> {
-        slept_on: std::vec::Vec<u32>,
-        meanwhile: &'a dyn Fn(),
-    }
-
-    impl Sleep for TimesOut<'_> {
-        fn sleep(&mut self, _: &Word, expect: u32) -> Result<(), Timeout> {
-            self.slept_on.push(expect);
-            (self.meanwhile)();
-            Err(Timeout)
-        }
     }
 
     #[test]

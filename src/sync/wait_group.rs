@@ -263,7 +263,7 @@ mod tests {
     extern crate std;
 
     use super::*;
-    use crate::test_support::{take_wake_calls, Recording};
+    use crate::test_support::{take_wake_calls, Recording, TimesOut};
     use crate::Timeout;
 
     #[test]
@@ -306,21 +306,6 @@ mod tests {
             (0, 0),
             "nothing pending: ignored"
         );
-    }
-
-    /// A sleep whose time is up at once: records the value it was asked to sleep on, and
-    /// first runs `meanwhile` (what other threads did during the sleep).
-    struct TimesOut<'a> {
-        slept_on: std::vec::Vec<u32>,
-        meanwhile: &'a dyn Fn(),
-    }
-
-    impl Sleep for TimesOut<'_> {
-        fn sleep(&mut self, _: &Word, expect: u32) -> Result<(), Timeout> {
-            self.slept_on.push(expect);
-            (self.meanwhile)();
-            Err(Timeout)
-        }
     }
 
     #[test]
