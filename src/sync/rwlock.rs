@@ -45,11 +45,12 @@
 //!   `writer_wake`'s sequence (Release) and wake one writer; else wake as below.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
 //! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
-//!   (Relaxed), spin a little the first time (readers are held back now), register as a sleeper on `writer_wake` (`+1`, Acquire: the value to sleep
-//!   on), check `state` again, sleep on `writer_wake`, and take the registration back
-//!   (`−1`, Relaxed) however the sleep ends. A writer that has slept keeps WW set when it
-//!   takes the lock: other writers may still wait, and only their waker clears the bit. Its
-//!   waits stop early once another writer is registered to sleep.
+//!   (Relaxed), spin a little the first time (readers are held back now), register as a
+//!   sleeper on `writer_wake` (`+1`, Acquire: the value to sleep on), check `state` again,
+//!   sleep on `writer_wake`, and take the registration back (`−1`, Relaxed) however the
+//!   sleep ends. A writer that has slept keeps WW set when it takes the lock: other writers
+//!   may still wait, and only their waker clears the bit. Its waits stop early once another
+//!   writer is registered to sleep.
 //! - **write unlock**: `count −= WRITE_LOCKED` (Release); if a bit is set, wake.
 //! - **wake** (the lock is free and bits are set; one compare-and-swap clears them, then):
 //!   WW: bump `writer_wake`'s sequence (Release) and, if the bump's read shows a writer
