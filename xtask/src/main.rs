@@ -29,6 +29,7 @@
 //!   in `ci`: it takes long); prints caught, missed, unviable and timed-out mutants.
 
 mod bsd_apple;
+mod debian;
 mod docs;
 mod mutants;
 mod origin;
@@ -347,6 +348,9 @@ struct LinuxTarget {
     /// Cargo's environment-variable spelling of the triple.
     env: &'static str,
     gcc: &'static str,
+    /// The Debian package of `gcc` (Debian's cross compilers conflict with gcc-multilib, hence
+    /// i686's too).
+    gcc_package: &'static str,
     /// How the test binaries run: under `qemu-<arch>` with the cross sysroot, or natively
     /// through the cross sysroot's own loader.
     runner: Runner,
@@ -360,6 +364,7 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "i686-unknown-linux-gnu",
         env: "I686_UNKNOWN_LINUX_GNU",
         gcc: "i686-linux-gnu-gcc",
+        gcc_package: "gcc-i686-linux-gnu",
         // The i686 binaries ask for `/lib/ld-linux.so.2`, which only a multilib install puts
         // there (and Debian's gcc-multilib removes the cross compilers): run them through the
         // loader that `gcc-i686-linux-gnu` brings inside its sysroot instead.
@@ -371,6 +376,7 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "armv7-unknown-linux-gnueabihf",
         env: "ARMV7_UNKNOWN_LINUX_GNUEABIHF",
         gcc: "arm-linux-gnueabihf-gcc",
+        gcc_package: "gcc-arm-linux-gnueabihf",
         runner: Runner::Qemu("qemu-arm", "/usr/arm-linux-gnueabihf"),
         raw: false,
     },
@@ -379,6 +385,7 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "aarch64-unknown-linux-gnu",
         env: "AARCH64_UNKNOWN_LINUX_GNU",
         gcc: "aarch64-linux-gnu-gcc",
+        gcc_package: "gcc-aarch64-linux-gnu",
         runner: Runner::Qemu("qemu-aarch64", "/usr/aarch64-linux-gnu"),
         raw: true,
     },
@@ -386,6 +393,7 @@ const LINUX_TARGETS: [LinuxTarget; 4] = [
         triple: "riscv64gc-unknown-linux-gnu",
         env: "RISCV64GC_UNKNOWN_LINUX_GNU",
         gcc: "riscv64-linux-gnu-gcc",
+        gcc_package: "gcc-riscv64-linux-gnu",
         runner: Runner::Qemu("qemu-riscv64", "/usr/riscv64-linux-gnu"),
         raw: true,
     },
@@ -416,36 +424,33 @@ impl Runner {
             Runner::Loader(loader, _) => loader,
         }
     }
+
+    /// The Debian package that ships `program`: qemu-user, or the cross C library (which the
+    /// cross compiler depends on, so its install brings it too).
+    fn package(self) -> &'static str {
+        match self {
+            Runner::Qemu(..) => "qemu-user",
+            Runner::Loader(..) => "libc6-i386-cross",
+        }
+    }
 }
 
 /// Every std target the `linux` task lints beyond those it runs.
 const LINT_ONLY_TARGETS: [&str; 1] = ["x86_64-unknown-netbsd"];
 
+/// The Linux targets' rustup targets; their cross compilers and runners, each installed by its
+/// package's name when missing (apt brings what those need).
 fn setup_linux() -> Result {
     let triples: Vec<&str> = LINUX_TARGETS.iter().map(|t| t.triple).collect();
     rustup(&[&["target", "add"][..], &triples, &LINT_ONLY_TARGETS].concat())?;
-    let missing = LINUX_TARGETS.iter().any(|t| {
-        !Command::new("sh")
-            .args(["-c", &format!("command -v {} && command -v {}", t.gcc, t.runner.program())])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !missing {
-        return Ok(());
-    }
-    // Debian's cross compilers (which conflict with gcc-multilib, hence i686's too) and
-    // qemu-user.
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").args([
-        "install",
-        "-y",
-        "-qq",
-        "qemu-user",
-        "gcc-i686-linux-gnu",
-        "gcc-arm-linux-gnueabihf",
-        "gcc-aarch64-linux-gnu",
-        "gcc-riscv64-linux-gnu",
-    ]))
+    let needs: Vec<debian::Need> = LINUX_TARGETS
+        .iter()
+        .flat_map(|t| {
+            let runner = debian::Need { program: t.runner.program(), package: t.runner.package() };
+            [debian::Need { program: t.gcc, package: t.gcc_package }, runner]
+        })
+        .collect();
+    debian::install(&needs)
 }
 
 /// The Linux backend's paths beyond the host's default one, run for real.

@@ -1,30 +1,20 @@
 //! `cargo xtask qemu`: the bare-metal test program (tests/qemu-cortex-m) on QEMU's Cortex-M3
 //! (lm3s6965evb) and Cortex-M0 (microbit) boards.
 //!
-//! QEMU's system emulator comes from Debian's package, unpacked into target/ rather than
-//! installed: installing qemu-system-arm would remove this machine's newer qemu-utils.
+//! QEMU's system emulator comes from Debian's package, unpacked under target/qemu with every
+//! library it needs that this machine lacks, all found from the package metadata
+//! ([`debian::unpack_closure`]); not installed, since installing qemu-system-arm would replace
+//! this machine's newer qemu-utils. Before it runs, `ldd` must find each library it links.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{run, rustup, Result};
+use crate::{debian, run, rustup, Result};
 
 /// The firmware crate, outside the workspace.
 const FIRMWARE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/qemu-cortex-m");
-/// The emulator and the shared libraries it needs beyond this machine's.
-const PACKAGES: [&str; 11] = [
-    "qemu-system-arm",
-    "libfdt1",
-    "libpmem1",
-    "librdmacm1",
-    "libibverbs1",
-    "libslirp0",
-    "libvdeplug2",
-    "libndctl6",
-    "libdaxctl1",
-    "libnl-3-200",
-    "libnl-route-3-200",
-];
+/// The Debian package of the emulator.
+const PACKAGE: &str = "qemu-system-arm";
 
 /// (target, QEMU machine arguments)
 const BOARDS: [(&str, &[&str]); 2] = [
@@ -36,29 +26,43 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/qemu")
 }
 
-pub(crate) fn setup() -> Result {
-    rustup(&["target", "add", "thumbv7m-none-eabi", "thumbv6m-none-eabi"])?;
-    let root = root();
-    if root.join("usr/bin/qemu-system-arm").exists() {
+fn emulator() -> PathBuf {
+    root().join("usr/bin/qemu-system-arm")
+}
+
+/// Where the unpacked libraries are, searched before the machine's own.
+fn library_dirs() -> Vec<String> {
+    ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
+        .iter()
+        .map(|dir| root().join(dir).display().to_string())
+        .collect()
+}
+
+/// Fails naming every library the unpacked emulator links that `ldd` cannot find.
+fn check_libraries() -> Result {
+    let emulator = emulator().display().to_string();
+    let missing = debian::missing_libraries(&emulator, &library_dirs())?;
+    if missing.is_empty() {
         return Ok(());
     }
-    let debs = root.join("debs");
-    std::fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-    run(Command::new("apt-get").args(["update", "-qq"]))?;
-    run(Command::new("apt-get").arg("download").args(PACKAGES).current_dir(&debs))?;
-    for deb in std::fs::read_dir(&debs).map_err(|e| e.to_string())? {
-        let deb = deb.map_err(|e| e.to_string())?.path();
-        run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root))?;
+    Err(format!(
+        "{emulator} cannot load {}: neither this machine nor the packages unpacked under {} \
+         have them (delete that folder and run `cargo xtask qemu` again to unpack anew)",
+        missing.join(", "),
+        root().display()
+    ))
+}
+
+pub(crate) fn setup() -> Result {
+    rustup(&["target", "add", "thumbv7m-none-eabi", "thumbv6m-none-eabi"])?;
+    if !emulator().exists() {
+        debian::unpack_closure(PACKAGE, &root())?;
     }
-    Ok(())
+    check_libraries()
 }
 
 pub(crate) fn check() -> Result {
-    let root = root();
-    let libraries: Vec<String> = ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
-        .iter()
-        .map(|dir| root.join(dir).display().to_string())
-        .collect();
+    check_libraries()?;
     // The firmware's own target directory, named explicitly so that the path run below is
     // where cargo put it whatever `CARGO_TARGET_DIR` says.
     let target_dir = crate::target_root().join("qemu-cortex-m");
@@ -72,11 +76,11 @@ pub(crate) fn check() -> Result {
         // A hang (a lost wakeup) is a failure too: `timeout` ends it with status 124.
         run(Command::new("timeout")
             .arg("60")
-            .arg(root.join("usr/bin/qemu-system-arm"))
+            .arg(emulator())
             .args(machine)
             .args(["-nographic", "-semihosting-config", "enable=on,target=native", "-kernel"])
             .arg(&firmware)
-            .env("LD_LIBRARY_PATH", libraries.join(":")))?;
+            .env("LD_LIBRARY_PATH", library_dirs().join(":")))?;
     }
     Ok(())
 }

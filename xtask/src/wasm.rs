@@ -39,17 +39,20 @@ pub(crate) fn setup() -> crate::Result {
     node()
 }
 
-/// Node.js, which runs the wasm fixtures here and in `targets.rs`: installs Debian's unless a
-/// `node` already runs.
+/// Node.js, which runs the wasm fixtures here and in `targets.rs`: Debian's package unless a
+/// `node` is already there (Debian 12 ships Node.js 18, which has wasm threads and
+/// worker_threads), and then it must run.
 pub(crate) fn node() -> crate::Result {
-    let node = Command::new("node").arg("--version").output();
-    if let Some(output) = node.ok().filter(|output| output.status.success()) {
-        println!("node {}", String::from_utf8_lossy(&output.stdout).trim());
-        return Ok(());
+    crate::debian::install(&[crate::debian::Need { program: "node", package: "nodejs" }])?;
+    let output = Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("node --version: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("node --version: {}", String::from_utf8_lossy(&output.stderr)));
     }
-    // Debian 12 ships Node.js 18, which has wasm threads and worker_threads.
-    crate::run(Command::new("apt-get").args(["update", "-qq"]))?;
-    crate::run(Command::new("apt-get").args(["install", "-y", "-qq", "nodejs"]))
+    println!("node {}", String::from_utf8_lossy(&output.stdout).trim());
+    Ok(())
 }
 
 pub(crate) fn check() -> crate::Result {

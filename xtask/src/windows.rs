@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::debian::{self, Need};
 use crate::{cargo, run, rustup, Result, NIGHTLY};
 
 /// The Windows target that links here (MinGW) and runs here (Wine).
@@ -15,8 +16,15 @@ const GNU: &str = "x86_64-pc-windows-gnu";
 const MSVC: &str = "x86_64-pc-windows-msvc";
 /// The MinGW C compiler, also the linker of `GNU`.
 const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
-/// Debian 12 package names: the MinGW compiler and 64-bit Wine (wine 8).
-const APT_PACKAGES: [&str; 3] = ["gcc-mingw-w64-x86-64", "wine", "wine64"];
+/// What the setup and the checks run, and the Debian 12 package of each: the MinGW compiler
+/// and 64-bit Wine (wine 8; `wine` holds the commands, `wine64` the 64-bit loader).
+const NEEDS: [Need; 5] = [
+    Need { program: MINGW_GCC, package: "gcc-mingw-w64-x86-64" },
+    Need { program: "wine", package: "wine" },
+    Need { program: "wineboot", package: "wine" },
+    Need { program: "wineserver", package: "wine" },
+    Need { program: "/usr/lib/wine/wine64", package: "wine64" },
+];
 
 /// The workspace root (xtask's parent).
 fn root() -> PathBuf {
@@ -35,19 +43,7 @@ fn wine_prefix() -> PathBuf {
 /// Installs MinGW and Wine (only if missing), the two Rust targets, the stub
 /// `bcryptprimitives.dll`, and a Wine prefix under `target/windows/wine`.
 pub(crate) fn setup() -> Result {
-    let installed = |program: &str| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {program} >/dev/null")])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !(installed(MINGW_GCC) && installed("wine") && installed("wineboot")) {
-        run(Command::new("apt-get").args(["update", "-qq"]))?;
-        run(Command::new("apt-get")
-            .args(["install", "-y", "-qq"])
-            .args(APT_PACKAGES)
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    }
+    debian::install(&NEEDS)?;
     rustup(&["target", "add", GNU, MSVC])?;
     crate::setup_nightly()?;
 
