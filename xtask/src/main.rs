@@ -327,7 +327,7 @@ fn bench() -> Result {
     cargo(&["bench", "--bench", "futex"])?;
     // The process-shared futex beside the private one (Linux: two processes).
     cargo(&["bench", "--bench", "process_shared"])?;
-    // The locks beside std's, parking_lot's and spin's; draws the chart README shows.
+    // The locks beside std's, parking_lot's and spin's; draws the chart BENCHMARKS.md shows.
     run(Command::new("cargo")
         .args(["bench", "--bench", "sync"])
         .env("SYNC_BENCH_SVG", concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/sync.svg")))?;
