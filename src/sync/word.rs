@@ -185,7 +185,10 @@ fn futex_of(word: &Word) -> &core::sync::atomic::AtomicU32 {
     &word.0
 }
 
-#[cfg(all(not(all(loom, test)), not(target_has_atomic = "32")))]
+// Also built for the host's unit tests (under another name than `Word`: the host keeps `core`'s
+// atomic), so that Miri can check the emulation's orderings there.
+#[cfg(any(all(not(all(loom, test)), not(target_has_atomic = "32")), all(test, not(loom))))]
+#[cfg_attr(target_has_atomic = "32", allow(dead_code))]
 mod critical {
     //! A word for targets that can load and store 32 bits atomically but have no
     //! compare-and-swap. Every read-modify-write is a load and a store inside one critical
@@ -195,34 +198,60 @@ mod critical {
     //! Nothing stores to the word outside a critical section: the primitives only change it
     //! through these functions, and futex backends never write the word.
     //!
-    //! The orderings asked for are kept on the load and the store themselves, so that the word
-    //! orders the memory around it as a real read-modify-write would, also between cores that
-    //! share a critical-section implementation (RP2040's hardware spinlock).
+    //! # Orderings
+    //!
+    //! Every emulated read-modify-write loads with Acquire and stores with Release (both SeqCst
+    //! where SeqCst was asked), whatever ordering was asked: a Relaxed one too. Keeping the asked
+    //! ordering on each half is not enough. The primitives rely on a property of real
+    //! read-modify-writes: any later one, even Relaxed, continues the release sequence of an
+    //! earlier Release store, so that an Acquire load reading its value synchronizes with that
+    //! Release store (`ResetEvent`'s `wait` reading a Relaxed `reset`'s value must see what was
+    //! written before the `set`). A plain store continues no release sequence, so an emulated
+    //! Relaxed read-modify-write, a Relaxed load and a Relaxed store, would cut it, and the
+    //! critical section does not mend it for a reader that takes none (every plain `load`).
+    //!
+    //! With Acquire and Release on the halves, the property holds again. The critical sections
+    //! on a word run one after another, so the emulated read-modify-writes form a chain in the
+    //! word's modification order in which each load reads the store of the one before. An
+    //! Acquire load that reads a Release store synchronizes with it, so each store of the chain
+    //! happens after every earlier one, and after all that their threads did before them. So an
+    //! Acquire load that reads any store of the chain, inside a critical section or outside,
+    //! synchronizes with that store and happens after every earlier store of the chain: at least
+    //! what a release sequence gives, where the Acquire load synchronizes with the Release store
+    //! that heads it. This holds in the memory model, not only on one core; it also orders the
+    //! word between cores that share a critical-section implementation (RP2040's hardware
+    //! spinlock).
+    //!
+    //! The cost: each half may need a barrier that the asked ordering would not have. On
+    //! Cortex-M0 (Armv6-M) an Acquire load is the load then a `dmb`, and a Release store a
+    //! `dmb` then the store, so an emulated Relaxed read-modify-write gains two `dmb`s, inside a
+    //! critical section that already masks interrupts (on riscv32imc: a `fence` each). We have
+    //! not measured it.
 
     use core::sync::atomic::{AtomicU32, Ordering};
 
-    #[cfg(not(feature = "critical-section"))]
+    #[cfg(all(not(feature = "critical-section"), not(target_has_atomic = "32")))]
     compile_error!(
         "portable-futex's `sync` locks need compare-and-swap, which this target lacks: enable \
          the `critical-section` feature (and provide a critical-section implementation, such \
          as cortex-m's `critical-section-single-core`)"
     );
 
-    /// The ordering of the load half of a read-modify-write.
+    /// The ordering of the load half of a read-modify-write asked to be `order`: at least
+    /// Acquire (the module's doc says why).
     fn load_half(order: Ordering) -> Ordering {
         match order {
             Ordering::SeqCst => Ordering::SeqCst,
-            Ordering::Acquire | Ordering::AcqRel => Ordering::Acquire,
-            _ => Ordering::Relaxed,
+            _ => Ordering::Acquire,
         }
     }
 
-    /// The ordering of the store half of a read-modify-write.
+    /// The ordering of the store half of a read-modify-write asked to be `order`: at least
+    /// Release (the module's doc says why).
     fn store_half(order: Ordering) -> Ordering {
         match order {
             Ordering::SeqCst => Ordering::SeqCst,
-            Ordering::Release | Ordering::AcqRel => Ordering::Release,
-            _ => Ordering::Relaxed,
+            _ => Ordering::Release,
         }
     }
 
@@ -258,9 +287,11 @@ mod critical {
             current: u32,
             new: u32,
             success: Ordering,
-            _failure: Ordering,
+            failure: Ordering,
         ) -> Result<u32, u32> {
-            self.update(success, |old| (old == current).then_some(new))
+            // One load serves both outcomes: SeqCst if either asks for it.
+            let order = if failure == Ordering::SeqCst { failure } else { success };
+            self.update(order, |old| (old == current).then_some(new))
         }
 
         pub(crate) fn compare_exchange_weak(
@@ -287,6 +318,66 @@ mod critical {
 
         pub(crate) fn fetch_or(&self, value: u32, order: Ordering) -> u32 {
             self.update(order, |old| Some(old | value)).unwrap_or_else(|old| old)
+        }
+    }
+
+    /// The emulation on the host, through `critical-section`'s `std` implementation (a global
+    /// mutex), under Miri's race detector.
+    #[cfg(test)]
+    mod tests {
+        extern crate std;
+
+        use core::cell::UnsafeCell;
+
+        use super::Ordering::*;
+        use super::Word as CriticalWord;
+        use crate::test_support::watchdog;
+
+        /// Plain memory that the setter writes before its Release read-modify-write.
+        struct Data(UnsafeCell<u32>);
+
+        // SAFETY: shared only as the test below does: written by one thread, then read by
+        // another that must happen-after that write (what Miri checks).
+        unsafe impl Sync for Data {}
+
+        /// `ResetEvent`'s three transitions (its `EPOCH` is 4, its `SET` 1) on the emulated word.
+        ///
+        /// A `set` (Release) publishes `DATA`; a `reset` (Relaxed) of that `set` follows it in
+        /// the word's modification order; a waiter that reads the `reset`'s value with an Acquire
+        /// load, outside any critical section, must see `DATA`, as it would with a real
+        /// read-modify-write, which continues the `set`'s release sequence. The critical
+        /// sections' mutex orders the `set` before the `reset`, but the waiter never takes it:
+        /// the `reset`'s store is its only way to the `set`. With each half keeping the asked
+        /// ordering, that store was a Relaxed plain store, which continues no release sequence,
+        /// and Miri reported a data race on `DATA`.
+        #[test]
+        fn a_relaxed_emulated_rmw_continues_the_release_sequence() {
+            watchdog("a set, a reset and a waiter on the emulated word", || {
+                static WORD: CriticalWord = CriticalWord::new(0);
+                static DATA: Data = Data(UnsafeCell::new(0));
+                std::thread::scope(|s| {
+                    // set
+                    s.spawn(|| {
+                        // SAFETY: the only write; the waiter reads after the set.
+                        unsafe { *DATA.0.get() = 42 };
+                        assert_eq!(WORD.compare_exchange(0, 4 + 1, Release, Relaxed), Ok(0));
+                    });
+                    // reset, once the set is there
+                    s.spawn(|| {
+                        while WORD.compare_exchange(4 + 1, 4, Relaxed, Relaxed).is_err() {
+                            std::thread::yield_now();
+                        }
+                    });
+                    // wait: the epoch moved on, and the event is reset
+                    s.spawn(|| {
+                        while WORD.load(Acquire) != 4 {
+                            std::thread::yield_now();
+                        }
+                        // SAFETY: read after the set, if the orderings are right.
+                        assert_eq!(unsafe { *DATA.0.get() }, 42);
+                    });
+                });
+            });
         }
     }
 }
