@@ -6,6 +6,11 @@
 //! asked) over `Linux`, `Queue` and `Windows`. Plus the naming promises: the plain names need
 //! no annotation, as locals and in statics.
 //!
+//! Two backends of the suite's own wrap the one under test to make a race happen on purpose:
+//! `RunsAtWake` runs a closure on the waking thread just before a wake goes out (a `WaitGroup`
+//! reused between its zero and its waiters' look), and `PanicsOnce` makes one wait panic
+//! after it returns (a waiter that unwinds with the wake it absorbed).
+//!
 //! Every test that waits for another thread runs under `suite::watchdog`, which fails it,
 //! naming what it waited for, instead of hanging. Timed waits are checked strictly on their
 //! lower bound (a `Timeout` means the time really passed) and loosely on the upper one.
@@ -18,9 +23,11 @@ use portable_futex::backend::queue::{Bucket, ParkEvent, QueueConfig, SpinLock};
 use portable_futex::sync::{self, generic};
 
 mod suite {
+    use std::cell::{Cell, RefCell};
+    use std::marker::PhantomData;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
-    use std::sync::{mpsc, Arc};
+    use std::sync::{mpsc, Arc, Mutex};
     use std::thread;
     use std::time::{Duration, Instant};
 
@@ -64,6 +71,78 @@ mod suite {
         let elapsed = start.elapsed();
         assert!(elapsed >= timeout, "{what}: Timeout after {elapsed:?}, asked for {timeout:?}");
         assert!(elapsed < timeout + crate::common::SLACK, "{what}: {timeout:?} took {elapsed:?}");
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Backends that do something at a chosen moment
+
+    std::thread_local! {
+        static AT_WAKE: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+    }
+
+    /// Makes the next wake that this thread sends through [`RunsAtWake`] run `f` first (here,
+    /// on this thread), and only then go to `B`: what `f` does lands after the waker's change
+    /// of the word and before any thread that the wake releases can look.
+    fn at_next_wake(f: impl FnOnce() + 'static) {
+        AT_WAKE.with(|hook| *hook.borrow_mut() = Some(Box::new(f)));
+    }
+
+    /// `B`, with the hook of [`at_next_wake`] in its `wake`.
+    pub struct RunsAtWake<B>(PhantomData<fn() -> B>);
+
+    impl<B: FutexBackend> FutexBackend for RunsAtWake<B> {
+        fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+            B::wait(futex, expect, timeout)
+        }
+        fn wake(futex: *const AtomicU32, max_waiters: u32) {
+            if let Some(f) = AT_WAKE.with(|hook| hook.borrow_mut().take()) {
+                f();
+            }
+            B::wake(futex, max_waiters)
+        }
+        fn yield_now() -> bool {
+            B::yield_now()
+        }
+    }
+
+    /// The addresses of the words whose next wait panics when it returns.
+    static ARMED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    /// Makes the next wait on `word` that returns (woken, or spuriously) panic instead, with
+    /// [`EXPECTED_PANIC`]: a user's backend or clock that panics in a wait, perhaps after it
+    /// absorbed a wake. Only the first such wait panics.
+    fn panic_after_next_wait<W>(word: &W) {
+        ARMED.lock().unwrap().push(word as *const W as usize);
+    }
+
+    /// Forgets an arming of `word` that no wait has used (before the memory is reused).
+    fn disarm<W>(word: &W) {
+        ARMED.lock().unwrap().retain(|&a| a != word as *const W as usize);
+    }
+
+    /// `B`, with the one-shot panics of [`panic_after_next_wait`].
+    pub struct PanicsOnce<B>(PhantomData<fn() -> B>);
+
+    impl<B: FutexBackend> FutexBackend for PanicsOnce<B> {
+        fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+            let result = B::wait(futex, expect, timeout);
+            let address = futex as *const AtomicU32 as usize;
+            let armed = {
+                let mut armed = ARMED.lock().unwrap();
+                let found = armed.iter().position(|&a| a == address);
+                found.map(|i| armed.swap_remove(i)).is_some()
+            };
+            if armed {
+                panic!("{}", EXPECTED_PANIC);
+            }
+            result
+        }
+        fn wake(futex: *const AtomicU32, max_waiters: u32) {
+            B::wake(futex, max_waiters)
+        }
+        fn yield_now() -> bool {
+            B::yield_now()
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -154,6 +233,92 @@ mod suite {
             assert!(panic_message(&*second).contains("poisoned"), "{}", panic_message(&*second));
             poisoned.call_once_force(|state| assert!(state.is_poisoned()));
             assert!(poisoned.is_completed());
+        })
+    }
+
+    /// Threads blocked in `wait` and `wait_force` on a `Once` nobody has run are released by
+    /// another thread's `call_once` and see its write; on a `Once` whose runner panics, `wait`
+    /// panics and `wait_force` sleeps on until a `call_once_force` completes it.
+    pub fn once_wait<B: FutexBackend + 'static>(threads: usize) {
+        silent_panics();
+        watchdog("threads in Once::wait to be released by another thread's call", move || {
+            let once = Arc::new(Once::<B>::new());
+            let value = Arc::new(AtomicU32::new(0));
+            let (tx, rx) = mpsc::channel();
+            let waiters: Vec<_> = (0..threads)
+                .map(|i| {
+                    let (once, value, tx) = (once.clone(), value.clone(), tx.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        if i % 2 == 0 {
+                            once.wait();
+                        } else {
+                            once.wait_force();
+                        }
+                        // Relaxed: only the Once's ordering makes the write visible.
+                        assert_eq!(value.load(Relaxed), 7, "returned before the closure's write");
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(threads).collect();
+            crate::common::wait_until_asleep(&tids);
+            assert!(!once.is_completed());
+            once.call_once(|| value.store(7, Relaxed));
+            for waiter in waiters {
+                waiter.join().unwrap();
+            }
+            once.wait();
+            once.wait_force();
+
+            // A runner that panics while they wait.
+            let once = Arc::new(Once::<B>::new());
+            let (tx, rx) = mpsc::channel();
+            let (done, finished) = mpsc::channel();
+            let waiters: Vec<_> = (0..threads)
+                .map(|i| {
+                    let (once, value, tx, done) =
+                        (once.clone(), value.clone(), tx.clone(), done.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        let forced = i % 2 == 1;
+                        let waited = catch_unwind(AssertUnwindSafe(|| {
+                            if forced {
+                                once.wait_force();
+                                assert_eq!(value.load(Relaxed), 9, "before the forced closure");
+                            } else {
+                                once.wait();
+                            }
+                        }));
+                        done.send(forced).unwrap();
+                        (forced, waited.map_err(|panic| panic_message(&*panic)))
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(threads).collect();
+            crate::common::wait_until_asleep(&tids);
+            let panicking = || once.call_once(|| panic!("{}", EXPECTED_PANIC));
+            assert!(catch_unwind(AssertUnwindSafe(panicking)).is_err());
+            // The plain waits end (with the poison's panic); the forced ones sleep on.
+            let plain = threads.div_ceil(2);
+            for _ in 0..plain {
+                let forced = finished.recv_timeout(crate::common::SLACK).expect("a wait to end");
+                assert!(!forced, "wait_force returned on a poisoned Once");
+            }
+            thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 20 }));
+            assert!(finished.try_recv().is_err(), "wait_force returned on a poisoned Once");
+            once.call_once_force(|state| {
+                assert!(state.is_poisoned());
+                value.store(9, Relaxed);
+            });
+            for waiter in waiters {
+                match waiter.join().unwrap() {
+                    (true, waited) => waited.unwrap(),
+                    (false, waited) => {
+                        let message = waited.expect_err("wait on a poisoned Once returned");
+                        assert!(message.contains("poisoned"), "{message}");
+                    }
+                }
+            }
         })
     }
 
@@ -258,6 +423,41 @@ mod suite {
         })
     }
 
+    /// Threads blocked in `OnceLock::wait` stay blocked through a panicking and a failing
+    /// initialiser on another thread, and are all released, with the value, by one that
+    /// succeeds.
+    pub fn once_lock_wait<B: FutexBackend + 'static>(threads: usize) {
+        silent_panics();
+        watchdog("threads in OnceLock::wait to be released by an initialiser", move || {
+            let cell = Arc::new(OnceLock::<B, u32>::new());
+            let (tx, rx) = mpsc::channel();
+            let waiters: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (cell, tx) = (cell.clone(), tx.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        *cell.wait()
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(threads).collect();
+            crate::common::wait_until_asleep(&tids);
+            let init = catch_unwind(AssertUnwindSafe(|| {
+                cell.get_or_init(|| panic!("{}", EXPECTED_PANIC));
+            }));
+            assert!(init.is_err());
+            assert_eq!(cell.get_or_try_init(|| Err::<u32, ()>(())), Err(()));
+            crate::common::wait_until_asleep(&tids);
+            assert_eq!(cell.get(), None);
+            assert_eq!(*cell.get_or_init(|| 5), 5);
+            for waiter in waiters {
+                assert_eq!(waiter.join().unwrap(), 5);
+            }
+            assert_eq!(*cell.wait(), 5, "a full cell: at once");
+            assert_eq!(*OnceLock::<B, u32>::from(6).wait(), 6);
+        })
+    }
+
     /// `LazyLock`: the initialiser runs once under contention; a panicking one is run again by
     /// the next access; `into_inner`, `force_mut`, `get`.
     pub fn lazy_lock<B: FutexBackend + 'static>(threads: usize) {
@@ -298,9 +498,57 @@ mod suite {
 
             let mut lazy = LazyLock::<B, Vec<u32>>::new(Vec::new);
             LazyLock::force_mut(&mut lazy).push(1);
-            assert_eq!(LazyLock::into_inner(lazy), Ok(vec![1]));
+            lazy.push(2); // `DerefMut`
+            assert_eq!(LazyLock::into_inner(lazy), Ok(vec![1, 2]));
+            let mut lazy = LazyLock::<B, Vec<u32>>::new(|| vec![0]);
+            lazy.push(3); // `DerefMut` computes it first
+            assert_eq!(*lazy, [0, 3]);
             let untouched = LazyLock::<B, u32, _>::new(compute);
             assert!(LazyLock::into_inner(untouched).is_err());
+
+            // `force_mut` after a panicking initialiser runs it again, as `force` does.
+            let attempts = AtomicU32::new(0);
+            let mut flaky = LazyLock::<B, u32, _>::new(|| {
+                if attempts.fetch_add(1, SeqCst) == 0 {
+                    panic!("{}", EXPECTED_PANIC);
+                }
+                10
+            });
+            assert!(catch_unwind(AssertUnwindSafe(|| *flaky += 1)).is_err());
+            assert_eq!(LazyLock::get(&flaky), None);
+            *flaky += 1;
+            assert_eq!(*LazyLock::force_mut(&mut flaky), 11);
+            assert_eq!(attempts.load(SeqCst), 2);
+        })
+    }
+
+    /// A `LazyLock` whose initialiser is `Send` but not `Sync` (it keeps its state in a `Cell`)
+    /// is shared by threads that race to force it: a first run that panics and a second that
+    /// succeeds, each on whichever thread got there, one at a time.
+    pub fn lazy_lock_with_a_send_initialiser<B: FutexBackend + 'static>(threads: usize) {
+        silent_panics();
+        watchdog("the threads forcing a LazyLock with a Send initialiser", move || {
+            let attempts = Cell::new(0u32);
+            let lazy = LazyLock::<B, u32, _>::new(move || {
+                let attempt = attempts.get() + 1;
+                attempts.set(attempt);
+                thread::yield_now();
+                if attempt == 1 {
+                    panic!("{}", EXPECTED_PANIC);
+                }
+                attempt
+            });
+            // `&lazy` crosses to the threads: `LazyLock` is `Sync` with an `F` that is only
+            // `Send`, as std's.
+            let results: Vec<Option<u32>> = thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| s.spawn(|| catch_unwind(AssertUnwindSafe(|| *lazy)).ok()))
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(results.iter().filter(|r| r.is_none()).count(), 1, "{results:?}");
+            assert!(results.iter().flatten().all(|&v| v == 2), "{results:?}");
+            assert_eq!(LazyLock::into_inner(lazy).ok(), Some(2));
         })
     }
 
@@ -417,6 +665,47 @@ mod suite {
             };
             assert!(semaphore.try_acquire_for(Duration::MAX));
             releaser.join().unwrap();
+        })
+    }
+
+    /// Two acquirers asleep on an empty semaphore and one `release(1)`: the waiter it wakes
+    /// unwinds out of its wait (a backend that panics); the other must get the permit rather
+    /// than sleep on beside it.
+    pub fn semaphore_unwinding_waiter_passes_its_wake_on<B: FutexBackend + 'static>() {
+        silent_panics();
+        watchdog("the other acquirer to get the permit an unwinding one was woken for", || {
+            let semaphore = Arc::new(Semaphore::<PanicsOnce<B>>::new(0));
+            let (tx, rx) = mpsc::channel();
+            let (done, finished) = mpsc::channel();
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let (semaphore, tx, done) = (semaphore.clone(), tx.clone(), done.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        let acquired = catch_unwind(AssertUnwindSafe(|| semaphore.acquire()));
+                        done.send(acquired.is_ok()).unwrap();
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(2).collect();
+            crate::common::wait_until_asleep(&tids);
+            // `Semaphore` is `#[repr(C)]` with the permits first: its address is theirs.
+            panic_after_next_wait(&*semaphore);
+            semaphore.release(1);
+            let outcomes: Vec<bool> =
+                (0..2).map_while(|_| finished.recv_timeout(crate::common::SLACK).ok()).collect();
+            assert_eq!(
+                outcomes.len(),
+                2,
+                "an acquirer still asleep after {:?} (the other unwound): {semaphore:?}",
+                crate::common::SLACK
+            );
+            assert_eq!(outcomes.iter().filter(|&&acquired| acquired).count(), 1, "{outcomes:?}");
+            for waiter in waiters {
+                waiter.join().unwrap();
+            }
+            disarm(&*semaphore);
+            assert_eq!(semaphore.available_permits(), 0);
         })
     }
 
@@ -585,6 +874,37 @@ mod suite {
         })
     }
 
+    /// Waiters asleep until a group's count reaches zero, and the next round's `add` landing
+    /// between that zero and the waiters' look (it runs just before the zero's wake is sent):
+    /// every waiter returns, none sleeps until the next round's zero.
+    pub fn wait_group_zero_then_add_at_once<B: FutexBackend + 'static>(threads: usize) {
+        watchdog("the waiters of a zero followed at once by an add to return", move || {
+            let group = Arc::new(WaitGroup::<RunsAtWake<B>>::new());
+            group.add(1);
+            let (tx, rx) = mpsc::channel();
+            let waiters: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (group, tx) = (group.clone(), tx.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        group.wait_timeout(crate::common::SLACK)
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(threads).collect();
+            crate::common::wait_until_asleep(&tids);
+            let next_round = group.clone();
+            at_next_wake(move || next_round.add(1));
+            group.done();
+            let missed =
+                waiters.into_iter().map(|w| w.join().unwrap()).filter(|r| r.is_err()).count();
+            assert_eq!(missed, 0, "{missed} of {threads} waiters slept through the zero");
+            assert_eq!(group.pending(), 1, "the next round's task");
+            group.done();
+            group.wait();
+        })
+    }
+
     // -----------------------------------------------------------------------------------------
     // Barrier
 
@@ -712,6 +1032,47 @@ mod suite {
             other.join().unwrap();
         })
     }
+
+    /// Two threads parked on one parker and one `unpark`: the thread it wakes unwinds out of its
+    /// wait (a backend that panics); the other must take the token rather than sleep on
+    /// beside it.
+    pub fn parker_unwinding_thread_passes_the_token_on<B: FutexBackend + 'static>() {
+        silent_panics();
+        watchdog("the other parked thread to take the token an unwinding one was woken for", || {
+            let parker = Arc::new(Parker::<PanicsOnce<B>>::new());
+            let (tx, rx) = mpsc::channel();
+            let (done, finished) = mpsc::channel();
+            let parked: Vec<_> = (0..2)
+                .map(|_| {
+                    let (parker, tx, done) = (parker.clone(), tx.clone(), done.clone());
+                    thread::spawn(move || {
+                        tx.send(crate::common::thread_id()).unwrap();
+                        let took = catch_unwind(AssertUnwindSafe(|| parker.park()));
+                        done.send(took.is_ok()).unwrap();
+                    })
+                })
+                .collect();
+            let tids: Vec<_> = rx.iter().take(2).collect();
+            crate::common::wait_until_asleep(&tids);
+            // `Parker` is `#[repr(transparent)]` over its word.
+            panic_after_next_wait(&*parker);
+            parker.unpark();
+            let outcomes: Vec<bool> =
+                (0..2).map_while(|_| finished.recv_timeout(crate::common::SLACK).ok()).collect();
+            assert_eq!(
+                outcomes.len(),
+                2,
+                "a parked thread still asleep after {:?} (the other unwound): {parker:?}",
+                crate::common::SLACK
+            );
+            assert_eq!(outcomes.iter().filter(|&&took| took).count(), 1, "{outcomes:?}");
+            for thread in parked {
+                thread.join().unwrap();
+            }
+            disarm(&*parker);
+            assert!(!parker.try_park(), "one unpark, one token");
+        })
+    }
 }
 
 /// Every test of `suite` on backend `$backend`.
@@ -730,6 +1091,10 @@ macro_rules! signals_tests {
             suite::once_poisoned_by_panic::<B>();
         }
         #[test]
+        fn once_wait() {
+            suite::once_wait::<B>(T);
+        }
+        #[test]
         fn once_lock_contention() {
             suite::once_lock_contention::<B>(T * 2, suite::scaled(200, 3));
         }
@@ -738,8 +1103,16 @@ macro_rules! signals_tests {
             suite::once_lock_failing_initialisers::<B>();
         }
         #[test]
+        fn once_lock_wait() {
+            suite::once_lock_wait::<B>(T);
+        }
+        #[test]
         fn lazy_lock() {
             suite::lazy_lock::<B>(T);
+        }
+        #[test]
+        fn lazy_lock_with_a_send_initialiser() {
+            suite::lazy_lock_with_a_send_initialiser::<B>(T);
         }
         #[test]
         fn semaphore_permits_conserved() {
@@ -754,6 +1127,10 @@ macro_rules! signals_tests {
             suite::semaphore_timed::<B>();
         }
         #[test]
+        fn semaphore_unwinding_waiter_passes_its_wake_on() {
+            suite::semaphore_unwinding_waiter_passes_its_wake_on::<B>();
+        }
+        #[test]
         fn reset_event_basics() {
             suite::reset_event_basics::<B>(T);
         }
@@ -766,6 +1143,10 @@ macro_rules! signals_tests {
             suite::wait_group_reused::<B>(T, suite::scaled(100, 3));
         }
         #[test]
+        fn wait_group_zero_then_add_at_once() {
+            suite::wait_group_zero_then_add_at_once::<B>(T);
+        }
+        #[test]
         fn barrier_generations() {
             suite::barrier_generations::<B>(T, suite::scaled(2_000, 10));
         }
@@ -776,6 +1157,10 @@ macro_rules! signals_tests {
         #[test]
         fn parker_ping_pong() {
             suite::parker_ping_pong::<B>(suite::scaled(5_000, 20));
+        }
+        #[test]
+        fn parker_unwinding_thread_passes_the_token_on() {
+            suite::parker_unwinding_thread_passes_the_token_on::<B>();
         }
     };
 }
@@ -936,6 +1321,19 @@ fn default_names_infer_and_live_in_statics() {
     });
 }
 
+/// Compiles only if `$t` is not `Sync`: with `$t: Sync`, both implementations apply and the
+/// name of `check` is ambiguous (the negative half of a compile test, without trybuild).
+macro_rules! assert_not_sync {
+    ($t:ty) => {{
+        trait AmbiguousIfSync<A> {
+            fn check() {}
+        }
+        impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+        impl<T: ?Sized + Sync> AmbiguousIfSync<u8> for T {}
+        <$t as AmbiguousIfSync<_>>::check();
+    }};
+}
+
 /// Any backend by name, in a static too; sizes as documented; `Send` and `Sync` as std's.
 #[test]
 fn generic_names_sizes_and_traits() {
@@ -970,5 +1368,13 @@ fn generic_names_sizes_and_traits() {
         send_sync::<sync::Parker>();
         // As std's: a OnceLock of a `Send + !Sync` type is `Send` only.
         send::<sync::OnceLock<std::cell::Cell<u32>>>();
+        // As std's: a LazyLock is `Sync` with an initialiser that is `Send` but not `Sync`
+        // (only one thread at a time runs it)...
+        struct SendOnly(#[allow(dead_code)] std::cell::Cell<u32>);
+        send_sync::<sync::LazyLock<u32, SendOnly>>();
+        send_sync::<generic::LazyLock<Queue, Vec<u8>, SendOnly>>();
+        // ...and not with one that is not `Send`, nor with a value that is not `Sync`.
+        assert_not_sync!(sync::LazyLock<u32, std::rc::Rc<u32>>);
+        assert_not_sync!(sync::LazyLock<std::cell::Cell<u32>>);
     });
 }

@@ -4,8 +4,12 @@
 //! who runs the initialiser and when the value may be read. The one choice made here is that
 //! the initialiser is kept, not consumed (`F: Fn`), so that a panicking initialiser leaves the
 //! `LazyLock` empty and the next access runs it again, rather than poisoning it for good.
+//!
+//! The initialiser is touched only inside the closure that the `Once` runs, so by one thread
+//! at a time, each run ordered after the one before by the `Once`'s word: that is why `F: Send`
+//! is enough for a shared `LazyLock` (see the `Sync` implementation).
 
-use core::ops::Deref;
+use core::ops::{Deref, DerefMut};
 
 use super::once_lock::OnceLock;
 use crate::FutexBackend;
@@ -33,10 +37,24 @@ use crate::FutexBackend;
 ///   poisoned for good). `fn` items and closures that capture nothing by value are `Fn`.
 /// - Accessing the value from inside its own initialiser deadlocks (the inner access waits
 ///   for the outer one to finish); std's may deadlock or panic.
+///
+/// `Send` and `Sync` as std's: `Send` when `T` and `F` are; `Sync` when `T` is `Send + Sync`
+/// and `F` is `Send` (the initialiser need not be `Sync`: only one thread at a time runs it).
 pub struct LazyLock<B, T, F = fn() -> T> {
     cell: OnceLock<B, T>,
     init: F,
 }
+
+// SAFETY: a shared `LazyLock` hands `&T` to every thread and may have its `T` written by one
+// thread and dropped by another: `T: Send + Sync`, as for `OnceLock`. `F` is reached through a
+// shared `LazyLock` only in `force`, inside the closure that the cell's `Once` runs: by one
+// thread at a time (the one whose start moved the `Once` to RUNNING), and each such run
+// happens before the next (the runner's finish is a Release that the next start reads with
+// Acquire). That is exclusive access handed from thread to thread, as a `Mutex<F>` gives, for
+// which `F: Send` suffices; no two threads ever hold `&F` at once, so `F` need not be `Sync`.
+// Everything else that touches `F` (`into_inner`, `force_mut`, drop) has the `LazyLock` by
+// value or by `&mut`.
+unsafe impl<B, T: Send + Sync, F: Send> Sync for LazyLock<B, T, F> {}
 
 impl<B, T, F> LazyLock<B, T, F> {
     /// A `LazyLock` that will compute its value with `init` on first access.
@@ -66,21 +84,29 @@ impl<B: FutexBackend, T, F: Fn() -> T> LazyLock<B, T, F> {
     /// try again. Called from inside the initialiser, it deadlocks.
     #[inline]
     pub fn force(this: &Self) -> &T {
-        this.cell.get_or_init(&this.init)
+        // `this.init` is named inside the closure, so that only the thread that runs it (the
+        // `Once`'s one runner) touches the initialiser: what the `Sync` implementation rests on.
+        this.cell.get_or_init(|| (this.init)())
     }
 
-    /// The value, mutably, computing it first if needed.
+    /// The value, mutably, computing it first if this is the first access (what
+    /// `&mut *lazy` does). `&mut` excludes every other thread, so nothing is waited for.
+    ///
+    /// ```
+    /// use portable_futex::sync::LazyLock;
+    ///
+    /// let mut names = LazyLock::new(|| vec!["ada"]);
+    /// LazyLock::force_mut(&mut names).push("grace");
+    /// names.push("barbara"); // `DerefMut`: the same
+    /// assert_eq!(*names, ["ada", "grace", "barbara"]);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// With the initialiser's panic, which leaves the value uncomputed for the next access to
+    /// try again.
     pub fn force_mut(this: &mut Self) -> &mut T {
-        if this.cell.get().is_none() {
-            let value = (this.init)();
-            // `&mut` excludes every other access: the cell is still empty.
-            let _ = this.cell.set(value);
-        }
-        match this.cell.get_mut() {
-            Some(value) => value,
-            // Set just above, and nothing can empty it through `&mut this` in between.
-            None => unreachable!("a LazyLock is set after its initialiser returns"),
-        }
+        this.cell.get_mut_or_init(&this.init)
     }
 }
 
@@ -90,6 +116,22 @@ impl<B: FutexBackend, T, F: Fn() -> T> Deref for LazyLock<B, T, F> {
     #[inline]
     fn deref(&self) -> &T {
         Self::force(self)
+    }
+}
+
+impl<B: FutexBackend, T, F: Fn() -> T> DerefMut for LazyLock<B, T, F> {
+    /// The value, mutably, computing it first if needed: [`LazyLock::force_mut`].
+    ///
+    /// ```
+    /// use portable_futex::sync::LazyLock;
+    ///
+    /// let mut total = LazyLock::new(|| 40);
+    /// *total += 2; // computes 40 first
+    /// assert_eq!(*total, 42);
+    /// ```
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        Self::force_mut(self)
     }
 }
 

@@ -1,11 +1,11 @@
-//! The one-shot and counting primitives under loom: `Once`, `Semaphore`, `ResetEvent` and
-//! `Parker`, each in every interleaving of its atomic operations with the futex stand-in
-//! (`word::loom_futex`, which wakes exactly the oldest `n` sleepers), up to a preemption
-//! bound. What a primitive publishes is written to a `loom::cell::UnsafeCell` before the
-//! publishing call and read after the call that waits for it, so a missing Release/Acquire
-//! edge is reported as a causality violation; a lost wakeup is reported as a deadlock. Timed
-//! waits run with `word::Expired`, a deadline that has always passed, so every give-up path
-//! meets every interleaving of the wakes.
+//! The one-shot and counting primitives under loom: `Once` (`call_once` and `wait`),
+//! `Semaphore`, `ResetEvent` and `Parker`, each in every interleaving of its atomic operations
+//! with the futex stand-in (`word::loom_futex`, which wakes exactly the oldest `n` sleepers),
+//! up to a preemption bound. What a primitive publishes is written to a
+//! `loom::cell::UnsafeCell` before the publishing call and read after the call that waits for
+//! it, so a missing Release/Acquire edge is reported as a causality violation; a lost wakeup is
+//! reported as a deadlock. Timed waits run with `word::Expired`, a deadline that has always
+//! passed, so every give-up path meets every interleaving of the wakes.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom` (or `cargo xtask loom`).
 
@@ -77,6 +77,35 @@ fn loom_once_runs_once_and_publishes() {
             caller.join().unwrap();
         }
         assert_eq!(runs.load(Relaxed), 1);
+        assert!(once.primitive.is_completed());
+    });
+}
+
+/// A thread in `wait` (which queues on a `Once` nobody has run yet), a thread in `call_once`
+/// and the main thread in `call_once_force`: whichever runs the closure, the waiter always
+/// returns (a start keeps its `QUEUED` mark, so the runner's finish wakes it), and it sees the
+/// closure's write. A start that dropped the mark deadlocks here.
+#[test]
+fn loom_once_wait_is_released_by_a_later_call() {
+    model(|| {
+        let once = Published::new(Once::<Model>::new());
+        let waiter = {
+            let once = once.clone();
+            thread::spawn(move || {
+                once.primitive.wait();
+                assert_eq!(once.read(), 7);
+            })
+        };
+        let caller = {
+            let once = once.clone();
+            thread::spawn(move || {
+                once.primitive.call_once(|| once.write(7));
+                assert_eq!(once.read(), 7);
+            })
+        };
+        once.primitive.call_once_force(|_| once.write(7));
+        waiter.join().unwrap();
+        caller.join().unwrap();
         assert!(once.primitive.is_completed());
     });
 }

@@ -2,46 +2,62 @@
 //!
 //! # The word
 //!
+//! ```text
+//!   31                                    3   2   1   0
+//!  +---------------------------------------+---+-------+
+//!  |                 (zero)                | Q | state |
+//!  +---------------------------------------+---+-------+
+//! ```
+//!
 //! | value | meaning |
 //! |---|---|
 //! | [`INCOMPLETE`] | nobody has run a closure to completion; the next caller runs its own |
-//! | [`POISONED`] | a closure panicked: `call_once` panics, `call_once_force` runs its closure |
-//! | [`RUNNING`] | one thread runs its closure; nobody sleeps on the word |
-//! | [`QUEUED`] | one thread runs its closure; some threads sleep on the word, or are about to |
+//! | [`POISONED`] | a closure panicked: `call_once` and `wait` panic; `call_once_force` runs |
+//! | [`RUNNING`] | one thread runs its closure |
 //! | [`COMPLETE`] | a closure returned: every later call returns at once |
+//! | `+` [`QUEUED`] | (with one of the first three) threads sleep on the word, or are about to |
+//!
+//! Threads sleep while the `Once` runs (callers of `call_once` that found it running), and
+//! also before anyone runs it or after a closure panicked (`wait`, `wait_force`): `QUEUED` can
+//! be set in each state but `COMPLETE`.
 //!
 //! # Transitions
 //!
-//! - **start**: `INCOMPLETE → RUNNING`, or `POISONED → RUNNING` when the poison is ignored
-//!   (compare-and-swap, Acquire: the runner of a poisoned `Once` sees what the panicked
-//!   closure wrote before its panic).
-//! - **queue**: `RUNNING → QUEUED` (compare-and-swap, Relaxed) by a thread that will sleep;
-//!   then it sleeps on `QUEUED` exactly. Sleepers never leave `QUEUED` themselves.
-//! - **finish**: the runner replaces `RUNNING` or `QUEUED` by `COMPLETE` if its closure
-//!   returned, by `POISONED` if it unwound, or back by `INCOMPLETE` (or `POISONED`) if it
-//!   asked to abandon (the error of `OnceLock::get_or_try_init`); Release, so that what the
-//!   closure wrote is seen by every thread that later reads `COMPLETE` with Acquire. If the
-//!   value it replaced was `QUEUED`, it wakes every sleeper.
+//! - **start**: `INCOMPLETE → RUNNING`, or `POISONED → RUNNING` when the poison is ignored,
+//!   keeping `QUEUED` (compare-and-swap, Acquire: the runner of a poisoned `Once` sees what the
+//!   panicked closure wrote before its panic).
+//! - **queue**: `s → s + QUEUED` (compare-and-swap, Relaxed) by a thread that will sleep: a
+//!   caller that finds it `RUNNING`, or a `wait` that finds it `INCOMPLETE` (or `POISONED`, for
+//!   `wait_force`); then it sleeps on `s + QUEUED` exactly. Sleepers never clear `QUEUED`.
+//! - **finish**: the runner replaces `RUNNING` (± `QUEUED`) by `COMPLETE` if its closure
+//!   returned, by `POISONED` if it unwound, or back by `INCOMPLETE` (or `POISONED`) if it asked
+//!   to abandon (the error of `OnceLock::get_or_try_init`), clearing `QUEUED`; Release, so that
+//!   what the closure wrote is seen by every thread that later reads `COMPLETE` with Acquire.
+//!   If `QUEUED` was set, it wakes every sleeper.
 //!
 //! `COMPLETE` is final: nothing leaves it (only `OnceLock::take`, through `&mut`, builds a new
 //! `Once` in its place).
 //!
 //! # Why no wake is lost
 //!
-//! A thread sleeps only on `QUEUED`, which it wrote or saw. The runner's finish is a
-//! read-modify-write, so it comes after or before the queueing compare-and-swap in the word's
-//! one modification order: after, and it reads `QUEUED` and wakes everybody; before, and the
-//! queueing compare-and-swap fails (the word is no longer `RUNNING`), so the thread looks
-//! again instead of sleeping. A sleeper whose futex compares the word after the finish sees a
-//! value other than `QUEUED` and does not sleep; one that sleeps before it is woken, since the
-//! wake follows the change. Everything else a waiter does is loop on what it reads.
+//! A thread sleeps only on a value with `QUEUED`, which it wrote or saw. Only a finish clears
+//! `QUEUED`, and every other change keeps it, so every value after the sleeper's, up to the
+//! next finish, has it too: that finish reads `QUEUED` and wakes everybody after its change.
+//! A sleeper whose futex compares the word after any change sees a value other than its own
+//! and does not sleep; one that sleeps before the finish is woken, since the wake follows the
+//! change. A sleeper on `INCOMPLETE + QUEUED` (a `wait` before anyone ran the `Once`) stays
+//! asleep through a start (`RUNNING + QUEUED`, no wake), and is woken by that runner's finish.
+//! If nobody ever starts, it sleeps on: nothing completed, which is what it waits for. After a
+//! finish that did not complete (a panic, an abandon), the woken threads look again: a caller
+//! starts its own closure (or panics on the poison), a `wait` queues again (or panics).
 //!
 //! # Orderings
 //!
 //! The fast path of every later call is one Acquire load that reads `COMPLETE`: it
 //! synchronizes with the finish's Release (every change of the word is a read-modify-write,
 //! so a later value is in the release sequence of the finish), and the closure's writes
-//! happen before the caller returns. Queueing publishes nothing: Relaxed.
+//! happen before the caller returns. A `wait` returns only on a value `COMPLETE` read with
+//! Acquire, the same way. Queueing publishes nothing: Relaxed.
 
 use core::cell::Cell;
 use core::marker::PhantomData;
@@ -51,14 +67,15 @@ use crate::FutexBackend;
 
 /// Nobody has run a closure to completion; the next caller runs its own.
 pub(crate) const INCOMPLETE: u32 = 0;
-/// A closure panicked: `call_once` panics, `call_once_force` runs its closure.
+/// A closure panicked: `call_once` and `wait` panic, `call_once_force` runs its closure.
 pub(crate) const POISONED: u32 = 1;
-/// One thread runs its closure, and nobody sleeps on the word.
+/// One thread runs its closure.
 pub(crate) const RUNNING: u32 = 2;
-/// One thread runs its closure, and some threads sleep on the word (or are about to).
-pub(crate) const QUEUED: u32 = 3;
 /// A closure returned; nothing leaves this state.
-pub(crate) const COMPLETE: u32 = 4;
+pub(crate) const COMPLETE: u32 = 3;
+/// Bit 2, beside `INCOMPLETE`, `POISONED` or `RUNNING`: some threads sleep on the word (or are
+/// about to), and the next finish must wake them.
+pub(crate) const QUEUED: u32 = 4;
 
 /// Runs a closure exactly once, however many threads ask: std's `Once`, on backend `B`, in one
 /// `u32`. [`sync::Once`](crate::sync::Once) is this on the default backend.
@@ -84,8 +101,11 @@ pub(crate) const COMPLETE: u32 = 4;
 /// [`call_once_force`](Self::call_once_force) runs its own closure, told of the poison through
 /// [`OnceState`].
 ///
-/// Calling `call_once` on the same `Once` from inside its own closure deadlocks: the inner
-/// call waits for the outer one to finish.
+/// [`wait`](Self::wait) blocks until some thread has completed the `Once`, without running
+/// anything itself.
+///
+/// Calling `call_once` (or `wait`) on the same `Once` from inside its own closure deadlocks:
+/// the inner call waits for the outer one to finish.
 // One word, and all-zero bytes are `new()`: usable in memory shared with another process.
 #[repr(transparent)]
 pub struct Once<B> {
@@ -150,10 +170,10 @@ impl<B> Default for Once<B> {
 
 impl<B> core::fmt::Debug for Once<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let state = match self.state.load(Relaxed) {
+        let state = match self.state.load(Relaxed) & !QUEUED {
             INCOMPLETE => "incomplete",
             POISONED => "poisoned",
-            RUNNING | QUEUED => "running",
+            RUNNING => "running",
             _ => "complete",
         };
         f.debug_struct("Once").field("state", &state).finish()
@@ -212,14 +232,17 @@ impl<B: FutexBackend> Once<B> {
     pub(crate) fn call(&self, ignore_poison: bool, f: &mut dyn FnMut(&OnceState)) {
         let mut state = self.state.load(Acquire);
         loop {
-            match state {
+            let queued = state & QUEUED;
+            match state & !QUEUED {
                 COMPLETE => return,
                 POISONED if !ignore_poison => poisoned(),
                 INCOMPLETE | POISONED => {
-                    // Acquire on success: see what a panicked closure wrote. Acquire on
-                    // failure: we may read `COMPLETE` and return.
+                    // Keep `QUEUED`: threads in `wait` sleep on the word, and our finish must
+                    // wake them. Acquire on success: see what a panicked closure wrote.
+                    // Acquire on failure: we may read `COMPLETE` and return.
+                    let running = RUNNING | queued;
                     if let Err(now) =
-                        self.state.compare_exchange_weak(state, RUNNING, Acquire, Acquire)
+                        self.state.compare_exchange_weak(state, running, Acquire, Acquire)
                     {
                         state = now;
                         continue;
@@ -227,25 +250,97 @@ impl<B: FutexBackend> Once<B> {
                     // From here, our `Finish` puts an end to `RUNNING` however `f` leaves:
                     // `POISONED` if it unwinds, what `OnceState` says if it returns.
                     let mut finish = Finish { once: self, to: POISONED };
-                    let once_state =
-                        OnceState { poisoned: state == POISONED, finish_to: Cell::new(COMPLETE) };
+                    let poisoned = state & !QUEUED == POISONED;
+                    let once_state = OnceState { poisoned, finish_to: Cell::new(COMPLETE) };
                     f(&once_state);
                     finish.to = once_state.finish_to.get();
                     return;
                 }
-                RUNNING => {
-                    // Tell the runner that somebody sleeps; then sleep on what we wrote.
-                    match self.state.compare_exchange_weak(RUNNING, QUEUED, Relaxed, Acquire) {
-                        Ok(_) => state = QUEUED,
-                        Err(now) => state = now,
-                    }
-                }
-                _ => {
-                    // QUEUED: sleep until the runner finishes (or spuriously), then look.
-                    word::wait::<B>(&self.state, QUEUED);
-                    state = self.state.load(Acquire);
-                }
+                // RUNNING: sleep until the runner finishes (or spuriously), then look.
+                _ => state = self.sleep(state),
             }
+        }
+    }
+
+    /// Sleeps until the `Once` is complete; with `ignore_poison`, through a poisoned state too
+    /// (until a later call completes it), else panicking on one. Runs nothing.
+    #[cold]
+    fn wait_slow(&self, ignore_poison: bool) {
+        let mut state = self.state.load(Acquire);
+        loop {
+            match state & !QUEUED {
+                COMPLETE => return,
+                POISONED if !ignore_poison => poisoned(),
+                // Not run yet, running, or (ignored) poisoned: sleep until a finish.
+                _ => state = self.sleep(state),
+            }
+        }
+    }
+
+    /// Marks the word `QUEUED` if it is not (so that the next finish wakes us), sleeps on the
+    /// marked value, and returns the word as it is after (Acquire: we may read `COMPLETE` and
+    /// return). `state` is not `COMPLETE`.
+    fn sleep(&self, state: u32) -> u32 {
+        if state & QUEUED == 0 {
+            if let Err(now) =
+                self.state.compare_exchange_weak(state, state | QUEUED, Relaxed, Acquire)
+            {
+                return now;
+            }
+        }
+        word::wait::<B>(&self.state, state | QUEUED);
+        self.state.load(Acquire)
+    }
+
+    /// Blocks until the `Once` is complete (returns at once if it is), without running
+    /// anything: until some thread's `call_once` or `call_once_force` returns. If nobody calls
+    /// them, it waits for ever. What the closure wrote is visible when this returns.
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering};
+    /// use portable_futex::sync::Once;
+    ///
+    /// static READY: Once = Once::new();
+    /// static VALUE: AtomicU32 = AtomicU32::new(0);
+    ///
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         READY.wait(); // sleeps until the other thread's closure returns
+    ///         assert_eq!(VALUE.load(Ordering::Relaxed), 7);
+    ///     });
+    ///     READY.call_once(|| VALUE.store(7, Ordering::Relaxed));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As std's: if the `Once` is poisoned, or becomes poisoned while this waits (the closure
+    /// it waited for panicked). [`wait_force`](Self::wait_force) waits through the poison.
+    #[inline]
+    pub fn wait(&self) {
+        if !self.is_completed() {
+            self.wait_slow(false);
+        }
+    }
+
+    /// Like [`wait`](Self::wait), but a poisoned `Once` does not end the wait: it blocks until a
+    /// later [`call_once_force`](Self::call_once_force) completes it.
+    ///
+    /// ```
+    /// use portable_futex::sync::Once;
+    ///
+    /// let once = Once::new();
+    /// let _ = std::panic::catch_unwind(|| once.call_once(|| panic!("first try fails")));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| once.wait_force()); // poisoned: waits for a closure that returns
+    ///     once.call_once_force(|state| assert!(state.is_poisoned()));
+    /// });
+    /// assert!(once.is_completed());
+    /// ```
+    #[inline]
+    pub fn wait_force(&self) {
+        if !self.is_completed() {
+            self.wait_slow(true);
         }
     }
 }
@@ -265,8 +360,8 @@ struct Finish<'a, B: FutexBackend> {
 
 impl<B: FutexBackend> Drop for Finish<'_, B> {
     fn drop(&mut self) {
-        // Only the runner changes `RUNNING`/`QUEUED` into anything but `QUEUED`, so the loop
-        // ends after at most one retry (a sleeper queueing in between).
+        // Only the runner changes `RUNNING` (± `QUEUED`) into anything but `RUNNING + QUEUED`,
+        // so the loop ends after at most one retry (a sleeper queueing in between).
         let mut state = self.once.state.load(Relaxed);
         loop {
             // Release: the closure's writes happen before any Acquire read of the result.
@@ -275,7 +370,7 @@ impl<B: FutexBackend> Drop for Finish<'_, B> {
                 Err(now) => state = now,
             }
         }
-        if state == QUEUED {
+        if state & QUEUED != 0 {
             word::wake::<B>(&self.once.state, u32::MAX);
         }
     }
@@ -284,28 +379,30 @@ impl<B: FutexBackend> Drop for Finish<'_, B> {
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<Once<crate::NoDefaultBackend>>() == 4);
 
-/// What a caller does while another thread runs the closure, from words set up by hand.
+/// What a caller or a `wait` does while the `Once` is not complete, from words set up by hand.
 #[cfg(all(test, not(loom)))]
 mod tests {
     extern crate std;
 
     use core::sync::atomic::AtomicU32;
     use core::time::Duration;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
 
     use super::*;
-    use crate::test_support::watchdog;
+    use crate::test_support::{take_wake_counts, watchdog, Recording};
     use crate::Timeout;
 
     std::thread_local! {
         static SLEPT_ON: core::cell::Cell<Option<u32>> = const { core::cell::Cell::new(None) };
     }
 
-    /// Records the word a caller sleeps on; the runner "finishes" during the sleep.
-    struct RunnerFinishes;
+    /// Records the word a thread sleeps on; another thread's closure "completes" during the
+    /// sleep.
+    struct CompletedMeanwhile;
 
-    impl FutexBackend for RunnerFinishes {
+    impl FutexBackend for CompletedMeanwhile {
         fn wait(futex: &AtomicU32, expect: u32, _: Option<Duration>) -> Result<(), Timeout> {
-            assert_eq!(expect, QUEUED, "a caller sleeps only on QUEUED");
+            assert_ne!(expect & QUEUED, 0, "a thread sleeps only on a QUEUED word");
             SLEPT_ON.with(|s| s.set(Some(futex.load(Relaxed))));
             futex.store(COMPLETE, Relaxed);
             Ok(())
@@ -313,15 +410,89 @@ mod tests {
         fn wake(_: *const AtomicU32, _: u32) {}
     }
 
+    /// The word the last sleep on this thread was on, forgetting it.
+    fn slept_on() -> Option<u32> {
+        SLEPT_ON.with(|s| s.take())
+    }
+
     #[test]
     fn a_caller_queues_itself_before_it_sleeps_on_a_running_once() {
         watchdog("a caller of a running Once to return once it completes", || {
-            let once = Once::<RunnerFinishes>::new();
+            let once = Once::<CompletedMeanwhile>::new();
             once.state.store(RUNNING, Relaxed);
             once.call(false, &mut |_| panic!("the closure runs on the other thread"));
             // It marked the word `QUEUED` (so the runner wakes it) before sleeping on it.
-            assert_eq!(SLEPT_ON.with(|s| s.get()), Some(QUEUED));
+            assert_eq!(slept_on(), Some(RUNNING | QUEUED));
             assert!(once.is_completed());
         });
+    }
+
+    #[test]
+    fn wait_queues_itself_on_a_once_not_run_or_running() {
+        watchdog("a wait on an unfinished Once to return once it completes", || {
+            for before in [INCOMPLETE, RUNNING, INCOMPLETE | QUEUED, RUNNING | QUEUED] {
+                let once = Once::<CompletedMeanwhile>::new();
+                once.state.store(before, Relaxed);
+                once.wait();
+                assert_eq!(slept_on(), Some(before | QUEUED), "from {before:#x}");
+                assert!(once.is_completed());
+            }
+            // Complete: no sleep.
+            let once = Once::<CompletedMeanwhile>::new();
+            once.call_once(|| {});
+            once.wait();
+            once.wait_force();
+            assert_eq!(slept_on(), None);
+        });
+    }
+
+    #[test]
+    fn wait_panics_on_the_poison_and_wait_force_waits_through_it() {
+        watchdog("a wait_force on a poisoned Once to return once it completes", || {
+            for before in [POISONED, POISONED | QUEUED] {
+                let once = Once::<CompletedMeanwhile>::new();
+                once.state.store(before, Relaxed);
+                let waited = catch_unwind(AssertUnwindSafe(|| once.wait()));
+                assert!(waited.is_err(), "wait on a poisoned Once returned, from {before:#x}");
+                assert_eq!(slept_on(), None);
+                once.wait_force();
+                assert_eq!(slept_on(), Some(POISONED | QUEUED), "from {before:#x}");
+                assert!(once.is_completed());
+            }
+        });
+    }
+
+    #[test]
+    fn a_start_keeps_the_sleepers_mark_and_its_finish_wakes_them() {
+        // (word before, whether the poison is ignored, the poison the closure is told of)
+        for (before, force, poisoned) in
+            [(INCOMPLETE | QUEUED, false, false), (POISONED | QUEUED, true, true)]
+        {
+            let once = Once::<Recording>::new();
+            once.state.store(before, Relaxed);
+            take_wake_counts();
+            let mut seen = None;
+            once.call(force, &mut |state| {
+                seen = Some((once.state.load(Relaxed), state.is_poisoned()));
+            });
+            assert_eq!(seen, Some((RUNNING | QUEUED, poisoned)), "from {before:#x}");
+            let after = (once.state.load(Relaxed), take_wake_counts());
+            assert_eq!(after, (COMPLETE, std::vec![u32::MAX]), "from {before:#x}");
+        }
+        // Nobody queued: no wake.
+        let once = Once::<Recording>::new();
+        take_wake_counts();
+        once.call_once(|| {});
+        assert_eq!((once.state.load(Relaxed), take_wake_counts()), (COMPLETE, std::vec![]));
+        // A finish that does not complete (a panic) clears the mark too, and wakes.
+        let once = Once::<Recording>::new();
+        once.state.store(INCOMPLETE | QUEUED, Relaxed);
+        let ran = catch_unwind(AssertUnwindSafe(|| once.call_once(|| panic!("on purpose"))));
+        assert!(ran.is_err());
+        assert_eq!((once.state.load(Relaxed), take_wake_counts()), (POISONED, std::vec![u32::MAX]));
+        // `call_once` on a poisoned `Once` panics whether or not threads wait.
+        once.state.store(POISONED | QUEUED, Relaxed);
+        assert!(catch_unwind(AssertUnwindSafe(|| once.call_once(|| {}))).is_err());
+        assert_eq!(once.state.load(Relaxed), POISONED | QUEUED);
     }
 }

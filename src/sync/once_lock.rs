@@ -105,6 +105,21 @@ impl<B, T> OnceLock<B, T> {
         self.take()
     }
 
+    /// The value, mutably, running `f` to write it first if the cell is empty (for
+    /// `LazyLock::force_mut`). `&mut self` excludes every other thread: no `Once` protocol, no
+    /// waiting. If `f` panics, the cell is left as it was.
+    pub(crate) fn get_mut_or_init(&mut self, f: impl FnOnce() -> T) -> &mut T {
+        if !self.once.is_completed() {
+            let value = f();
+            self.value.get_mut().write(value);
+            // Complete from now on: the slot holds `value`, which `Drop` and `take` will see.
+            self.once = Once::new_complete();
+        }
+        // SAFETY: complete, so written (before, or just above); `&mut self` excludes every
+        // other access for as long as the borrow we return.
+        unsafe { self.value.get_mut().assume_init_mut() }
+    }
+
     /// # Safety
     ///
     /// The `Once` is complete, and this thread has seen it so with Acquire.
@@ -145,6 +160,32 @@ impl<B: FutexBackend, T> OnceLock<B, T> {
             Ok(value) => value,
             Err(never) => match never {},
         }
+    }
+
+    /// The value, blocking until some thread has written it (returns at once if the cell is
+    /// full): std's `OnceLock::wait`. Runs nothing; an initialiser that panics or fails, on
+    /// another thread, does not end the wait: it lasts until one succeeds (or a `set` does).
+    ///
+    /// ```
+    /// use portable_futex::sync::OnceLock;
+    ///
+    /// static ANSWER: OnceLock<u32> = OnceLock::new();
+    ///
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| assert_eq!(*ANSWER.wait(), 42)); // sleeps until the cell is written
+    ///     ANSWER.set(42).unwrap();
+    /// });
+    /// ```
+    #[inline]
+    pub fn wait(&self) -> &T {
+        if let Some(value) = self.get() {
+            return value;
+        }
+        // Poison ignored: the cell's initialisers all run with it ignored (module docs), so a
+        // panicked one leaves the cell empty for the next, which this waits for.
+        self.once.wait_force();
+        // SAFETY: `wait_force` returned: it read `COMPLETE` with Acquire.
+        unsafe { self.get_unchecked() }
     }
 
     /// Like [`get_or_init`](Self::get_or_init), but `f` may fail: its error is returned and

@@ -24,8 +24,8 @@
 //! # Transitions
 //!
 //! - **unpark**: set `TOKEN` (`fetch_or`, Release). If the token was not already there and
-//!   threads are parked, wake one. A second `unpark` before a `park` finds the token there:
-//!   at most one is pending.
+//!   threads are parked, wake one (all, across processes: see the last section). A second
+//!   `unpark` before a `park` finds the token there: at most one is pending.
 //! - **park, fast**: `TOKEN → EMPTY` (compare-and-swap, Acquire).
 //! - **park, slow**: take the token if it is there (`s → s − TOKEN`, Acquire); else register
 //!   (`s → s + PARKED`, Relaxed) and from then on, whenever `TOKEN` is there, take it and
@@ -34,6 +34,10 @@
 //! - **give up** (time up): leave (`−PARKED`, Relaxed), unless the token is there, in which
 //!   case take it and leave (`−TOKEN − PARKED`, Acquire) and report it taken: the wake the
 //!   `unpark` sent may have been absorbed by us.
+//! - **unwinding out of a sleep** (a user's backend or `Clock` may panic): leave (`−PARKED`,
+//!   Relaxed) without the token, and if the token is there and other threads are still
+//!   parked, wake one: the wake the `unpark` sent may have been absorbed by us, and an
+//!   unwinding thread does not take the token.
 //!
 //! # Why no wake is lost
 //!
@@ -43,7 +47,10 @@
 //! which then takes the token in its place), or the compare sees the token and the thread
 //! does not sleep. An `unpark` before the registration leaves the token for the registering
 //! thread to see. The token is taken only by a thread that leaves (and so is no longer
-//! counted), so a pending token with parked threads always has a wake on its way.
+//! counted), so a pending token with parked threads always has a wake on its way. A thread
+//! that leaves without the token while it is there (unwinding) sends a wake itself if others
+//! are counted: its leaving and the `unpark` are read-modify-writes of the one word, so it
+//! sees the token whenever the `unpark`'s wake could have been its own.
 //!
 //! # Orderings
 //!
@@ -51,6 +58,21 @@
 //! the word is a read-modify-write, so the taking reads from the release sequence of the
 //! `unpark` that set the token: what the unparker wrote before `unpark` is visible when `park`
 //! returns. Registering and leaving without the token publish nothing: Relaxed.
+//!
+//! # Across processes
+//!
+//! On a backend with [`FutexBackend::PROCESS_SHARED`] (`backend::Shared<_>`), a parked thread
+//! in another process may be killed (`SIGKILL`) at any moment, also after the kernel picked it
+//! for a wake and before it ran; with several threads parked, a wake sent to exactly one would
+//! die with it and leave the token pending while the living ones sleep. So there every wake of
+//! the parker (`unpark`'s, and the one an unwinding thread passes on) goes to all parked
+//! threads: each looks, one takes the token, the others sleep again. A dead parked thread then
+//! costs at most a wake that finds nobody, and a token is always taken by a living parked
+//! thread (or left for the next `park`). The count a dead thread leaves in the word is never
+//! taken back: it can only be too high, and a count too high only makes `unpark` wake when
+//! nobody sleeps. (`unpark` skips its wake only when the token is already pending, and the
+//! wake of the `unpark` that set it went to everybody.) A thread killed after taking the token
+//! takes it with it.
 
 use core::marker::PhantomData;
 
@@ -175,9 +197,23 @@ impl<B: FutexBackend> Parker<B> {
         }
     }
 
+    /// Wakes one parked thread; across processes, every parked thread (see the module docs:
+    /// a wake to one may die with it there).
     #[cold]
     fn wake_one(&self) {
-        word::wake::<B>(&self.state, 1);
+        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
+        word::wake::<B>(&self.state, n);
+    }
+
+    /// A parked thread unwinding out of its sleep (a user's backend or clock panicked) leaves
+    /// without the token; if the token is there and others are parked, the wake the `unpark`
+    /// sent may have been ours, so pass it on. A wake too many costs only a look.
+    #[cold]
+    fn leave_unwinding(&self) {
+        let left = self.state.fetch_sub(PARKED, Relaxed).wrapping_sub(PARKED);
+        if left & TOKEN != 0 && left >= PARKED {
+            self.wake_one();
+        }
     }
 
     /// Takes the token, sleeping until there is one; gives up when `sleep` reports `Timeout`.
@@ -191,10 +227,10 @@ impl<B: FutexBackend> Parker<B> {
             return true;
         }
         let mut state = self.state.fetch_add(PARKED, Relaxed).wrapping_add(PARKED);
-        // Taken back if the backend unwinds out of its wait (a user's backend, or a clock
-        // that panics inside a timed wait); forgotten on every normal exit, which leaves by a
-        // compare-and-swap of its own.
-        let registration = Registration(&self.state);
+        // Taken back, with the wake we may have absorbed passed on, if the backend unwinds out
+        // of its wait (a user's backend, or a clock that panics inside a timed wait);
+        // forgotten on every normal exit, which leaves by a compare-and-swap of its own.
+        let registration = Registration(self);
         loop {
             if state & TOKEN != 0 {
                 match self.state.compare_exchange_weak(
@@ -265,12 +301,12 @@ impl<B: FutexBackend> Parker<B> {
     }
 }
 
-/// A parked thread's registration, taken back on unwind only.
-struct Registration<'a>(&'a Word);
+/// A parked thread's registration, taken back on unwind only ([`Parker::leave_unwinding`]).
+struct Registration<'a, B: FutexBackend>(&'a Parker<B>);
 
-impl Drop for Registration<'_> {
+impl<B: FutexBackend> Drop for Registration<'_, B> {
     fn drop(&mut self) {
-        self.0.fetch_sub(PARKED, Relaxed);
+        self.0.leave_unwinding();
     }
 }
 
@@ -281,7 +317,7 @@ const _: () = assert!(core::mem::size_of::<Parker<crate::NoDefaultBackend>>() ==
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::test_support::{take_wake_calls, Recording};
+    use crate::test_support::{take_wake_calls, take_wake_counts, Recording, RecordingShared};
 
     #[test]
     fn try_park_beside_a_parked_thread_takes_only_the_token() {
@@ -312,6 +348,45 @@ mod tests {
             p.unpark();
             assert_eq!((take_wake_calls(), p.state.load(Relaxed)), (wakes, after));
         }
+    }
+
+    #[test]
+    fn across_processes_unpark_wakes_every_parked_thread() {
+        // A wake to one parked thread can die with it (killed after the kernel picked it).
+        let p = Parker::<RecordingShared>::new();
+        // (word before, wakes sent, word after)
+        for (before, wakes, after) in [
+            (EMPTY, std::vec![], TOKEN),
+            (PARKED, std::vec![u32::MAX], TOKEN + PARKED),
+            (3 * PARKED, std::vec![u32::MAX], TOKEN + 3 * PARKED),
+            (TOKEN + 3 * PARKED, std::vec![], TOKEN + 3 * PARKED),
+        ] {
+            p.state.store(before, Relaxed);
+            take_wake_counts();
+            p.unpark();
+            assert_eq!((take_wake_counts(), p.state.load(Relaxed)), (wakes, after));
+        }
+        // The same parker privately: one.
+        let p = Parker::<Recording>::new();
+        p.state.store(3 * PARKED, Relaxed);
+        take_wake_counts();
+        p.unpark();
+        assert_eq!(take_wake_counts(), [1]);
+    }
+
+    #[test]
+    fn a_dead_parkers_count_costs_only_wakes() {
+        // Two counts that nobody will take back (their processes died): the owner still takes
+        // a token and parks and times out as usual, leaving them as they were.
+        let p = Parker::<RecordingShared>::new();
+        p.state.store(2 * PARKED, Relaxed);
+        take_wake_counts();
+        p.unpark();
+        assert_eq!(take_wake_counts(), [u32::MAX], "nobody is asleep, yet it wakes");
+        p.park();
+        assert_eq!(p.state.load(Relaxed), 2 * PARKED);
+        assert!(!p.park_slow(&mut TimesOut { unparked: false }));
+        assert_eq!(p.state.load(Relaxed), 2 * PARKED);
     }
 
     /// A sleep during which another thread unparks (at most 100 times; then `Timeout`, so
@@ -371,11 +446,16 @@ mod tests {
         }
     }
 
-    /// A sleep that unwinds (a user's backend, or a clock, that panics).
-    struct Panics;
+    /// A sleep that unwinds (a user's backend, or a clock, that panics), after an `unpark`
+    /// came during it if `.0`.
+    struct Panics(bool);
 
     impl Sleep for Panics {
-        fn sleep(&mut self, _: &Word, _: u32) -> Result<(), crate::Timeout> {
+        fn sleep(&mut self, word: &Word, _: u32) -> Result<(), crate::Timeout> {
+            if self.0 {
+                // `unpark` as it changes the word (its wake is the one we "absorbed").
+                word.fetch_or(TOKEN, Release);
+            }
             panic!("a sleep that unwinds, on purpose")
         }
     }
@@ -384,8 +464,39 @@ mod tests {
     fn unwinding_out_of_a_park_takes_the_count_back() {
         let p = Parker::<Recording>::new();
         p.state.store(PARKED, Relaxed);
-        let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics));
+        take_wake_counts();
+        let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics(false)));
         assert!(unwound.is_err());
         assert_eq!(p.state.load(Relaxed), PARKED, "the other parked thread only");
+        assert!(take_wake_counts().is_empty(), "no token: nothing to pass on");
+    }
+
+    /// Unwinds out of `park_slow` with one other thread parked and an `unpark` during the
+    /// sleep: the word after, and the wakes sent.
+    fn unwind_after_an_unpark<B: FutexBackend>() -> (u32, std::vec::Vec<u32>) {
+        let p = Parker::<B>::new();
+        p.state.store(PARKED, Relaxed);
+        take_wake_counts();
+        let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics(true)));
+        assert!(unwound.is_err());
+        (p.state.load(Relaxed), take_wake_counts())
+    }
+
+    #[test]
+    fn unwinding_out_of_a_park_passes_the_token_and_its_wake_on() {
+        // The unpark's wake may have been ours: the token stays, and the other parked thread
+        // is woken for it.
+        assert_eq!(unwind_after_an_unpark::<Recording>(), (TOKEN + PARKED, std::vec![1]));
+        assert_eq!(
+            unwind_after_an_unpark::<RecordingShared>(),
+            (TOKEN + PARKED, std::vec![u32::MAX])
+        );
+        // Alone: the token stays for the next park; nobody to wake.
+        let p = Parker::<Recording>::new();
+        take_wake_counts();
+        let unwound = std::panic::catch_unwind(|| p.park_slow(&mut Panics(true)));
+        assert!(unwound.is_err());
+        assert_eq!((p.state.load(Relaxed), take_wake_counts()), (TOKEN, std::vec![]));
+        assert!(p.try_park());
     }
 }

@@ -19,9 +19,13 @@
 //!   one if there is one, else sleep on `0`. On leaving (with a permit, or when the time is up),
 //!   `waiters − 1`.
 //! - **release(n)**: `p → min(p + n, u32::MAX)` (compare-and-swap, Release), [`fence`]
-//!   (SeqCst), read `waiters`; if some are registered, wake `min(n, waiters)` of them.
+//!   (SeqCst), read `waiters`; if some are registered, wake `min(n, waiters)` of them (all of
+//!   them across processes: see the last section).
 //! - **giving up** (time up): one last attempt to take a permit before leaving, since the wake
 //!   we may have absorbed could have been meant for a permit that is still there.
+//! - **unwinding out of a sleep** (a user's backend or `Clock` may panic): leave
+//!   (`waiters − 1`), and if a permit is free, wake one sleeper, since the wake we may have
+//!   absorbed could have been meant for that permit, and an unwinding thread does not take it.
 //!
 //! # Why no wake is lost
 //!
@@ -33,8 +37,10 @@
 //! finds the waiter asleep (and wakes it) or the waiter's own atomic compare sees a count
 //! other than `0` (and it does not sleep). A woken waiter that loses the permit to a running
 //! thread sleeps again on `0`: the permit was taken, not lost. A waiter that gives up first
-//! takes any permit it sees, so a permit is never left free while the thread that `release`
-//! woke for it has gone.
+//! takes any permit it sees, and one that unwinds wakes another if it sees one, so a permit is
+//! never left free while the thread that `release` woke for it has gone and others sleep. (The
+//! unwinding waiter was woken after the `release` changed `permits`, so it reads that change
+//! or a later one: a permit still free, or one that a running thread has taken.)
 //!
 //! # Orderings
 //!
@@ -43,6 +49,22 @@
 //! earlier `release`, and what a releaser wrote before `release` is visible to the thread that
 //! gets the permit. The `waiters` count publishes nothing: Relaxed, with the fences above for
 //! the one question it answers.
+//!
+//! # Across processes
+//!
+//! On a backend with [`FutexBackend::PROCESS_SHARED`] (`backend::Shared<_>`), a waiter in
+//! another process may be killed (`SIGKILL`) at any moment, also after the kernel picked it for
+//! a wake and before it ran. A wake sent to exactly one waiter would die with it, leaving a
+//! permit free while the living waiters sleep. So there every wake of the semaphore
+//! (`release`'s, and the one an unwinding waiter passes on) goes to all sleepers, whatever it
+//! is for: each looks at `permits`, takes one if it can, and sleeps again if not. A dead waiter
+//! then costs at most a wake that finds nobody, and every living waiter asleep when permits
+//! are released is woken and looks, so a released permit is taken by a living waiter (or left
+//! free for the next `acquire`). The registration a dead waiter leaves in `waiters` is never
+//! taken back: the count can only be too high, and a count too high only makes `release` wake
+//! when nobody sleeps; it decides whether to wake, never who gets a permit. A waiter killed
+//! after it took a permit takes that permit with it, as a process that dies holding a lock
+//! leaves it held. The price of waking all is a thundering herd on a contended semaphore.
 
 use core::marker::PhantomData;
 
@@ -128,8 +150,8 @@ impl<B: FutexBackend> Semaphore<B> {
         }
     }
 
-    /// Returns `n` permits, and wakes as many sleeping acquirers (at most). `release(0)` does
-    /// nothing.
+    /// Returns `n` permits, and wakes as many sleeping acquirers (at most; on a process-shared
+    /// backend, every sleeping acquirer, see the module docs). `release(0)` does nothing.
     ///
     /// Never blocks and allocates nothing: safe to call from an interrupt handler when the
     /// backend's `wake` is, as `QueueWith` on `CriticalSectionLock` is (on targets without
@@ -157,9 +179,22 @@ impl<B: FutexBackend> Semaphore<B> {
         }
     }
 
+    /// Wakes `n` sleepers; across processes, every sleeper (see the module docs: a wake to one
+    /// waiter may die with it there).
     #[cold]
     fn wake(&self, n: u32) {
+        let n = if B::PROCESS_SHARED { u32::MAX } else { n };
         word::wake::<B>(&self.permits, n);
+    }
+
+    /// A waiter unwinding out of its sleep (a user's backend or clock panicked) may have
+    /// absorbed the wake a `release` sent for a permit; it will not take that permit, so if one
+    /// is free, wake another sleeper for it. A wake too many costs only a look.
+    #[cold]
+    fn pass_wake_on(&self) {
+        if self.permits.load(Relaxed) != NO_PERMITS {
+            self.wake(1);
+        }
     }
 
     /// Registers as a waiter and takes a permit, sleeping on `0`; gives up when `sleep`
@@ -176,7 +211,10 @@ impl<B: FutexBackend> Semaphore<B> {
             if self.try_acquire() {
                 return true;
             }
-            if sleep.sleep(&self.permits, NO_PERMITS).is_err() {
+            let unwinding = UnwindWake(self);
+            let slept = sleep.sleep(&self.permits, NO_PERMITS);
+            core::mem::forget(unwinding);
+            if slept.is_err() {
                 return self.try_acquire();
             }
         }
@@ -210,6 +248,16 @@ impl<B> core::fmt::Debug for Semaphore<B> {
     }
 }
 
+/// Armed around a waiter's sleep, forgotten after it: if the sleep unwinds, pass on the wake
+/// the waiter may have absorbed ([`Semaphore::pass_wake_on`]).
+struct UnwindWake<'a, B: FutexBackend>(&'a Semaphore<B>);
+
+impl<B: FutexBackend> Drop for UnwindWake<'_, B> {
+    fn drop(&mut self) {
+        self.0.pass_wake_on();
+    }
+}
+
 /// A waiter's registration in `waiters`, taken back when it leaves.
 struct Registration<'a>(&'a Word);
 
@@ -221,3 +269,100 @@ impl Drop for Registration<'_> {
 
 #[cfg(not(all(loom, test)))]
 const _: () = assert!(core::mem::size_of::<Semaphore<crate::NoDefaultBackend>>() == 8);
+
+/// Which wakes `release` and an unwinding waiter send, from counts set up by hand, with the
+/// recording backends (private, and process-shared).
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::test_support::{take_wake_counts, Recording, RecordingShared, TimesOut};
+    use crate::Timeout;
+
+    /// Releases `n` on a semaphore with no permits and `waiters` registered: the permits after,
+    /// and the wakes sent.
+    fn release<B: FutexBackend>(waiters: u32, n: u32) -> (u32, Vec<u32>) {
+        let s = Semaphore::<B>::new(0);
+        s.waiters.store(waiters, Relaxed);
+        take_wake_counts();
+        s.release(n);
+        (s.available_permits(), take_wake_counts())
+    }
+
+    #[test]
+    fn release_wakes_as_many_as_it_releases_at_most_the_registered() {
+        assert_eq!(release::<Recording>(0, 1), (1, std::vec![]), "nobody registered");
+        assert_eq!(release::<Recording>(1, 1), (1, std::vec![1]));
+        assert_eq!(release::<Recording>(3, 2), (2, std::vec![2]));
+        assert_eq!(release::<Recording>(1, 5), (5, std::vec![1]));
+    }
+
+    #[test]
+    fn across_processes_every_release_with_waiters_wakes_them_all() {
+        // A wake to one waiter can die with it (killed after the kernel picked it): wake all.
+        assert_eq!(release::<RecordingShared>(1, 1), (1, std::vec![u32::MAX]));
+        assert_eq!(release::<RecordingShared>(3, 2), (2, std::vec![u32::MAX]));
+        assert_eq!(release::<RecordingShared>(0, 1), (1, std::vec![]), "nobody registered");
+    }
+
+    #[test]
+    fn a_dead_waiters_registration_costs_only_wakes() {
+        // Two registrations that nobody will take back (their processes died): a release still
+        // wakes (everybody), its permit stays free, and a living waiter takes it and leaves the
+        // dead ones' count as it was.
+        let s = Semaphore::<RecordingShared>::new(0);
+        s.waiters.store(2, Relaxed);
+        take_wake_counts();
+        s.release(1);
+        assert_eq!((s.available_permits(), take_wake_counts()), (1, std::vec![u32::MAX]));
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert!(s.acquire_slow(&mut sleep));
+        assert!(sleep.slept_on.is_empty(), "a permit was free: no sleep");
+        assert_eq!((s.available_permits(), s.waiters.load(Relaxed)), (0, 2));
+        // With none free, the living waiter sleeps on 0, times out, and takes its count back.
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert!(!s.acquire_slow(&mut sleep));
+        assert_eq!(sleep.slept_on, [NO_PERMITS]);
+        assert_eq!(s.waiters.load(Relaxed), 2);
+    }
+
+    /// A sleep that unwinds (a user's backend, or a clock, that panics), after a `release` of
+    /// one permit came during it if `released`.
+    struct Panics {
+        released: bool,
+    }
+
+    impl Sleep for Panics {
+        fn sleep(&mut self, permits: &Word, _: u32) -> Result<(), Timeout> {
+            if self.released {
+                // `release(1)` as it changes the word (its wake is the one we "absorbed").
+                permits.fetch_add(1, Release);
+            }
+            panic!("a sleep that unwinds, on purpose")
+        }
+    }
+
+    /// Unwinds out of `acquire_slow` on a semaphore with no permits and one other waiter
+    /// registered: the permits and registrations after, and the wakes sent.
+    fn unwind<B: FutexBackend>(released: bool) -> (u32, u32, Vec<u32>) {
+        let s = Semaphore::<B>::new(0);
+        s.waiters.store(1, Relaxed);
+        take_wake_counts();
+        let unwound = catch_unwind(AssertUnwindSafe(|| s.acquire_slow(&mut Panics { released })));
+        assert!(unwound.is_err());
+        (s.available_permits(), s.waiters.load(Relaxed), take_wake_counts())
+    }
+
+    #[test]
+    fn unwinding_out_of_a_sleep_passes_the_wake_on_to_a_free_permit() {
+        // A permit came while we slept: its wake may have been ours; the other waiter gets one.
+        assert_eq!(unwind::<Recording>(true), (1, 1, std::vec![1]));
+        assert_eq!(unwind::<RecordingShared>(true), (1, 1, std::vec![u32::MAX]));
+        // No permit free: no wake was meant for us; just leave.
+        assert_eq!(unwind::<Recording>(false), (0, 1, std::vec![]));
+    }
+}

@@ -1,58 +1,95 @@
 //! `WaitGroup<B>`: wait until a count of pending tasks falls to zero, in one `u32` (after Go's
-//! `sync.WaitGroup` and Zig's `Thread.WaitGroup`).
+//! `sync.WaitGroup` and Zig's `Thread.WaitGroup`), with an epoch of the zeros that had
+//! waiters, so that a group reused at once still releases the threads that were waiting.
 //!
 //! # The word
 //!
 //! ```text
-//!   31                                        1   0
-//!  +-------------------------------------------+---+
-//!  |        pending tasks (count, × PENDING)   | W |
-//!  +-------------------------------------------+---+
+//!   31          25 24                                  1   0
+//!  +--------------+-------------------------------------+---+
+//!  |    epoch     |    pending tasks (count, × PENDING) | W |
+//!  +--------------+-------------------------------------+---+
 //! ```
 //!
-//! | value | meaning |
-//! |---|---|
-//! | `0` | nothing pending: `wait` returns at once |
-//! | `k·PENDING` | `k` tasks pending, nobody waits |
-//! | `k·PENDING + WAITING` | `k` tasks pending, some threads sleep on the word (or are about to) |
+//! | bits | name | meaning |
+//! |---|---|---|
+//! | 0 | [`WAITING`] | (while tasks are pending) some threads sleep on the word, or are about to |
+//! | 1..=24 | [`PENDING`] × k | `k` tasks pending, at most [`MAX_PENDING`] (`2²⁴ − 1`) |
+//! | 25..=31 | [`EPOCH`] × e | how many zeros found `WAITING` set (woke someone), modulo 2⁷ |
+//!
+//! All-zero is `new()`: nothing pending, nobody waiting, epoch 0. `wait` returns at once on
+//! any value with `k = 0`, whatever the epoch.
 //!
 //! # Transitions
 //!
-//! - **add(n)**: `k → min(k + n, MAX_PENDING)` (compare-and-swap, Relaxed), `WAITING` kept.
-//! - **done**: `k → k − 1` (compare-and-swap, Release); reaching `0` also clears `WAITING`,
-//!   and if `WAITING` was there, wakes every sleeper. On `k = 0`, nothing (a `done` without its
-//!   `add` is ignored rather than wrapping the count).
-//! - **wait**: return if `k = 0`; else set `WAITING` (compare-and-swap, Relaxed) and sleep on
-//!   the exact value; look again after every return of the futex.
+//! - **add(n)**: `k → min(k + n, MAX_PENDING)` (compare-and-swap, Relaxed); `WAITING` and the
+//!   epoch kept.
+//! - **done**: `k → k − 1` (compare-and-swap, Release). Reaching `0` with `WAITING` set also
+//!   clears `WAITING` and advances the epoch (`e → e + 1`, wrapping), and then wakes every
+//!   sleeper; reaching `0` without it leaves the epoch alone. On `k = 0`, nothing (a `done`
+//!   without its `add` is ignored rather than wrapping the count).
+//! - **wait**: return if `k = 0`. Else note the epoch, set `WAITING` (compare-and-swap,
+//!   Relaxed) and sleep on the exact value; after every return of the futex, look again:
+//!   `k = 0`, or an epoch other than the one noted (a zero came, and an `add` after it),
+//!   ends the wait.
 //!
 //! # Why no wake is lost
 //!
-//! A waiter sleeps only on a value with `k > 0` and `WAITING`, which it wrote or saw. Only the
-//! `done` that brings `k` to `0` clears `WAITING`, so that `done` comes after the waiter's value
-//! in the word's modification order, reads `WAITING`, and wakes everyone after changing the
-//! word; the futex finds the waiter asleep, or its compare sees a changed value. Any other
-//! change (an `add`, a `done` that leaves `k > 0`) also changes the value, so a waiter about to
-//! sleep looks again; one already asleep stays asleep until the count reaches zero, which is
-//! all it waits for.
+//! A waiter sleeps only on a value with `k > 0` and `WAITING`, which it wrote or saw, and
+//! whose epoch is the one it noted. Only the `done` that brings `k` to `0` clears `WAITING`,
+//! so the first such `done` after that value in the word's modification order reads
+//! `WAITING`, advances the epoch and wakes everyone after changing the word; the futex finds
+//! the waiter asleep, or its compare sees a changed value. Any other change (an `add`, a
+//! `done` that leaves `k > 0`) also changes the value, so a waiter about to sleep looks again;
+//! one already asleep stays asleep until that zero, which is all it waits for.
+//!
+//! The epoch is what makes reuse safe. Once woken, the waiter looks at the word whenever it
+//! next runs, and by then the group may have been reused: an `add` for the next round can land
+//! between the zero and the look. The count then says "pending" again, but the epoch no longer
+//! matches, so the waiter returns, as it would have at the zero itself; it does not sleep
+//! through to the next round's zero. Only zeros with `WAITING` advance the epoch: a zero that
+//! nobody waited for releases nobody, and leaving the epoch alone there makes it wrap only
+//! after 2⁷ rounds that each had waiters. A waiter descheduled between its wake and its look
+//! for that many such rounds would miss them all, and then sleeps until the next zero.
+//!
+//! (A zero that comes between a waiter's first look and its `WAITING` compare-and-swap, with
+//! nobody registered and an `add` right after it, can leave the word exactly as the waiter
+//! read it: the compare-and-swap succeeds, and the waiter sleeps until the next zero. That is
+//! a wait that began after the zero, as far as anyone can tell: its look and its
+//! registration were not one step.)
 //!
 //! # Orderings
 //!
 //! Every `done` is a Release read-modify-write and `wait` reads with Acquire. All changes of
-//! the word are read-modify-writes, so the value `0` that `wait` reads is in the release
-//! sequence of every `done` before it: what each task wrote before its `done` is visible when
-//! `wait` returns. `add` and `WAITING` publish nothing: Relaxed.
+//! the word are read-modify-writes, so the value that ends a wait (`k = 0`, or the new epoch
+//! and a later `add`'s count) is in the release sequence of every `done` before it: what each
+//! task wrote before its `done` is visible when `wait` returns. `add` and `WAITING` publish
+//! nothing: Relaxed.
+//!
+//! # Across processes
+//!
+//! A waiter that dies leaves at most `WAITING` set, which only makes the next zero wake
+//! (everybody: every wake here is one to all, so no wake can be meant for a waiter that dies
+//! with it).
 
 use core::marker::PhantomData;
 
 use super::word::{self, Forever, Ordering::*, Sleep, Word};
 use crate::{FutexBackend, Timeout};
 
-/// Bit 0: some threads sleep on the word, waiting for the count to reach zero.
+/// Bit 0: (while tasks are pending) some threads sleep on the word, waiting for the count to
+/// reach zero.
 pub(crate) const WAITING: u32 = 1;
-/// One pending task, counted in bits 1 to 31.
+/// One pending task, counted in bits 1 to 24.
 pub(crate) const PENDING: u32 = 2;
-/// The most tasks that can be pending at once: `2³¹ − 1`.
-const MAX_PENDING: u32 = u32::MAX / PENDING;
+/// The bits of the pending count.
+const COUNT: u32 = MAX_PENDING * PENDING;
+/// One zero that found `WAITING` set, counted (wrapping) in bits 25 to 31.
+pub(crate) const EPOCH: u32 = 1 << 25;
+/// The bits of the epoch.
+const EPOCHS: u32 = !(COUNT | WAITING);
+/// The most tasks that can be pending at once: `2²⁴ − 1`.
+const MAX_PENDING: u32 = EPOCH / PENDING - 1;
 
 /// Waits for a group of tasks to finish: `add` (or `start`) before each task, `done` (or
 /// `finish`) when it ends, `wait` until none is pending. One `u32`, on backend `B`;
@@ -78,11 +115,16 @@ const MAX_PENDING: u32 = u32::MAX / PENDING;
 /// });
 /// ```
 ///
-/// A group may be reused: once `wait` has returned, `add` starts a new round. What a task
-/// wrote before its `done` is visible when `wait` returns. Misuse is defined, not undefined:
-/// the count saturates at [`MAX_PENDING`](Self::MAX_PENDING), and a `done` with nothing
-/// pending is ignored.
+/// A group may be reused, even at once: an `add` for the next round may come right after the
+/// last `done` of this one, before the waiters have woken. Every thread that was waiting when
+/// the count reached zero returns, even if it looks only after that `add` (it does not wait
+/// for the next round's zero). What a task wrote before its `done` is visible when `wait`
+/// returns. Misuse is defined, not undefined: the
+/// count saturates at [`MAX_PENDING`](Self::MAX_PENDING), and a `done` with nothing pending is
+/// ignored.
 // One word, and all-zero bytes are `new()`: usable in memory shared with another process.
+// The count and the epoch share it (see the module docs), which is why the count stops at
+// 2²⁴ − 1.
 #[repr(transparent)]
 pub struct WaitGroup<B> {
     state: Word,
@@ -90,7 +132,8 @@ pub struct WaitGroup<B> {
 }
 
 impl<B> WaitGroup<B> {
-    /// The most tasks that can be pending at once: `2³¹ − 1`.
+    /// The most tasks that can be pending at once: `2²⁴ − 1` (16 777 215). `add` saturates
+    /// there.
     pub const MAX_PENDING: u32 = MAX_PENDING;
 
     /// A group with nothing pending.
@@ -114,8 +157,8 @@ impl<B> WaitGroup<B> {
         }
         let mut state = self.state.load(Relaxed);
         loop {
-            let pending = (state / PENDING).saturating_add(n).min(MAX_PENDING);
-            let new = (pending * PENDING) | (state & WAITING);
+            let pending = ((state & COUNT) / PENDING).saturating_add(n).min(MAX_PENDING);
+            let new = (pending * PENDING) | (state & !COUNT);
             match self.state.compare_exchange_weak(state, new, Relaxed, Relaxed) {
                 Ok(_) => return,
                 Err(now) => state = now,
@@ -132,13 +175,13 @@ impl<B> WaitGroup<B> {
     /// How many tasks are pending now (a snapshot).
     #[inline]
     pub fn pending(&self) -> u32 {
-        self.state.load(Relaxed) / PENDING
+        (self.state.load(Relaxed) & COUNT) / PENDING
     }
 
     /// True if nothing is pending (with Acquire: what the tasks wrote before `done` is visible).
     #[inline]
     pub fn is_idle(&self) -> bool {
-        self.state.load(Acquire) < PENDING
+        self.state.load(Acquire) & COUNT == 0
     }
 }
 
@@ -166,13 +209,15 @@ impl<B: FutexBackend> WaitGroup<B> {
     pub fn done(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            if state < PENDING {
+            if state & COUNT == 0 {
                 return;
             }
             let mut new = state - PENDING;
-            if new < PENDING {
-                // The last one: nobody is left to wake the sleepers later.
-                new = 0;
+            if new & COUNT == 0 && new & WAITING != 0 {
+                // The last one, with waiters: nobody is left to wake them later. Clear the mark
+                // and advance the epoch, so that a waiter that looks only after the next `add`
+                // still knows this zero came.
+                new = (new & EPOCHS).wrapping_add(EPOCH);
             }
             // Release: what the task wrote is visible to the thread whose `wait` returns.
             match self.state.compare_exchange_weak(state, new, Release, Relaxed) {
@@ -180,7 +225,7 @@ impl<B: FutexBackend> WaitGroup<B> {
                 Err(now) => state = now,
             }
         }
-        if state == PENDING | WAITING {
+        if state & (COUNT | WAITING) == PENDING | WAITING {
             self.wake_all();
         }
     }
@@ -196,7 +241,9 @@ impl<B: FutexBackend> WaitGroup<B> {
         word::wake::<B>(&self.state, u32::MAX);
     }
 
-    /// Sleeps until nothing is pending (returns at once if nothing is).
+    /// Sleeps until nothing is pending (returns at once if nothing is). Once the count reaches
+    /// zero while this waits, it returns, even if an `add` for the next round comes before it
+    /// has woken.
     #[inline]
     pub fn wait(&self) {
         if !self.is_idle() {
@@ -204,15 +251,19 @@ impl<B: FutexBackend> WaitGroup<B> {
         }
     }
 
-    /// Sleeps until nothing is pending, or gives up when `sleep` reports `Timeout`.
+    /// Sleeps until nothing is pending, or until a zero with waiters has come since the first
+    /// look (the epoch moved); gives up when `sleep` reports `Timeout`.
     #[cold]
     pub(crate) fn wait_slow(&self, sleep: &mut impl Sleep) -> Result<(), Timeout> {
         let mut state = self.state.load(Acquire);
+        let epoch = state & EPOCHS;
+        let released = |state: u32| state & COUNT == 0 || state & EPOCHS != epoch;
         loop {
-            if state < PENDING {
+            if released(state) {
                 return Ok(());
             }
             if state & WAITING == 0 {
+                // Tell the last `done` that it has to wake; then sleep on what we wrote.
                 match self.state.compare_exchange_weak(state, state | WAITING, Relaxed, Acquire) {
                     Ok(_) => state |= WAITING,
                     Err(now) => {
@@ -224,7 +275,8 @@ impl<B: FutexBackend> WaitGroup<B> {
             let slept = sleep.sleep(&self.state, state);
             state = self.state.load(Acquire);
             if slept.is_err() {
-                return if state < PENDING { Ok(()) } else { Err(Timeout) };
+                // Time is up; a zero that came just now still counts.
+                return if released(state) { Ok(()) } else { Err(Timeout) };
             }
         }
     }
@@ -232,8 +284,9 @@ impl<B: FutexBackend> WaitGroup<B> {
 
 #[cfg(not(all(loom, test)))]
 impl<B: FutexBackend> WaitGroup<B> {
-    /// Sleeps until nothing is pending, or until `deadline` passes (on any
-    /// [`Clock`](crate::Clock)): `Err(Timeout)` only once its clock says the time has passed.
+    /// Sleeps until nothing is pending (as [`wait`](Self::wait)), or until `deadline` passes
+    /// (on any [`Clock`](crate::Clock)): `Err(Timeout)` only once its clock says the time has
+    /// passed.
     pub fn wait_by<C: crate::Clock>(
         &self,
         deadline: &mut crate::Deadline<B, C>,
@@ -245,8 +298,8 @@ impl<B: FutexBackend> WaitGroup<B> {
     }
 
     crate::select::with_std_time! {
-        /// Sleeps until nothing is pending, for at most `timeout`: `Err(Timeout)` only once that
-        /// time has really passed. Any `Duration` is accepted.
+        /// Sleeps until nothing is pending (as [`wait`](Self::wait)), for at most `timeout`:
+        /// `Err(Timeout)` only once that time has really passed. Any `Duration` is accepted.
         pub fn wait_timeout(&self, timeout: core::time::Duration) -> Result<(), Timeout> {
             let mut deadline = crate::Deadline::<B, _>::after(timeout);
             self.wait_by(&mut deadline)
@@ -297,15 +350,87 @@ mod tests {
         group.done();
         assert_eq!(
             (group.state.load(Relaxed), take_wake_calls()),
-            (0, 1),
-            "the last, with a waiter"
+            (EPOCH, 1),
+            "the last, with a waiter: the mark goes, the epoch moves"
         );
         group.done();
         assert_eq!(
             (group.state.load(Relaxed), take_wake_calls()),
-            (0, 0),
+            (EPOCH, 0),
             "nothing pending: ignored"
         );
+        group.add(1);
+        group.done();
+        assert_eq!(
+            (group.state.load(Relaxed), take_wake_calls()),
+            (EPOCH, 0),
+            "a zero nobody waited for leaves the epoch"
+        );
+    }
+
+    #[test]
+    fn the_epoch_wraps_apart_from_the_count_and_the_mark() {
+        let group = WaitGroup::<Recording>::new();
+        take_wake_calls();
+        // The last epoch, a waiter, one task: the zero wraps the epoch to 0.
+        group.state.store(EPOCHS | PENDING | WAITING, Relaxed);
+        group.done();
+        assert_eq!((group.state.load(Relaxed), take_wake_calls()), (0, 1));
+        // A saturating `add` keeps the epoch and the mark, and stops short of the epoch bits.
+        group.state.store((5 * EPOCH) | WAITING, Relaxed);
+        group.add(u32::MAX);
+        assert_eq!(group.state.load(Relaxed), (5 * EPOCH) | COUNT | WAITING);
+        assert_eq!(group.pending(), WaitGroup::<Recording>::MAX_PENDING);
+        assert_eq!(MAX_PENDING, (1 << 24) - 1);
+        assert!(!group.is_idle());
+        // Nothing pending in a later epoch: idle, and `wait` does not sleep.
+        group.state.store(3 * EPOCH, Relaxed);
+        assert!(group.is_idle());
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert_eq!(group.wait_slow(&mut sleep), Ok(()));
+        assert!(sleep.slept_on.is_empty());
+    }
+
+    /// A sleep that is woken once, after `meanwhile` ran (what other threads did while this
+    /// one slept), and whose time is up at every later sleep: a waiter that goes back to sleep
+    /// after its wake reports `Timeout` here instead of hanging.
+    struct WokenOnce<'a> {
+        sleeps: u32,
+        meanwhile: &'a dyn Fn(),
+    }
+
+    impl Sleep for WokenOnce<'_> {
+        fn sleep(&mut self, _: &Word, _: u32) -> Result<(), Timeout> {
+            self.sleeps += 1;
+            if self.sleeps > 1 {
+                return Err(Timeout);
+            }
+            (self.meanwhile)();
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_zero_then_an_add_before_the_woken_waiter_looks_still_releases_it() {
+        // The review's case: the last `done` wakes the waiter, and the next round's `add`
+        // lands before the woken waiter runs. It must return, not sleep until the next zero.
+        let group = WaitGroup::<Recording>::new();
+        group.add(1);
+        let reused = || {
+            group.done();
+            group.add(1);
+        };
+        let mut sleep = WokenOnce { sleeps: 0, meanwhile: &reused };
+        assert_eq!(group.wait_slow(&mut sleep), Ok(()), "slept through the zero");
+        assert_eq!(sleep.sleeps, 1);
+        assert_eq!(group.pending(), 1, "the next round's task");
+        // The same when the time runs out just as the zero and the `add` come.
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &reused };
+        assert_eq!(group.wait_slow(&mut sleep), Ok(()), "timed out through the zero");
+        assert_eq!(group.pending(), 1);
+        // A waiter that starts after the zero waits for the next one.
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert_eq!(group.wait_slow(&mut sleep), Err(Timeout));
     }
 
     #[test]
