@@ -103,6 +103,208 @@
 //! A timed lock that gives up has really waited its time; one whose time runs out just as the
 //! lock frees may still take it and report success.
 //!
+//! # Coming from std or parking_lot
+//!
+//! The types here carry std's names and most of std's methods, so code moves over with small
+//! edits. The first table lists every place where code written for `std::sync` has to change, or
+//! still compiles but does something else, and what to write instead. `m` is a mutex (or
+//! rwlock), `g` its guard, `cv` a condvar, `d` a `Duration`, `cond` a `FnMut(&mut T) -> bool`.
+//!
+//! | std | here | why |
+//! |---|---|---|
+//! | `m.lock().unwrap()` | `m.lock()` | no poisoning: `lock`, `read` and `write` return the guard itself |
+//! | an `.unwrap()` left after `m.lock()` | delete it | usually a compile error (no `unwrap` on the data); if the data is `Copy` and has one, as `Option<u32>`, it compiles and unwraps a copy of the data (example 1) |
+//! | `m.try_lock()`: `Err(TryLockError::WouldBlock)` | `m.try_lock()`: `None` | `try_lock`, `try_read`, `try_write` return `Option<guard>` |
+//! | `m.into_inner().unwrap()`, `m.get_mut().unwrap()` | `m.into_inner()`, `m.get_mut()` | no poisoning: the value itself |
+//! | `is_poisoned()`, `clear_poison()`, `PoisonError::into_inner` | nothing | a panic that unwinds through a guard just unlocks; the next guard sees the data as the panic left it, half-updated perhaps (example 2) |
+//! | `catch_unwind(\|\| m.lock().len())` | `catch_unwind(AssertUnwindSafe(\|\| m.lock().len()))` | lock_api's `Mutex` and `RwLock` are not `RefUnwindSafe` (an `UnsafeCell` inside, no impl; std's have one, backed by poisoning) |
+//! | `g = cv.wait(g).unwrap()` | `cv.wait(&mut g)` | takes the guard by `&mut`, relocks it in place, returns `()` |
+//! | `g = cv.wait_while(g, cond).unwrap()` | `cv.wait_while(&mut g, cond)` | the same |
+//! | `let (g, r) = cv.wait_timeout(g, d).unwrap()` | `let r = cv.wait_for(&mut g, d)` | returns only the [`WaitTimeoutResult`]; `r.timed_out()` as std's (example 3) |
+//! | `let (g, r) = cv.wait_timeout_while(g, d, cond).unwrap()` | `let r = cv.wait_while_for(&mut g, d, cond)` | needs std's clock; without it, `cv.wait_while_by(&mut g, &mut deadline, cond)` |
+//! | a `Condvar` waits with std's `MutexGuard` | any `lock_api::MutexGuard` | ours on any backend, or `parking_lot`'s; not a mapped guard |
+//! | `LazyLock::new(move \|\| v)` (an `FnOnce`) | `LazyLock::new(move \|\| v.clone())` | the initialiser is `F: Fn`, kept to run again (next row); sharing the `LazyLock` between threads needs `F: Send`, as std's (example 4) |
+//! | a panicking initialiser poisons a `LazyLock` for good | nothing | the next access runs the initialiser again (example 4) |
+//! | `LazyLock::get_mut(&mut lazy)` | `LazyLock::force_mut(&mut lazy)` to initialise, `LazyLock::get` to look | no `get_mut` yet |
+//! | `let c = OnceLock::new(); let s = ..; c.set(&s)` | `let s = ..; let c = OnceLock::new(); c.set(&s)` | what a `OnceLock` borrows must still live when it is dropped: our `Drop` is a plain one, std's uses `#[may_dangle]` (nightly-only) (example 5) |
+//! | a read guard of `RwLock<&'static str>` passed as one of `&'a str` | `RwLockReadGuard::map(g, \|s\| s)`, a [`MappedRwLockReadGuard`] | lock_api's read guard is invariant in `T` (std's is covariant); its own lifetime shortens as usual (example 6) |
+//!
+//! The same as std: guards are not `Send` (the raw locks' `GuardMarker` is `GuardNoSend`) and
+//! are `Sync` when `T: Sync`; `Mutex`, `RwLock` and `OnceLock` are `Send` and `Sync` under
+//! std's bounds; `new` is a `const fn` for each type std also has, so all of them fit in
+//! statics; `RwLockWriteGuard::downgrade(g)`; a thread that locks a mutex it holds deadlocks
+//! (std: deadlock or panic). [`Once`] is poisoned by a panicking closure: `call_once` then
+//! panics and `call_once_force` gets a `&`[`OnceState`] with `is_poisoned()`. `Once::wait`,
+//! `Once::wait_force`, `OnceLock::wait`, `LazyLock::force_mut` and `*lazy = ..` (`DerefMut`)
+//! are as std's. `Barrier::wait` returns a [`BarrierWaitResult`] whose `is_leader()` is true
+//! for one thread of each generation (here the last to arrive; std does not say which).
+//!
+//! More than std: the guards' `map` and `try_map`, `MutexGuard::unlocked`, `try_lock_for` and the
+//! other timed locks (see above), `OnceLock::get_or_try_init` and `LazyLock::into_inner` (std has
+//! them on nightly only), and [`Semaphore`], [`ResetEvent`], [`WaitGroup`], [`Parker`].
+//!
+//! Example 1: the guard derefs to the data, so a leftover `.unwrap()` finds the data's own
+//! `unwrap`, if it has one:
+//!
+//! ```
+//! use portable_futex::sync::Mutex;
+//!
+//! let list = Mutex::new(vec![1]);
+//! list.lock().push(2); // std: list.lock().unwrap().push(2)
+//!
+//! let slot: Mutex<Option<u32>> = Mutex::new(Some(3));
+//! let three: u32 = slot.lock().unwrap(); // compiles: `Option::unwrap` on a copy of the data
+//! assert_eq!(three, 3);
+//! *slot.lock() = None; // std: *slot.lock().unwrap() = None
+//! assert!(slot.lock().is_none()); // now `slot.lock().unwrap()` would panic
+//! ```
+//!
+//! With data that has no `unwrap`, the leftover is an error:
+//!
+//! ```compile_fail,E0599
+//! use portable_futex::sync::Mutex;
+//!
+//! let list = Mutex::new(vec![1]);
+//! list.lock().unwrap().push(2); // no method named `unwrap` on the guard or the `Vec`
+//! ```
+//!
+//! Example 2: a panic with the lock held leaves it unlocked, not poisoned; `catch_unwind` wants
+//! the closure wrapped, since `&Mutex` is not `UnwindSafe`:
+//!
+//! ```
+//! use std::panic::{self, AssertUnwindSafe};
+//! use portable_futex::sync::Mutex;
+//!
+//! let list = Mutex::new(vec![1, 2]);
+//! let result = panic::catch_unwind(AssertUnwindSafe(|| {
+//!     let mut list = list.lock();
+//!     list.push(3);
+//!     panic!("before the update is finished");
+//! }));
+//! assert!(result.is_err());
+//! assert_eq!(*list.lock(), [1, 2, 3]); // no poisoning: the data as the panic left it
+//! ```
+//!
+//! ```compile_fail,E0277
+//! use portable_futex::sync::Mutex;
+//!
+//! let list = Mutex::new(vec![1, 2]);
+//! let _ = std::panic::catch_unwind(|| list.lock().len()); // `&Mutex` is not `UnwindSafe`
+//! ```
+//!
+//! Example 3: the condvar keeps your guard where it is:
+//!
+//! ```
+//! use core::time::Duration;
+//! use portable_futex::sync::{Condvar, Mutex};
+//!
+//! let ready = Mutex::new(false);
+//! let changed = Condvar::new();
+//! let mut guard = ready.lock();
+//! // std: let (guard, result) = changed.wait_timeout_while(guard, d, |r| !*r).unwrap();
+//! let result = changed.wait_while_for(&mut guard, Duration::from_millis(1), |ready| !*ready);
+//! assert!(result.timed_out()); // nobody set it
+//! assert!(!*guard); // still locked, still ours
+//! ```
+//!
+//! Example 4: a `LazyLock` whose initialiser panicked tries again; the initialiser must be callable
+//! more than once:
+//!
+//! ```
+//! use std::panic;
+//! use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+//! use portable_futex::sync::LazyLock;
+//!
+//! static TRIES: AtomicU32 = AtomicU32::new(0);
+//! static VALUE: LazyLock<u32> = LazyLock::new(|| match TRIES.fetch_add(1, Relaxed) {
+//!     0 => panic!("the first try fails"),
+//!     _ => 7,
+//! });
+//!
+//! assert!(panic::catch_unwind(|| *VALUE).is_err());
+//! assert_eq!(*VALUE, 7); // std's would panic here: poisoned
+//!
+//! let names = vec![String::from("a")];
+//! let lazy = LazyLock::new(move || names.clone()); // std: `move || names`
+//! assert_eq!(lazy.len(), 1);
+//! ```
+//!
+//! ```compile_fail,E0525
+//! use portable_futex::sync::LazyLock;
+//!
+//! let names = vec![String::from("a")];
+//! let lazy = LazyLock::new(move || names); // only `FnOnce`: it gives `names` away
+//! assert_eq!(lazy.len(), 1);
+//! ```
+//!
+//! Example 5: declare what a `OnceLock` borrows before the `OnceLock`:
+//!
+//! ```
+//! use portable_futex::sync::OnceLock;
+//!
+//! let name = String::from("a");
+//! let cell = OnceLock::new();
+//! cell.set(name.as_str()).unwrap();
+//! ```
+//!
+//! ```compile_fail,E0597
+//! use portable_futex::sync::OnceLock;
+//!
+//! let cell = OnceLock::new();
+//! let name = String::from("a"); // dropped before `cell`, whose `Drop` could still see it
+//! cell.set(name.as_str()).unwrap();
+//! ```
+//!
+//! Example 6: a mapped read guard is covariant, so mapping to the whole value lets the data's
+//! lifetime shrink:
+//!
+//! ```
+//! use portable_futex::sync::{MappedRwLockReadGuard, RwLockReadGuard};
+//!
+//! fn shorten<'g, 'a>(g: RwLockReadGuard<'g, &'static str>) -> MappedRwLockReadGuard<'g, &'a str>
+//! where
+//!     'a: 'g,
+//! {
+//!     RwLockReadGuard::map(g, |s| s)
+//! }
+//! # let lock = portable_futex::sync::RwLock::new("std");
+//! # assert_eq!(*shorten(lock.read()), "std");
+//! ```
+//!
+//! ```compile_fail
+//! use portable_futex::sync::RwLockReadGuard;
+//!
+//! fn shorten<'g, 'a>(g: RwLockReadGuard<'g, &'static str>) -> RwLockReadGuard<'g, &'a str>
+//! where
+//!     'a: 'g,
+//! {
+//!     g // compiles with std's guard
+//! }
+//! ```
+//!
+//! ## From parking_lot
+//!
+//! `parking_lot::Mutex<T>` and ours are both `lock_api::Mutex<_, T>`, and so on for the other
+//! locks: the guards and their methods are the same code, and each method is there when the raw
+//! lock implements the `lock_api` trait it needs. Ours implement `RawMutex`, `RawRwLock` and
+//! `RawRwLockDowngrade` everywhere, and `RawMutexTimed` and `RawRwLockTimed` (`try_lock_for`,
+//! `try_read_until`...) with `std` (not on wasm32-unknown-unknown); the other traits are not
+//! implemented yet, and are planned:
+//!
+//! | parking_lot | here | why |
+//! |---|---|---|
+//! | `MutexGuard::unlock_fair(g)`, `unlocked_fair`, `bump`; `FairMutex` | `drop(g)`, `MutexGuard::unlocked`; `Mutex` | no `RawMutexFair` (nor `RawRwLockFair`) yet; our mutex hands itself to a waiter that keeps losing anyway |
+//! | `upgradable_read()`, `RwLockUpgradableReadGuard::upgrade` | `write()` from the start, or `read()`, drop, `write()` and look again | no `RawRwLockUpgrade` (nor its `Fair`, `Downgrade`, `Timed` forms) yet |
+//! | `read_recursive()` | pass down the read guard you hold | no `RawRwLockRecursive` yet; readers queue behind a waiting writer, so a second `read()` on the same thread can deadlock |
+//! | `ReentrantMutex<T>` | `lock_api::ReentrantMutex<RawMutex<DefaultBackend>, G, T>` | you write `G: lock_api::GetThreadId`; needs lock_api's `atomic_usize` feature (a `lock_api` dependency of yours with its default features) |
+//! | `cv.notify_one()`: `bool`, `cv.notify_all()`: `usize` | both return `()` | the counts are planned, not there yet |
+//! | `cv.wait_until(&mut g, at)`, `wait_while_until` | `cv.wait_for(&mut g, at.saturating_duration_since(Instant::now()))`, `wait_while_for` | no `Instant` forms on the condvar |
+//! | `call_once_force(\|s\| s.poisoned())` (`OnceState` by value), `once.state()` | `call_once_force(\|s\| s.is_poisoned())` (a `&OnceState`), `once.is_completed()` | our `Once` is std's |
+//! | `const_mutex(v)`, `const_rwlock(v)` | `Mutex::new(v)`, `RwLock::new(v)` | `new` is `const` |
+//! | feature `send_guard` | none | guards are never `Send`, as std's |
+//! | features `arc_lock` (`lock_arc`), `serde` | `lock_api = { version = "0.4", features = ["arc_lock"] }` in your `Cargo.toml` | they are lock_api's features, turned on for the one `lock_api` every crate shares |
+//! | feature `deadlock_detection` | none | |
+//!
 //! # `SingleThreaded`
 //!
 //! With one thread, a lock that is already held can never be released while we wait, and a
