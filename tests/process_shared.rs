@@ -13,6 +13,10 @@
 //! Under Miri (no `fork`) and on other systems the binary reports that it has nothing to run.
 
 #[cfg(all(feature = "linux", target_os = "linux", feature = "sync", not(miri)))]
+#[path = "process_shared/liveness.rs"]
+mod liveness;
+
+#[cfg(all(feature = "linux", target_os = "linux", feature = "sync", not(miri)))]
 mod linux {
     use std::cell::UnsafeCell;
     use std::sync::atomic::{AtomicU32, Ordering::*};
@@ -27,17 +31,17 @@ mod linux {
     type S = Futex<Shared<Linux>>;
     /// How long a child, or a wait of the parent, may take before the case fails: generous,
     /// for a loaded 2-core machine.
-    const LIMIT: Duration = Duration::from_secs(20);
+    pub(crate) const LIMIT: Duration = Duration::from_secs(20);
 
     /// A zero-filled memory mapping shared with children forked after it was made.
-    struct Mapping {
+    pub(crate) struct Mapping {
         address: *mut libc::c_void,
         len: usize,
     }
 
     impl Mapping {
         /// An anonymous `MAP_SHARED` mapping of `len` bytes (zero-filled by the kernel).
-        fn anonymous(len: usize) -> Self {
+        pub(crate) fn anonymous(len: usize) -> Self {
             // SAFETY: a fresh mapping at an address of the kernel's choice: nothing aliases it.
             let address = unsafe {
                 libc::mmap(
@@ -76,7 +80,7 @@ mod linux {
         ///
         /// `T` fits, and all-zero bytes (or whatever the mapping holds now) are a valid `T`;
         /// `T` is made of atomics and cells, so that every process may touch it through `&T`.
-        unsafe fn get<T>(&self) -> &T {
+        pub(crate) unsafe fn get<T>(&self) -> &T {
             assert!(std::mem::size_of::<T>() <= self.len);
             // SAFETY: the caller's promise; the mapping is page-aligned and lives as long as
             // `self`.
@@ -92,14 +96,14 @@ mod linux {
     }
 
     /// A forked child, killed if it outlives its time.
-    struct Child {
-        pid: libc::pid_t,
+    pub(crate) struct Child {
+        pub(crate) pid: libc::pid_t,
         what: &'static str,
     }
 
     /// Runs `body` in a child process, which exits with 0 if `body` returns true and with 1
     /// if it returns false or panics. `what` names what the child waits for, for the messages.
-    fn fork(what: &'static str, body: impl FnOnce() -> bool) -> Child {
+    pub(crate) fn fork(what: &'static str, body: impl FnOnce() -> bool) -> Child {
         // SAFETY: this process has a single thread (see the module docs), so the child is a
         // complete copy; the child runs `body` and leaves with `_exit`, running no destructor
         // or exit handler that belongs to the parent.
@@ -116,7 +120,7 @@ mod linux {
     impl Child {
         /// Waits for the child to exit (killing it after `LIMIT`) and fails unless it
         /// succeeded.
-        fn join(self) {
+        pub(crate) fn join(self) {
             let start = Instant::now();
             loop {
                 let mut status = 0;
@@ -146,7 +150,7 @@ mod linux {
         }
 
         /// Waits until the child has been asleep for two looks in a row, 20 ms apart.
-        fn wait_until_asleep(&self) {
+        pub(crate) fn wait_until_asleep(&self) {
             let start = Instant::now();
             while !(self.is_asleep() && {
                 std::thread::sleep(Duration::from_millis(20));
@@ -408,7 +412,7 @@ mod linux {
 fn main() {
     #[cfg(all(feature = "linux", target_os = "linux", feature = "sync", not(miri)))]
     {
-        let cases: [(&str, fn()); 7] = [
+        let cases: [(&str, fn()); 15] = [
             ("wake_crosses_processes", linux::wake_crosses_processes),
             ("a_private_waiter_misses_a_shared_wake", linux::a_private_waiter_misses_a_shared_wake),
             ("ping_pong", linux::ping_pong),
@@ -416,6 +420,14 @@ fn main() {
             ("condvar_hand_off", linux::condvar_hand_off),
             ("timeouts_across_processes", linux::timeouts_across_processes),
             ("a_dead_owner_leaves_the_lock_held", linux::a_dead_owner_leaves_the_lock_held),
+            ("killed_mutex_waiters", liveness::mutex),
+            ("killed_rwlock_writer_asleep", liveness::rwlock_writer_asleep),
+            ("killed_rwlock_writers", liveness::rwlock_writers),
+            ("killed_rwlock_readers", liveness::rwlock_readers),
+            ("killed_rwlock_reader_holding_a_share", liveness::rwlock_reader_holding_a_share),
+            ("killed_semaphore_waiters", liveness::semaphore),
+            ("killed_condvar_waiters", liveness::condvar),
+            ("killed_event_and_group_waiters", liveness::event_and_group),
         ];
         let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
         let mut ran = 0;

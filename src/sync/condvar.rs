@@ -38,6 +38,13 @@
 //! waiter and wakes exactly one per unlock, so every waiter is woken at most twice (once by
 //! the notification, once by the unlock that lets it in), never in a storm. Prefer
 //! `notify_one` when any one waiter can act on the change.
+//!
+//! # Across processes
+//!
+//! On a backend with [`FutexBackend::PROCESS_SHARED`], `notify_one` wakes every waiter: the one
+//! waiter a single wake reaches may be killed before it runs, and the notification would die
+//! with it while the others sleep on. A condition variable may always wake more than asked
+//! (every waiter re-checks its condition), so this costs only the herd, never correctness.
 
 use core::marker::PhantomData;
 
@@ -120,11 +127,13 @@ impl<B> core::fmt::Debug for Condvar<B> {
 }
 
 impl<B: FutexBackend> Condvar<B> {
-    /// Wakes one thread waiting on this condition variable, if any.
+    /// Wakes one thread waiting on this condition variable, if any (all of them on a
+    /// process-shared backend: see the module docs, "Across processes").
     #[inline]
     pub fn notify_one(&self) {
         self.seq.fetch_add(1, Relaxed);
-        super::word::wake::<B>(&self.seq, 1);
+        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
+        super::word::wake::<B>(&self.seq, n);
     }
 
     /// Wakes every thread waiting on this condition variable.
@@ -227,5 +236,24 @@ mod guards {
                 self.wait_while_by(guard, &mut deadline, condition)
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::test_support::{take_wake_counts, Recording, RecordingShared};
+
+    #[test]
+    fn notify_one_wakes_one_and_across_processes_all() {
+        let private = Condvar::<Recording>::new();
+        take_wake_counts();
+        private.notify_one();
+        private.notify_all();
+        assert_eq!(take_wake_counts(), [1, u32::MAX]);
+        // A waiter killed after the kernel chose it must not take the notification with it.
+        let shared = Condvar::<RecordingShared>::new();
+        shared.notify_one();
+        assert_eq!(take_wake_counts(), [u32::MAX]);
     }
 }

@@ -110,10 +110,23 @@
 //!
 //! # Across processes
 //!
-//! On a backend with [`FutexBackend::PROCESS_SHARED`] a waiter may be killed while it waits.
-//! A dead waiter must cost nothing worse than a wake that finds nobody, so there the mutex
-//! never sets `W` or `H`: it is the plain counted mutex (every unlock with waiters wakes one),
-//! without the hand-off's fairness. See [`HUNGRY_AFTER`].
+//! On a backend with [`FutexBackend::PROCESS_SHARED`] a waiter may be killed at any point:
+//! asleep, or after the kernel chose it for a wake and before it ran (the wake then dies with
+//! it), and its registration is never taken back. A dead waiter must cost nothing worse than a
+//! wake that finds nobody, so there the mutex is the plain counted one:
+//!
+//! - no `H` or `G` (a dead hungry waiter would never pick its hand-off up: the mutex would
+//!   stay given to nobody), and no `W` (a dead woken waiter would never clear it: every later
+//!   unlock would stay silent);
+//! - every unlock that finds waiters counted wakes *all* sleepers, not one: a wake given to a
+//!   single waiter that is then killed would leave the others asleep on a free mutex. Each
+//!   living sleeper looks again; one takes the mutex, the rest sleep again;
+//! - a dead waiter's registration stays in the count for good: it can only make the count too
+//!   high, and a count too high costs only the wakes (a system call per unlock) it asks for.
+//!
+//! The cost is the herd: with `k` sleepers an unlock wakes `k` threads where one would do
+//! (`benches/process_shared.rs` measures it). A holder that dies holding the mutex leaves it
+//! held: nothing records the owner (robust futexes are out of scope).
 
 use core::marker::PhantomData;
 
@@ -147,10 +160,9 @@ pub(crate) const WAITER: u32 = 16;
 ///
 /// Not across processes (a backend with [`FutexBackend::PROCESS_SHARED`], such as
 /// `Shared<Linux>`): there a waiter can die while it waits (`kill -9`), and a dead hungry
-/// waiter would never pick its hand-off up, nor a dead woken one clear `WOKEN`, leaving the
-/// mutex given to nobody or every later unlock silent. So a process-shared mutex neither
-/// hands off nor sets `WOKEN`: every unlock with waiters counted wakes one, as a dead waiter's
-/// stale registration then costs only a wake that finds nobody.
+/// waiter would never pick its hand-off up. A process-shared mutex never claims (the
+/// module docs, "Across processes"): a flag, not a threshold out of reach, since the sleep
+/// count saturates.
 const HUNGRY_AFTER: u32 = if cfg!(all(loom, test)) { 1 } else { 16 };
 
 /// A mutual-exclusion lock in one `u32` that sleeps through backend `B`: the raw lock behind
@@ -234,8 +246,9 @@ impl<B: FutexBackend> RawMutex<B> {
             if state & LOCKED != 0 {
                 return false;
             }
-            // Keep the rest: taking a free mutex ahead of woken waiters is allowed (`H` and
-            // `G` are never set while `L` is clear).
+            // Keep the rest: taking a free mutex ahead of woken waiters is allowed. `G` is
+            // never set while `L` is clear; `H` may be (an unlock between its subtraction and
+            // its hand-off), and then our own unlock hands over instead.
             match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
                 Ok(_) => return true,
                 // Only the count or `W` changed (or someone took and released it): look again.
@@ -275,8 +288,9 @@ impl<B: FutexBackend> RawMutex<B> {
                 // and wake every sleeper, since the futex cannot pick the hungry one.
                 (state | LOCKED | GIVEN, u32::MAX)
             } else if state >= WAITER && B::PROCESS_SHARED {
-                // Across processes, always wake (see `HUNGRY_AFTER`'s note on `Shared`).
-                super::word::wake::<B>(&self.state, 1);
+                // Across processes, wake every sleeper: the one a single wake would reach may
+                // be killed before it runs (module docs, "Across processes").
+                super::word::wake::<B>(&self.state, u32::MAX);
                 return;
             } else if state >= WAITER && state & WOKEN == 0 {
                 (state | WOKEN, 1)
@@ -300,14 +314,15 @@ impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex, or gives up once `sleep` reports `Timeout`. True if taken.
     #[cold]
     pub(crate) fn lock_slow(&self, sleep: &mut impl Sleep) -> bool {
-        let hungry_after = if B::PROCESS_SHARED { u32::MAX } else { HUNGRY_AFTER };
+        // Across processes a waiter never claims (see `HUNGRY_AFTER`).
+        let hungry_after = if B::PROCESS_SHARED { None } else { Some(HUNGRY_AFTER) };
         self.lock_slow_with(sleep, hungry_after)
     }
 
-    /// [`lock_slow`](Self::lock_slow) with the hunger threshold as a parameter, so that the
-    /// loom models can check the other rules with hunger out of the way (`u32::MAX`).
+    /// [`lock_slow`](Self::lock_slow) with the hunger threshold as a parameter (`None`: never
+    /// claim), so that the loom models can check the other rules with hunger out of the way.
     #[inline]
-    fn lock_slow_with(&self, sleep: &mut impl Sleep, hungry_after: u32) -> bool {
+    fn lock_slow_with(&self, sleep: &mut impl Sleep, hungry_after: Option<u32>) -> bool {
         // Spin first, while the holder is probably still running.
         let mut state = self.spin(0);
         while state & LOCKED == 0 {
@@ -339,7 +354,9 @@ impl<B: FutexBackend> RawMutex<B> {
             // Held (or handed to another waiter): we have looked, so clear `W`; claim the next
             // unlock if we have lost often enough and nobody else has.
             let mut next = state & !WOKEN;
-            let claim = !me.hungry && sleeps >= hungry_after && state & HUNGRY == 0;
+            let claim = !me.hungry
+                && hungry_after.is_some_and(|after| sleeps >= after)
+                && state & HUNGRY == 0;
             if claim {
                 next |= HUNGRY;
             }
@@ -391,7 +408,7 @@ impl<B: FutexBackend> RawMutex<B> {
     #[cfg(all(loom, test))]
     pub(crate) fn lock_never_hungry(&self) {
         if self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_err() {
-            self.lock_slow_with(&mut Forever::<B>::new(), u32::MAX);
+            self.lock_slow_with(&mut Forever::<B>::new(), None);
         }
     }
 
@@ -450,8 +467,10 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
                 new &= !(GIVEN | LOCKED);
             }
             // Free with waiters left: we may have absorbed the wake meant for one of them.
+            // Pass it on as an unlock would: across processes to every sleeper, and without
+            // `W` (module docs, "Across processes"); else to one, with `W`.
             let wake = new & LOCKED == 0 && new >= WAITER;
-            if wake {
+            if wake && !B::PROCESS_SHARED {
                 new |= WOKEN;
             }
             // Relaxed: a release sequence continues through any read-modify-write, so the next
@@ -459,7 +478,8 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
             match self.word.compare_exchange(state, new, Relaxed, Relaxed) {
                 Ok(_) => {
                     if wake {
-                        super::word::wake::<B>(self.word, 1);
+                        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
+                        super::word::wake::<B>(self.word, n);
                     }
                     return;
                 }
@@ -589,7 +609,7 @@ mod tests {
             unsafe { m.unlock_raw() };
             assert_eq!(
                 (m.state.load(Relaxed), take_wake_counts()),
-                (before - LOCKED, std::vec![1])
+                (before - LOCKED, std::vec![u32::MAX])
             );
         }
         // A waiter that loses every time never claims a hand-off.
@@ -712,6 +732,27 @@ mod tests {
         ] {
             m.state.store(before, Relaxed);
             drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
+            assert_eq!(
+                (m.state.load(Relaxed), take_wake_counts()),
+                (after, woken),
+                "from {before:#x}"
+            );
+        }
+    }
+
+    /// Across processes the wake an unwinding waiter passes on goes to every sleeper, and it
+    /// sets no `W` (a dead waiter could never clear it).
+    #[test]
+    fn across_processes_unwinding_passes_its_wake_to_all_without_woken() {
+        let m = RawMutex::<RecordingShared>::new();
+        take_wake_counts();
+        for (before, after, woken) in [
+            (LOCKED + 2 * WAITER, LOCKED + WAITER, std::vec![]),
+            (2 * WAITER, WAITER, std::vec![u32::MAX]),
+            (WAITER, UNLOCKED, std::vec![]),
+        ] {
+            m.state.store(before, Relaxed);
+            drop(Waiter::<RecordingShared> { word: &m.state, hungry: false, backend: PhantomData });
             assert_eq!(
                 (m.state.load(Relaxed), take_wake_counts()),
                 (after, woken),

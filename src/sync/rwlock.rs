@@ -91,6 +91,26 @@
 //! value before the bump, and the wake, which follows the bump, either finds the value changed
 //! (the futex returns at once) or finds it asleep.
 //!
+//! # Across processes
+//!
+//! On a backend with [`FutexBackend::PROCESS_SHARED`] a waiter may be killed at any point:
+//! asleep (its writer registration is then never taken back), or after the kernel chose it
+//! for a wake and before it ran (the wake dies with it). So there:
+//!
+//! - the last reader out never keeps the lock for a registered writer, which may be dead:
+//!   it clears both bits and wakes writers and readers, as a writer's unlock does; readers
+//!   and writers then compete (writers keep their preference only while one is waiting, WW
+//!   set again by a living writer);
+//! - every wake of writers wakes them all, not one: one that a single wake reached may die
+//!   before it runs; readers are always woken all together;
+//! - a dead writer's registration only makes the sleeper count too high, which costs wakes
+//!   (and makes living writers sleep sooner instead of spinning), never skips one; a WW or
+//!   RW bit a dead waiter set is cleared by the next unlock that finds the lock free, which
+//!   a living holder (one exists while either bit can be set) makes.
+//!
+//! A process that dies holding the lock, for reading or writing, leaves it held: a dead
+//! reader's share stays counted (other readers still get in while no writer waits).
+//!
 //! # Orderings
 //!
 //! Acquire on every take, Release on every release (read unlock, write unlock, downgrade), so
@@ -125,9 +145,16 @@ const SLEEPER: u32 = 1;
 /// count stops counting and stays there, and every wake is sent (as if it were always
 /// unknown whether a writer sleeps), which is slower but never loses one.
 const SLEEPERS_FULL: u32 = 0xFF;
-/// `writer_wake`, bits 8..32: the wake sequence, bumped by every waker of writers. 2^24 bumps
-/// between a writer's registration and its sleep would bring the word back to the value it
-/// sleeps on (with the same count); nothing unlocks 16 million times in that gap.
+/// `writer_wake`, bits 8..32: the wake sequence, bumped by every waker of writers.
+///
+/// 24 bits where std's futex rwlock has 32: the other 8 count sleepers. The window it must
+/// cover is a writer's, from its registration (the read of the value it sleeps on) to the
+/// futex's comparison: one load of `state` and a branch. The value repeats only after 2^24
+/// (16.8 million) bumps inside that window, and while our writer is registered every bump
+/// comes with a wake (a system call, a microsecond or more): the writer would have to be
+/// off its processor for many seconds, a stopped process (`SIGSTOP`, a debugger) more than a
+/// busy machine. Even then nothing is lost for good: the writer sleeps with its registration
+/// counted, so the next waker of writers (any unlock that finds WW set) wakes it.
 const WAKE_SEQ: u32 = 1 << 8;
 
 fn sleepers(writer_wake: u32) -> u32 {
@@ -431,7 +458,12 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// that writer's unlock wakes the readers. With no writer registered, wake as any unlock.
     #[cold]
     fn wake_after_readers(&self, state: u32) {
-        if state & WRITERS_WAITING != 0 && sleepers(self.writer_wake.load(Relaxed)) != 0 {
+        // Not across processes: the writer the lock would be kept for may be dead (module
+        // docs, "Across processes").
+        if !B::PROCESS_SHARED
+            && state & WRITERS_WAITING != 0
+            && sleepers(self.writer_wake.load(Relaxed)) != 0
+        {
             // Release: a writer whose registration reads the bump sees the lock free.
             if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
                 super::word::wake::<B>(&self.writer_wake, 1);
@@ -461,7 +493,10 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Acquire registration reads the bump. A writer registered before it is counted
             // in the value the bump returns, so the wake is skipped only when none sleeps.
             if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
-                super::word::wake::<B>(&self.writer_wake, 1);
+                // Across processes every writer: the one a single wake reaches may be killed
+                // before it runs, and the others would sleep on.
+                let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
+                super::word::wake::<B>(&self.writer_wake, n);
             }
         }
         if state & READERS_WAITING != 0 {
@@ -712,7 +747,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::test_support::{take_wake_counts, take_wakes, watchdog, Recording};
+    use crate::test_support::{take_wake_counts, take_wakes, watchdog, Recording, RecordingShared};
     use crate::Timeout;
 
     /// Which word a recorded wake went to.
@@ -726,7 +761,16 @@ mod tests {
     /// reader or by a writer, with `sleeping` writers registered; the words after, and the
     /// wakes.
     fn wake_from(by_reader: bool, state: u32, sleeping: u32) -> (u32, u32, Vec<Woke>) {
-        let lock = RawRwLock::<Recording>::new();
+        wake_on::<Recording>(by_reader, state, sleeping)
+    }
+
+    /// [`wake_from`] on backend `B`.
+    fn wake_on<B: FutexBackend>(
+        by_reader: bool,
+        state: u32,
+        sleeping: u32,
+    ) -> (u32, u32, Vec<Woke>) {
+        let lock = RawRwLock::<B>::new();
         lock.state.store(state, Relaxed);
         lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
         take_wakes();
@@ -781,6 +825,25 @@ mod tests {
         assert_eq!(wake_from(false, WRITERS_WAITING, 0), (0, WAKE_SEQ, std::vec![]));
         let after = (0, WAKE_SEQ + 2 * SLEEPER, std::vec![Woke::Writers(1)]);
         assert_eq!(wake_from(false, WRITERS_WAITING, 2), after);
+    }
+
+    /// Across processes a registered writer may be dead: the last reader keeps nothing for it
+    /// and wakes everyone, and every wake of writers goes to all of them.
+    #[test]
+    fn across_processes_nobody_is_kept_waiting_for_a_writer_that_may_be_dead() {
+        let all = |n| {
+            (0, WAKE_SEQ + n * SLEEPER, std::vec![Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)])
+        };
+        for by_reader in [true, false] {
+            assert_eq!(wake_on::<RecordingShared>(by_reader, BOTH, 1), all(1));
+            assert_eq!(wake_on::<RecordingShared>(by_reader, BOTH, 3), all(3));
+            let writers = (0, WAKE_SEQ + SLEEPER, std::vec![Woke::Writers(u32::MAX)]);
+            assert_eq!(wake_on::<RecordingShared>(by_reader, WRITERS_WAITING, 1), writers);
+            // With no writer registered the wake is still skipped: dead writers only raise
+            // the count.
+            let readers = (0, WAKE_SEQ, std::vec![Woke::Readers(u32::MAX)]);
+            assert_eq!(wake_on::<RecordingShared>(by_reader, BOTH, 0), readers);
+        }
     }
 
     #[test]
