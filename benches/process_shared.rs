@@ -9,7 +9,13 @@
 //! - a ping-pong round trip: two threads of one process through the private futex, and two
 //!   processes (forked) through the shared one on an anonymous `MAP_SHARED` mapping; the raw
 //!   system call and our front end (`Linux`, `Shared<Linux>`) each. Both sides are pinned to
-//!   distinct cores, as in `benches/futex.rs`.
+//!   distinct cores, as in `benches/futex.rs`;
+//! - what a killed waiter's liveness costs the locks: a `RawMutex` and a `RawRwLock` (writers)
+//!   contended by four workers with a short critical section, nanoseconds per lock-unlock
+//!   pair and the futex waits (sleeps) per 1000 pairs. On `Linux` (threads) the mutex wakes
+//!   one waiter per unlock and marks it on its way; on `Shared<Linux>` (threads, then forked
+//!   processes) every unlock that finds waiters wakes all of them, so that a waiter killed
+//!   after its wake strands nobody (`src/sync/mutex.rs`, "Across processes").
 
 #[cfg(target_os = "linux")]
 #[path = "common/report.rs"]
@@ -22,7 +28,9 @@ mod bench {
     use std::time::Instant;
 
     use portable_futex::backend::{Linux, Shared};
-    use portable_futex::Futex;
+    use portable_futex::sync::lock_api::RawRwLock as _;
+    use portable_futex::sync::{RawMutex, RawRwLock};
+    use portable_futex::{Futex, FutexBackend, Timeout};
 
     use crate::report::{Baseline, Row};
 
@@ -230,6 +238,170 @@ mod bench {
         Row::new(S::NAME.to_owned(), samples)
     }
 
+    std::thread_local! {
+        /// This thread's futex waits through [`Tallied`].
+        static WAITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// `B`, counting the waits that reach it: each is a sleep (or a wake-up that found the
+    /// word changed), the cost a herd multiplies.
+    struct Tallied<B>(B);
+    impl<B: FutexBackend> FutexBackend for Tallied<B> {
+        const PROCESS_SHARED: bool = B::PROCESS_SHARED;
+        fn wait(
+            word: &AtomicU32,
+            expect: u32,
+            timeout: Option<std::time::Duration>,
+        ) -> Result<(), Timeout> {
+            WAITS.with(|waits| waits.set(waits.get() + 1));
+            B::wait(word, expect, timeout)
+        }
+        fn wake(word: *const AtomicU32, n: u32) {
+            B::wake(word, n)
+        }
+    }
+
+    /// A lock the contention rows take and release.
+    trait Lock {
+        fn lock(&self);
+        /// # Safety
+        ///
+        /// The caller holds it.
+        unsafe fn unlock(&self);
+    }
+    impl<B: FutexBackend> Lock for RawMutex<B> {
+        fn lock(&self) {
+            portable_futex::sync::lock_api::RawMutex::lock(self)
+        }
+        unsafe fn unlock(&self) {
+            // SAFETY: the caller's promise.
+            unsafe { portable_futex::sync::lock_api::RawMutex::unlock(self) }
+        }
+    }
+    impl<B: FutexBackend> Lock for RawRwLock<B> {
+        fn lock(&self) {
+            self.lock_exclusive()
+        }
+        unsafe fn unlock(&self) {
+            // SAFETY: the caller's promise.
+            unsafe { self.unlock_exclusive() }
+        }
+    }
+
+    const WORKERS: usize = 4;
+    const PAIRS: u32 = 20_000;
+
+    /// What the workers share: the lock, a counter it guards, and the start line.
+    #[repr(C)]
+    struct Contended<L> {
+        lock: L,
+        arrived: AtomicU32,
+        count: std::cell::UnsafeCell<u64>,
+        /// Each worker's waits, for the processes (whose `WAITS` are their own).
+        waits: [std::sync::atomic::AtomicU64; WORKERS],
+    }
+    // SAFETY: `count` is touched only under `lock`; the rest are atomics.
+    unsafe impl<L: Sync> Sync for Contended<L> {}
+
+    /// One worker: `PAIRS` lock-unlock pairs around a short critical section, after every
+    /// worker has arrived; its waits go into its slot.
+    fn work<L: Lock>(shared: &Contended<L>, me: usize) {
+        shared.arrived.fetch_add(1, AcqRel);
+        while shared.arrived.load(Acquire) < WORKERS as u32 {
+            std::hint::spin_loop();
+        }
+        let before = WAITS.with(std::cell::Cell::get);
+        for _ in 0..PAIRS {
+            shared.lock.lock();
+            // SAFETY: the lock is held.
+            unsafe { *shared.count.get() += 1 };
+            for _ in 0..20 {
+                std::hint::spin_loop();
+            }
+            // SAFETY: taken just above.
+            unsafe { shared.lock.unlock() };
+        }
+        shared.waits[me].store(WAITS.with(std::cell::Cell::get) - before, Relaxed);
+    }
+
+    /// A fresh `Contended<L>` in a zero-filled `MAP_SHARED` mapping (zero is the initial state
+    /// of the locks and of every count), which the caller unmaps through `unmap` once every
+    /// worker is done with it (the lifetime is the caller's to keep).
+    fn contended<'a, L>() -> &'a Contended<L> {
+        assert!(std::mem::size_of::<Contended<L>>() <= 4096);
+        // SAFETY: a fresh mapping, zero-filled by the kernel, that fits (asserted); all-zero
+        // bytes are a valid `Contended<L>` for the locks benchmarked here (their `new()`).
+        unsafe {
+            let address = libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(address, libc::MAP_FAILED);
+            &*address.cast::<Contended<L>>()
+        }
+    }
+
+    fn unmap<L>(shared: &Contended<L>) {
+        // SAFETY: the mapping `contended` made, no longer used by anyone.
+        unsafe { libc::munmap(shared as *const Contended<L> as *mut libc::c_void, 4096) };
+    }
+
+    /// `WORKERS` threads (or forked processes) contending one lock: nanoseconds per pair,
+    /// and the waits per 1000 pairs in the row's note.
+    fn contention<L: Lock + Sync>(name: &str, processes: bool) -> Row {
+        let mut waits = Vec::new();
+        let samples = (0..REPEATS)
+            .map(|_| {
+                let shared = contended::<L>();
+                let start = Instant::now();
+                if processes {
+                    let pids: Vec<libc::pid_t> = (0..WORKERS)
+                        .map(|me| {
+                            // SAFETY: forked from the main thread with no other thread alive
+                            // (the scoped threads of other rows have been joined); the child
+                            // works and leaves with `_exit`.
+                            let pid = unsafe { libc::fork() };
+                            assert!(pid >= 0, "fork failed");
+                            if pid == 0 {
+                                work(shared, me);
+                                // SAFETY: ends the child at once.
+                                unsafe { libc::_exit(0) }
+                            }
+                            pid
+                        })
+                        .collect();
+                    for pid in pids {
+                        let mut status = 0;
+                        // SAFETY: our own child.
+                        unsafe { libc::waitpid(pid, &mut status, 0) };
+                        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                    }
+                } else {
+                    std::thread::scope(|s| {
+                        for me in 0..WORKERS {
+                            s.spawn(move || work(shared, me));
+                        }
+                    });
+                }
+                let ns = start.elapsed().as_nanos() as f64 / f64::from(PAIRS * WORKERS as u32);
+                // SAFETY: every worker has finished.
+                assert_eq!(unsafe { *shared.count.get() }, u64::from(PAIRS) * WORKERS as u64);
+                waits.push(shared.waits.iter().map(|w| w.load(Relaxed)).sum::<u64>());
+                unmap(shared);
+                ns
+            })
+            .collect();
+        waits.sort_unstable();
+        let per_1000 = waits[waits.len() / 2] as f64 * 1000.0 / f64::from(PAIRS * WORKERS as u32);
+        let mut row = Row::new(name, samples);
+        row.note = format!("{per_1000:.0} waits per 1000 pairs");
+        row
+    }
+
     pub fn main() {
         allowed(); // before anything is pinned
         crate::report::print(
@@ -249,6 +421,36 @@ mod bench {
                 ping_pong_threads::<Ours<Linux>>(),
                 ping_pong_processes::<RawShared>(),
                 ping_pong_processes::<Ours<Shared<Linux>>>(),
+            ],
+            Baseline::First,
+        );
+        crate::report::print(
+            &format!("{WORKERS} workers, one lock, short critical sections (per lock-unlock pair)"),
+            &[
+                contention::<RawMutex<Tallied<Linux>>>("RawMutex<Linux>, threads", false),
+                contention::<RawMutex<Tallied<Shared<Linux>>>>(
+                    "RawMutex<Shared<Linux>>, threads",
+                    false,
+                ),
+                contention::<RawMutex<Tallied<Shared<Linux>>>>(
+                    "RawMutex<Shared<Linux>>, processes",
+                    true,
+                ),
+            ],
+            Baseline::First,
+        );
+        crate::report::print(
+            &format!("{WORKERS} writers, one RwLock, short critical sections (per write pair)"),
+            &[
+                contention::<RawRwLock<Tallied<Linux>>>("RawRwLock<Linux>, threads", false),
+                contention::<RawRwLock<Tallied<Shared<Linux>>>>(
+                    "RawRwLock<Shared<Linux>>, threads",
+                    false,
+                ),
+                contention::<RawRwLock<Tallied<Shared<Linux>>>>(
+                    "RawRwLock<Shared<Linux>>, processes",
+                    true,
+                ),
             ],
             Baseline::First,
         );

@@ -31,8 +31,10 @@
 //! `wake(word, n)`:
 //! 1. `fence(SeqCst)`, then read `pending`; if zero, return: no lock, no system call;
 //! 2. under the lock, unlink up to `n` waiters from the front of the address's queue;
-//! 3. `pending -= taken`; release the lock; set each taken waiter's event, reading everything
-//!    needed from the waiter *before* its `set`, and nothing after.
+//! 3. release the lock; `pending -= taken` (the taken waiters are no longer linked, and a
+//!    count too high for a moment only sends a later waker through the lock); set each taken
+//!    waiter's event, reading everything needed from the waiter *before* its `set`, and
+//!    nothing after.
 //!
 //! Why the orderings. The danger is a waker that skips the lock while a waiter goes to sleep:
 //!
