@@ -402,6 +402,20 @@ mod bench {
         row
     }
 
+    /// The contention rows of one lock: `PrivateLock` (on `Linux`) with threads, then
+    /// `SharedLock` (the same lock on `Shared<Linux>`) with threads and with processes.
+    fn contention_table<PrivateLock: Lock + Sync, SharedLock: Lock + Sync>(lock: &str, what: &str) {
+        crate::report::print(
+            &format!("{WORKERS} {what}, short critical sections"),
+            &[
+                contention::<PrivateLock>(&format!("{lock}<Linux>, threads"), false),
+                contention::<SharedLock>(&format!("{lock}<Shared<Linux>>, threads"), false),
+                contention::<SharedLock>(&format!("{lock}<Shared<Linux>>, processes"), true),
+            ],
+            Baseline::First,
+        );
+    }
+
     pub fn main() {
         allowed(); // before anything is pinned
         crate::report::print(
@@ -424,35 +438,13 @@ mod bench {
             ],
             Baseline::First,
         );
-        crate::report::print(
-            &format!("{WORKERS} workers, one lock, short critical sections (per lock-unlock pair)"),
-            &[
-                contention::<RawMutex<Tallied<Linux>>>("RawMutex<Linux>, threads", false),
-                contention::<RawMutex<Tallied<Shared<Linux>>>>(
-                    "RawMutex<Shared<Linux>>, threads",
-                    false,
-                ),
-                contention::<RawMutex<Tallied<Shared<Linux>>>>(
-                    "RawMutex<Shared<Linux>>, processes",
-                    true,
-                ),
-            ],
-            Baseline::First,
+        contention_table::<RawMutex<Tallied<Linux>>, RawMutex<Tallied<Shared<Linux>>>>(
+            "RawMutex",
+            "workers, one lock (per lock-unlock pair)",
         );
-        crate::report::print(
-            &format!("{WORKERS} writers, one RwLock, short critical sections (per write pair)"),
-            &[
-                contention::<RawRwLock<Tallied<Linux>>>("RawRwLock<Linux>, threads", false),
-                contention::<RawRwLock<Tallied<Shared<Linux>>>>(
-                    "RawRwLock<Shared<Linux>>, threads",
-                    false,
-                ),
-                contention::<RawRwLock<Tallied<Shared<Linux>>>>(
-                    "RawRwLock<Shared<Linux>>, processes",
-                    true,
-                ),
-            ],
-            Baseline::First,
+        contention_table::<RawRwLock<Tallied<Linux>>, RawRwLock<Tallied<Shared<Linux>>>>(
+            "RawRwLock",
+            "writers, one RwLock (per write pair)",
         );
     }
 }
