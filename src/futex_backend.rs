@@ -44,6 +44,12 @@ use crate::Timeout;
 ///   wait that can never end is not a panic either: it blocks, as any futex wait that nobody
 ///   wakes (or, where nothing can block, returns spuriously: see `SingleThreaded`).
 ///
+/// A backend that breaks the last promise anyway (a user's `wait` or `Clock` may panic) keeps
+/// the crate sound: every lock and signal of `sync` leaves its word true when a wait unwinds,
+/// and passes on a wake it may have absorbed, by calling `wake` while it unwinds. If that
+/// `wake` panics too, the panic during unwinding aborts the process, as Rust does for any
+/// second panic.
+///
 /// # Example
 ///
 /// A toy backend that never sleeps: it only spins. It keeps every promise above (its returns

@@ -143,10 +143,15 @@ mod linux {
         /// Whether the child is asleep (state `S` in `/proc`), as a process blocked in a
         /// futex wait is.
         fn is_asleep(&self) -> bool {
+            self.state() == "S"
+        }
+
+        /// The child's scheduling state as `/proc` shows it: `R` running or runnable, `S`
+        /// asleep...
+        pub(crate) fn state(&self) -> String {
             let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap();
             // The state follows the command name, which is in parentheses.
-            let state = stat.rsplit(')').next().unwrap().split_whitespace().next();
-            state == Some("S")
+            stat.rsplit(')').next().unwrap().split_whitespace().next().unwrap_or("").to_string()
         }
 
         /// Waits until the child has been asleep for two looks in a row, 20 ms apart.

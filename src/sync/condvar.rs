@@ -45,6 +45,10 @@
 //! waiter a single wake reaches may be killed before it runs, and the notification would die
 //! with it while the others sleep on. A condition variable may always wake more than asked
 //! (every waiter re-checks its condition), so this costs only the herd, never correctness.
+//! The herd is larger there: the shared mutex wakes every sleeper at each unlock (see
+//! `RawMutex`'s "Across processes"), so a `notify_all` to `k` waiters costs up to `k²`
+//! wake-ups instead of `2k`. A notifier killed between its increment and its wake loses its
+//! notification, as any futex condition variable would.
 
 use core::marker::PhantomData;
 

@@ -58,7 +58,8 @@
 //!   this instead), one compare-and-swap: with `H` set, `+L +G` (take the mutex back for the
 //!   hungry waiter, so that nobody else can) and wake every sleeper, since the futex cannot
 //!   pick the hungry one (the others look and sleep again); else, if waiters are counted and
-//!   `W` is clear, `+W` and wake one.
+//!   `W` is clear, `+W` and wake one (across processes: no `W`, and wake all; see "Across
+//!   processes").
 //! - **give up** (timed lock, time up): leave (`−WAITER − W`, and `−H` if ours), unless the
 //!   mutex is free or handed to us, in which case take it instead and report success. Leaving
 //!   while the mutex is free could strand a wake that was meant for us.
@@ -72,8 +73,8 @@
 //! order, and a waiter sleeps only on a value it read that has `L` set and `W` clear.
 //!
 //! - An unlock that clears `L` with waiters counted either sets `W` and wakes one, finds `W`
-//!   set, or finds the mutex taken again (by a thread whose own unlock comes later). `W` set means a wake was sent after some earlier change and no waiter has acted
-//!   since. The futex guarantees that the waiter that sent wake found a sleeper, or that every
+//!   set, or finds the mutex taken again (by a thread whose own unlock comes later). `W` set
+//!   means a wake was sent after some earlier change and no waiter has acted since. The futex guarantees that the waiter that sent wake found a sleeper, or that every
 //!   registered waiter compares the word after the change that set `W` (their sleep values
 //!   lack `W`, so they do not sleep). Either way some waiter looks at the word again: it takes
 //!   the free mutex, or finds it held and clears `W`, so that the holder's unlock wakes again.
@@ -126,7 +127,9 @@
 //!
 //! The cost is the herd: with `k` sleepers an unlock wakes `k` threads where one would do
 //! (`benches/process_shared.rs` measures it). A holder that dies holding the mutex leaves it
-//! held: nothing records the owner (robust futexes are out of scope).
+//! held: nothing records the owner (robust futexes are out of scope). So does, in effect, one
+//! killed inside its unlock, between the subtraction and the wake: the sleepers stay asleep
+//! on a free mutex until another process takes and releases it.
 
 use core::marker::PhantomData;
 

@@ -70,8 +70,8 @@
 //! costs at most a wake that finds nobody, and a token is always taken by a living parked
 //! thread (or left for the next `park`). The count a dead thread leaves in the word is never
 //! taken back: it can only be too high, and a count too high only makes `unpark` wake when
-//! nobody sleeps. (`unpark` skips its wake only when the token is already pending, and the
-//! wake of the `unpark` that set it went to everybody.) A thread killed after taking the token
+//! nobody sleeps. (`unpark` skips its wake only when nobody is counted parked, or when the
+//! token is already pending, and the wake of the `unpark` that set it went to everybody.) A thread killed after taking the token
 //! takes it with it.
 
 use core::marker::PhantomData;

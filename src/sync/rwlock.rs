@@ -34,6 +34,8 @@
 //! writer, leaving WW (and RW) set so that the lock stays the writers' while the woken one
 //! comes. Writers do not starve readers either: a writer's unlock clears both bits and wakes
 //! every sleeping reader along with the next writer, so readers get the lock between writers.
+//! (Across processes the last reader keeps nothing for a writer, which may be dead: see
+//! "Across processes".)
 //!
 //! # Transitions
 //!
@@ -42,7 +44,8 @@
 //!   set RW (Relaxed) and sleep on the exact value seen; look again when woken.
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
 //!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
-//!   `writer_wake`'s sequence (Release) and wake one writer; else wake as below.
+//!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
+//!   processes) wake as below.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
 //! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
 //!   (Relaxed), spin a little the first time (readers are held back now), register as a
@@ -103,13 +106,20 @@
 //!   set again by a living writer);
 //! - every wake of writers wakes them all, not one: one that a single wake reached may die
 //!   before it runs; readers are always woken all together;
+//! - only a holder's unlock clears the waiting bits: a writer that gives up takes the lock if
+//!   it is free and otherwise leaves the bits (and wakes nobody), and one unwinding out of its
+//!   sleep does nothing, since a waiter killed between clearing a bit and waking would leave
+//!   sleepers behind a bit nobody sees;
 //! - a dead writer's registration only makes the sleeper count too high, which costs wakes
 //!   (and makes living writers sleep sooner instead of spinning), never skips one; a WW or
 //!   RW bit a dead waiter set is cleared by the next unlock that finds the lock free, which
 //!   a living holder (one exists while either bit can be set) makes.
 //!
 //! A process that dies holding the lock, for reading or writing, leaves it held: a dead
-//! reader's share stays counted (other readers still get in while no writer waits).
+//! reader's share stays counted (other readers still get in while no writer waits). So does,
+//! in effect, one killed inside an unlock, between freeing the lock and its wakes: the
+//! sleepers stay asleep on a free lock until someone else takes and releases it (every futex
+//! lock has this window; only the kernel's robust futexes close it).
 //!
 //! # Orderings
 //!
@@ -424,12 +434,20 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// back for nothing), or the wake we absorbed was another writer's; each writer that still
     /// waits sets WW again. When readers hold the lock, RW is cleared and readers woken too,
     /// so that readers a stale WW held back join their peers.
+    ///
+    /// Across processes, only the first: take a free lock, else leave the bits as they are. A
+    /// writer killed between clearing WW and its wakes would strand the writers asleep behind
+    /// it (nobody's unlock would see a bit), and there is nothing to pass on: every wake of
+    /// writers went to all of them. A WW left stale is cleared by the holder's unlock, which
+    /// wakes everyone (module docs, "Across processes").
     #[cold]
     fn writer_gives_up(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
             let new = if is_unlocked(state) {
                 state | WRITE_LOCKED | WRITERS_WAITING
+            } else if B::PROCESS_SHARED {
+                return false;
             } else if is_write_locked(state) {
                 state & !WRITERS_WAITING
             } else {
@@ -511,6 +529,12 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// sleep again with RW set.)
     #[cold]
     fn wake_all_after_unwind(&self) {
+        if B::PROCESS_SHARED {
+            // Nobody waits for this writer across processes (the last reader keeps nothing
+            // for it, and its wake went to every writer), and one killed between clearing the
+            // bits and waking would strand the sleepers: leave it to the holder's unlock.
+            return;
+        }
         self.state.fetch_and(!(WRITERS_WAITING | READERS_WAITING), Relaxed);
         // As in `wake_writer_or_readers`: WW cleared before the bump (Release).
         self.writer_wake.fetch_add(WAKE_SEQ, Release);
@@ -844,6 +868,25 @@ mod tests {
             let readers = (0, WAKE_SEQ, std::vec![Woke::Readers(u32::MAX)]);
             assert_eq!(wake_on::<RecordingShared>(by_reader, BOTH, 0), readers);
         }
+    }
+
+    /// Across processes a waiter never clears a waiting bit (it could be killed before its
+    /// wakes): a writer that gives up takes a free lock or leaves the word alone, and one
+    /// unwinding out of its sleep does nothing.
+    #[test]
+    fn across_processes_only_a_holder_clears_the_bits() {
+        let lock = RawRwLock::<RecordingShared>::new();
+        take_wakes();
+        for held in [3 | BOTH, WRITE_LOCKED | BOTH, 1 | WRITERS_WAITING] {
+            lock.state.store(held, Relaxed);
+            assert!(!lock.writer_gives_up());
+            lock.wake_all_after_unwind();
+            assert_eq!((lock.state.load(Relaxed), take_wake_counts()), (held, std::vec![]));
+        }
+        lock.state.store(BOTH, Relaxed);
+        assert!(lock.writer_gives_up(), "a free lock is taken");
+        assert_eq!(lock.state.load(Relaxed), WRITE_LOCKED | BOTH);
+        assert_eq!(lock.writer_wake.load(Relaxed), 0, "and nobody is woken");
     }
 
     #[test]

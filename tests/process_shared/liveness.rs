@@ -9,16 +9,25 @@
 //!   come and the parent release; whatever the dead one left in the word (a registration, a
 //!   waiting bit) must not strand the living one;
 //! - **woken**: the doomed waiter blocks first and the living one after it, so that a wake of
-//!   one (the kernel wakes a word's waiters in arrival order) would go to the doomed one; it
-//!   runs at `SCHED_IDLE` on a processor that a busy process keeps, so that after the
-//!   parent's release it is woken but does not run before the parent kills it. A design that
-//!   wakes only it loses that wake with it, and the living waiter sleeps on, the primitive
-//!   free: the case fails after [`LIMIT`], showing the primitive.
+//!   one (the kernel wakes a word's waiters in arrival order) would go to the doomed one; the
+//!   parent then moves it to `SCHED_IDLE` on a processor that a busy process keeps, so that
+//!   after the parent's release it is woken but does not run before the parent kills it. A
+//!   design that wakes only it loses that wake with it, and the living waiter sleeps on, the
+//!   primitive free: the case fails after [`LIMIT`], showing the primitive.
 //!
-//! In the second way the doomed waiter may still run before it dies, now and then, and take
-//! what was released (and die holding it, a dead owner, which stays held by design): such a
-//! trial proves nothing, is counted apart, and at least one trial of each case must be a
-//! real one.
+//! A woken trial is a real one only if the doomed waiter was runnable (`R` in `/proc`) just
+//! before the kill, that is woken and not yet back asleep, and the living waiter then got
+//! through. The doomed waiter may still run before it dies, now and then, and take what was
+//! released (and die holding it, a dead owner, which stays held by design); such a trial
+//! proves nothing and is counted apart. At least one woken trial of each case must be real.
+//!
+//! What each case guards (each checked by running it against the code before the fix):
+//! the mutex, the rwlock's writers, the semaphore and `notify_one` fail in the woken way if
+//! they wake one waiter; the rwlock's "writer behind a reader" fails in both ways if the last
+//! reader keeps the lock for a registered writer. The asleep ways of the others, the rwlock's
+//! readers, the event and the wait group pass with a wake of one too (the kernel drops a
+//! killed sleeper from its queue, and readers, events and groups wake everyone anyway): they
+//! check that what a dead waiter leaves in a word (a registration, a bit) strands nobody.
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU32, Ordering::*};
@@ -84,21 +93,31 @@ fn shared_cpu() -> usize {
         .unwrap()
 }
 
-/// Pins the calling process to `cpu`.
-fn pin_to(cpu: usize) {
+/// Pins process `pid` (0: the calling one) to `cpu`.
+fn pin_to(pid: libc::pid_t, cpu: usize) {
     // SAFETY: a zeroed `cpu_set_t` is an empty set.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     // SAFETY: `cpu` is below `CPU_SETSIZE` (it came from `shared_cpu`).
     unsafe { libc::CPU_SET(cpu, &mut set) };
     // SAFETY: `set` is a valid set of the size given.
-    let done = unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) };
+    let done = unsafe { libc::sched_setaffinity(pid, std::mem::size_of_val(&set), &set) };
     assert_eq!(done, 0, "sched_setaffinity: {}", std::io::Error::last_os_error());
+}
+
+/// Moves process `pid` to `cpu` at `SCHED_IDLE`, the lowest priority there is: once the
+/// processor is busy, it runs only in what the busy process leaves.
+fn idle_on(pid: libc::pid_t, cpu: usize) {
+    pin_to(pid, cpu);
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is valid; SCHED_IDLE needs no privilege for one's own child.
+    let done = unsafe { libc::sched_setscheduler(pid, libc::SCHED_IDLE, &param) };
+    assert_eq!(done, 0, "sched_setscheduler(SCHED_IDLE): {}", std::io::Error::last_os_error());
 }
 
 /// A process that keeps `cpu` busy until it is killed (when the returned child drops).
 fn hog(cpu: usize) -> Child {
     fork("nothing: it keeps a processor busy", move || {
-        pin_to(cpu);
+        pin_to(0, cpu);
         loop {
             std::hint::spin_loop();
         }
@@ -112,8 +131,9 @@ fn kill(child: Child) {
     drop(child);
 }
 
-/// One trial. True if it proved something (the living waiter got through, or a design that
-/// strands it would have failed), false if the doomed waiter took what was released first.
+/// One trial. True if it proved something: the living waiter got through, and in the woken
+/// way the doomed one had been woken and not yet run when it was killed. False if it was
+/// not, or if it took what was released first.
 fn trial<T: Debug>(case: &Case<T>, death: Death, cpu: usize) -> bool {
     let map = Mapping::anonymous(4096);
     // SAFETY: an `Arena<T>` fits in a page, and all-zero bytes are every primitive here in its
@@ -123,12 +143,6 @@ fn trial<T: Debug>(case: &Case<T>, death: Death, cpu: usize) -> bool {
     (case.hold)(primitive);
 
     let doomed = fork("nothing: it is killed", move || {
-        if death == Death::Woken {
-            pin_to(cpu);
-            let param = libc::sched_param { sched_priority: 0 };
-            // SAFETY: `param` is valid; SCHED_IDLE needs no privilege.
-            unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
-        }
         (case.doomed)(primitive);
         true
     });
@@ -140,6 +154,7 @@ fn trial<T: Debug>(case: &Case<T>, death: Death, cpu: usize) -> bool {
             None
         }
         Death::Woken => {
+            idle_on(doomed.pid, cpu);
             busy = Some(hog(cpu));
             Some(doomed)
         }
@@ -152,16 +167,22 @@ fn trial<T: Debug>(case: &Case<T>, death: Death, cpu: usize) -> bool {
     });
     living.wait_until_asleep();
     (case.release)(primitive);
+    // Woken: whether the doomed waiter is runnable now, woken and not yet run to its next
+    // sleep. Then the kill, before anything else, and the busy process goes at once (the
+    // killed one needs the processor to exit).
+    let woken = doomed.as_ref().map(|doomed| doomed.state() == "R");
     if let Some(doomed) = doomed {
-        kill(doomed);
+        // SAFETY: our own child, not yet reaped.
+        unsafe { libc::kill(doomed.pid, libc::SIGKILL) };
+        drop(busy.take());
+        drop(doomed);
     }
 
     let start = Instant::now();
     loop {
         if arena.through.load(Acquire) == 1 {
             living.join();
-            drop(busy);
-            return true;
+            return woken.unwrap_or(true);
         }
         if death == Death::Woken && start.elapsed() > GRACE && !(case.free)(primitive) {
             // Held: by the doomed waiter, which ran before it died (the living one, had it
