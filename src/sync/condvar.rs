@@ -136,8 +136,7 @@ impl<B: FutexBackend> Condvar<B> {
     #[inline]
     pub fn notify_one(&self) {
         self.seq.fetch_add(1, Relaxed);
-        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
-        super::word::wake::<B>(&self.seq, n);
+        super::word::wake::<B>(&self.seq, 1);
     }
 
     /// Wakes every thread waiting on this condition variable.

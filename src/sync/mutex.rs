@@ -291,9 +291,8 @@ impl<B: FutexBackend> RawMutex<B> {
                 // and wake every sleeper, since the futex cannot pick the hungry one.
                 (state | LOCKED | GIVEN, u32::MAX)
             } else if state >= WAITER && B::PROCESS_SHARED {
-                // Across processes, wake every sleeper: the one a single wake would reach may
-                // be killed before it runs (module docs, "Across processes").
-                super::word::wake::<B>(&self.state, u32::MAX);
+                // Across processes, no `W`: wake (every sleeper, as `word::wake` does there).
+                super::word::wake::<B>(&self.state, 1);
                 return;
             } else if state >= WAITER && state & WOKEN == 0 {
                 (state | WOKEN, 1)
@@ -470,8 +469,8 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
                 new &= !(GIVEN | LOCKED);
             }
             // Free with waiters left: we may have absorbed the wake meant for one of them.
-            // Pass it on as an unlock would: across processes to every sleeper, and without
-            // `W` (module docs, "Across processes"); else to one, with `W`.
+            // Pass it on as an unlock would: with `W`, but across processes without it (module
+            // docs, "Across processes"; `word::wake` wakes every sleeper there).
             let wake = new & LOCKED == 0 && new >= WAITER;
             if wake && !B::PROCESS_SHARED {
                 new |= WOKEN;
@@ -481,8 +480,7 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
             match self.word.compare_exchange(state, new, Relaxed, Relaxed) {
                 Ok(_) => {
                     if wake {
-                        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
-                        super::word::wake::<B>(self.word, n);
+                        super::word::wake::<B>(self.word, 1);
                     }
                     return;
                 }

@@ -197,12 +197,11 @@ impl<B: FutexBackend> Parker<B> {
         }
     }
 
-    /// Wakes one parked thread; across processes, every parked thread (see the module docs:
-    /// a wake to one may die with it there).
+    /// Wakes one parked thread; across processes, every parked thread (`word::wake`; see the
+    /// module docs: a wake to one may die with it there).
     #[cold]
     fn wake_one(&self) {
-        let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
-        word::wake::<B>(&self.state, n);
+        word::wake::<B>(&self.state, 1);
     }
 
     /// A parked thread unwinding out of its sleep (a user's backend or clock panicked) leaves

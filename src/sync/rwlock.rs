@@ -511,10 +511,8 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Acquire registration reads the bump. A writer registered before it is counted
             // in the value the bump returns, so the wake is skipped only when none sleeps.
             if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
-                // Across processes every writer: the one a single wake reaches may be killed
-                // before it runs, and the others would sleep on.
-                let n = if B::PROCESS_SHARED { u32::MAX } else { 1 };
-                super::word::wake::<B>(&self.writer_wake, n);
+                // One writer (every one across processes: `word::wake`).
+                super::word::wake::<B>(&self.writer_wake, 1);
             }
         }
         if state & READERS_WAITING != 0 {

@@ -179,11 +179,10 @@ impl<B: FutexBackend> Semaphore<B> {
         }
     }
 
-    /// Wakes `n` sleepers; across processes, every sleeper (see the module docs: a wake to one
-    /// waiter may die with it there).
+    /// Wakes `n` sleepers; across processes, every sleeper (`word::wake`; see the module docs:
+    /// a wake to one waiter may die with it there).
     #[cold]
     fn wake(&self, n: u32) {
-        let n = if B::PROCESS_SHARED { u32::MAX } else { n };
         word::wake::<B>(&self.permits, n);
     }
 

@@ -165,10 +165,19 @@ pub(crate) fn timed_wait<B: FutexBackend>(
     crate::Futex::<B>::timed_wait(futex_of(word), expect, timeout)
 }
 
-/// Wakes at most `n` threads sleeping on `word`, on backend `B`.
+/// Wakes at most `n` threads sleeping on `word`, on backend `B`; on a process-shared backend
+/// ([`FutexBackend::PROCESS_SHARED`]) every one of them.
+///
+/// Across processes a waiter may be killed after the kernel chose it for a wake and before it
+/// ran, and the wake dies with it: a wake of one would then leave the others asleep with a
+/// lock free, a permit released or a notification sent. Every primitive wakes through here,
+/// so there each wake goes to all sleepers, who look again (the losers sleep again). Waking
+/// more than asked is always allowed (every waiter re-checks its word); the cost is the herd,
+/// which `benches/process_shared.rs` measures. (The loom stand-in below has no shared mode.)
 #[cfg(not(all(loom, test)))]
 #[inline]
 pub(crate) fn wake<B: FutexBackend>(word: &Word, n: u32) {
+    let n = if B::PROCESS_SHARED { u32::MAX } else { n };
     crate::Futex::<B>::wake(futex_of(word), n)
 }
 
