@@ -42,6 +42,19 @@ pub unsafe trait Event {
     /// `this` points to a live event of a waiter that a waker has taken out of its queue; it
     /// may be freed as soon as the waiter sees it set.
     unsafe fn set(this: *const Self);
+
+    /// Where this waiter stands among the waiters of its address: a wake takes the highest
+    /// rank first, and first come, first served among equal ranks. `0` by default, so that
+    /// every waiter is equal and a queue is plain FIFO.
+    ///
+    /// An RTOS event returns its task's priority, read in [`new`](Self::new) (so the order
+    /// is that of the priorities when the waits began), which makes a wake pick waiters as
+    /// the RTOS's own semaphores do. The queue reads it under the bucket lock while the
+    /// waiter is queued; it should be a plain field read.
+    #[inline]
+    fn rank(&self) -> u32 {
+        0
+    }
 }
 
 #[cfg(feature = "std")]

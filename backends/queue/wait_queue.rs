@@ -1,4 +1,8 @@
-//! The waiters of one bucket: one FIFO queue per address, whose heads are the treap's nodes.
+//! The waiters of one bucket: one queue per address, whose heads are the treap's nodes.
+//!
+//! A queue is ordered by [`Event::rank`], highest first, and first come, first served among
+//! equal ranks; with the default rank (0 for everybody) it is plain FIFO, and a push costs
+//! one comparison more than an append.
 //!
 //! Each queue is a circular doubly linked list threaded through its waiters: from the head,
 //! `next` runs to the tail and on round to the head; `prev` runs back, so `head.prev` is the
@@ -70,6 +74,16 @@ impl<E: Event> Waiter<E> {
     }
 }
 
+/// The rank of a queued waiter.
+///
+/// # Safety
+///
+/// `w` is alive (the bucket lock is held and it is queued, or it is the caller's own).
+unsafe fn rank<E: Event>(w: Ptr<E>) -> u32 {
+    // SAFETY: alive by the caller's promise; the event is only ever shared (`&E`).
+    unsafe { (*addr_of!((*w.as_ptr()).event)).rank() }
+}
+
 /// In the loom model, the end of a waiter's frame is a write to its links: loom then reports
 /// any access by another thread that is not ordered before the waiter's return (a waker that
 /// reads a link after its `set`, a treap still pointing at a waiter that left) as a race.
@@ -123,41 +137,68 @@ fn waiter<E>(node: NonNull<Node>) -> Ptr<E> {
     node.cast()
 }
 
-/// Appends `w` to the queue of its address, creating the queue if it is the first.
+/// Queues `w` on its address, creating the queue if it is the first: behind every waiter of
+/// the same or a higher rank, ahead of every waiter of a lower one.
+///
+/// The place is found walking back from the tail, so a waiter whose rank is not above the
+/// tail's (always, with equal ranks) is appended in O(1); a higher rank costs one step per
+/// waiter it overtakes.
 ///
 /// # Safety
 ///
 /// Under the bucket lock that guards `treap`; `w` is alive, not queued, and stays put until
 /// it is taken out again.
-pub(crate) unsafe fn push<E>(treap: &mut Treap, w: &Waiter<E>) {
+pub(crate) unsafe fn push<E: Event>(treap: &mut Treap, w: &Waiter<E>) {
     let w = NonNull::from(w);
     // SAFETY: under the lock every queued waiter is alive and its links are ours to change;
     // `w`'s node is not linked, so nobody else reads it.
     unsafe {
         let key = node(w).as_ref().key();
-        match treap.find(key) {
-            Some(head_node) => {
-                let head = waiter::<E>(head_node);
+        let Some(head_node) = treap.find(key) else {
+            write(w, |l| {
+                l.prev = w;
+                l.next = w;
+                l.head = true;
+                l.queued = true;
+            });
+            treap.insert(node(w));
+            return;
+        };
+        let head = waiter::<E>(head_node);
+        let ours = rank(w);
+        // `after`: the last waiter that stays ahead of `w`. Walk back from the tail over the
+        // waiters of a lower rank; if that passes the head, `w` takes the head's place.
+        let mut after = read(head, |l| l.prev);
+        while rank(after) < ours {
+            if after == head {
+                // Ahead of everyone: `w` goes between the tail and the old head (a ring), and
+                // becomes the head that the treap links.
                 let tail = read(head, |l| l.prev);
                 write(w, |l| {
                     l.prev = tail;
                     l.next = head;
-                    l.head = false;
-                    l.queued = true;
-                });
-                write(tail, |l| l.next = w);
-                write(head, |l| l.prev = w);
-            }
-            None => {
-                write(w, |l| {
-                    l.prev = w;
-                    l.next = w;
                     l.head = true;
                     l.queued = true;
                 });
-                treap.insert(node(w));
+                write(tail, |l| l.next = w);
+                write(head, |l| {
+                    l.prev = w;
+                    l.head = false;
+                });
+                treap.replace(head_node, node(w));
+                return;
             }
+            after = read(after, |l| l.prev);
         }
+        let before = read(after, |l| l.next);
+        write(w, |l| {
+            l.prev = after;
+            l.next = before;
+            l.head = false;
+            l.queued = true;
+        });
+        write(after, |l| l.next = w);
+        write(before, |l| l.prev = w);
     }
 }
 
@@ -264,5 +305,92 @@ impl<E: Event> Woken<E> {
                 E::set(addr_of!((*w.as_ptr()).event));
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::Timeout;
+    use core::time::Duration;
+    use std::vec::Vec;
+
+    /// An event that only carries a rank: the waiters below are pushed and popped by hand and
+    /// never sleep.
+    struct Ranked(u32);
+
+    // SAFETY: never waited on nor set in these tests (`wait` and `set` are unreachable).
+    unsafe impl Event for Ranked {
+        fn new() -> Self {
+            Ranked(0)
+        }
+        fn wait(&self, _: Option<Duration>) -> Result<(), Timeout> {
+            unreachable!("the rank tests never sleep")
+        }
+        unsafe fn set(_: *const Self) {}
+        fn rank(&self) -> u32 {
+            self.0
+        }
+    }
+
+    fn waiters(ranks: &[u32]) -> Vec<Waiter<Ranked>> {
+        ranks
+            .iter()
+            .map(|&r| {
+                let mut w = Waiter::new(1);
+                w.event = Ranked(r);
+                w
+            })
+            .collect()
+    }
+
+    /// Pops one waiter at a time and names it by its index in `all`.
+    fn drain(treap: &mut Treap, all: &[Waiter<Ranked>]) -> Vec<usize> {
+        let mut order = Vec::new();
+        loop {
+            // SAFETY: single-threaded; every waiter in `all` outlives the treap's use of it.
+            let woken = unsafe { pop::<Ranked>(treap, 1, 1) };
+            let Some(first) = woken.first else { break };
+            assert_eq!(woken.count(), 1);
+            order.push(all.iter().position(|w| NonNull::from(w) == first).unwrap());
+        }
+        order
+    }
+
+    /// Highest rank first, arrival order among equals, whatever order the ranks arrive in:
+    /// including a waiter that overtakes the head, one that overtakes everyone but the head,
+    /// and equal ranks arriving on both sides of others.
+    #[test]
+    fn wakes_by_rank_then_arrival() {
+        let ranks = [2, 5, 5, 1, 5, 2, 0, 7, 2, 7];
+        let all = waiters(&ranks);
+        let mut treap = Treap::new();
+        for w in &all {
+            // SAFETY: the lock is this thread alone; each waiter stays in `all`, unmoved.
+            unsafe { push(&mut treap, w) };
+        }
+        let mut expected: Vec<usize> = (0..ranks.len()).collect();
+        // A stable sort: equal ranks keep their arrival order.
+        expected.sort_by_key(|&i| core::cmp::Reverse(ranks[i]));
+        assert_eq!(drain(&mut treap, &all), expected);
+        assert!(treap.is_empty());
+    }
+
+    /// Equal ranks are plain FIFO, and a timed-out waiter that leaves (head, middle or tail)
+    /// keeps the order of the rest, including when a new head of higher rank arrived.
+    #[test]
+    fn removal_keeps_the_order() {
+        let all = waiters(&[1, 1, 3, 1, 3, 0]);
+        let mut treap = Treap::new();
+        for w in &all {
+            // SAFETY: as above.
+            unsafe { push(&mut treap, w) };
+        }
+        // Queue now: 2 4 0 1 3 5. Remove the head, a middle one and the tail.
+        for gone in [2, 1, 5] {
+            // SAFETY: as above; each was pushed and is still queued.
+            assert!(unsafe { remove(&mut treap, &all[gone]) });
+        }
+        assert_eq!(drain(&mut treap, &all), [4, 0, 3]);
     }
 }
