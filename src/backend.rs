@@ -12,6 +12,7 @@
 //! | `Wasm` | wasm32 with the `atomics` target feature | `wasm` |
 //! | `SingleThreaded` | all | `single-threaded` |
 //! | `Queue` / `QueueWith<C>` | all (`Queue`: with std) | `queue` (on with `std`) |
+//! | `FreeRtos` | FreeRTOS (any port; `glue.c` compiled with the kernel) | `freertos` |
 //! | `Installed` | all: whatever the binary installs with `set_backend!` | `custom-backend` |
 //! | `Counted<B>` | all with atomic read-modify-write: `B` plus a waiter count | – |
 //! | `Shared<B>` | where `B: SharedScope` (Linux, Apple, FreeBSD, OpenBSD, DragonFly): `B` across processes | – |
@@ -97,6 +98,12 @@ pub use single_threaded::SingleThreaded;
 pub mod queue;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use queue::Queue;
+
+#[cfg(all(feature = "freertos", not(all(loom, test))))]
+#[path = "../backends/freertos/mod.rs"]
+pub mod freertos;
+#[cfg(all(feature = "freertos", not(all(loom, test))))]
+pub use freertos::FreeRtos;
 #[cfg(feature = "queue")]
 pub use queue::QueueWith;
 
@@ -130,6 +137,10 @@ mod darwin_timeout_on_host;
 #[cfg(all(test, not(all(feature = "darwin", target_vendor = "apple"))))]
 #[path = "../backends/darwin/poll.rs"]
 mod darwin_poll_on_host;
+// With its feature the backend module already compiles (and tests) this file.
+#[cfg(all(test, not(feature = "freertos")))]
+#[path = "../backends/freertos/timeout.rs"]
+mod freertos_timeout_on_host;
 // On its own target the backend module already compiles (and tests) this file.
 #[cfg(all(test, not(all(feature = "dragonfly", target_os = "dragonfly"))))]
 #[path = "../backends/dragonfly/timeout.rs"]

@@ -1,0 +1,215 @@
+/*
+ * portable-futex's FreeRTOS glue: compile this file with your FreeRTOS build (the same
+ * compiler, include paths and FreeRTOSConfig.h as the kernel). The Rust side,
+ * `portable_futex::backend::freertos`, calls only the functions below, each a line or two
+ * around FreeRTOS's own API: what FreeRTOS provides as macros (critical sections, the
+ * interrupt-context variants, the yield an interrupt asks for) and types whose width depends
+ * on the port and the configuration (TickType_t, BaseType_t, TimeOut_t) stay on this side, and
+ * the Rust side sees only fixed-width integers and pointers.
+ *
+ * Configuration (in FreeRTOSConfig.h, all optional):
+ *   portable_futexNOTIFY_INDEX   the task-notification index the futex reserves; by default
+ *                                the last one (configTASK_NOTIFICATION_ARRAY_ENTRIES - 1), so
+ *                                index 0, the one ulTaskNotifyTake() and stream buffers use,
+ *                                stays the application's.
+ *   portable_futexIN_ISR()       non-zero when running in an interrupt handler; by default the
+ *                                IPSR register on Cortex-M. Other ports must define it (on the
+ *                                POSIX simulator the only interrupt is the tick: a flag the
+ *                                tick hook sets, or 0 if nothing wakes from it).
+ *   portable_futexYIELD_FROM_ISR(x)  the switch an interrupt asks for when it woke a task of a
+ *                                higher priority; portYIELD_FROM_ISR(x) by default.
+ *
+ * Every requirement is checked here, at compile time, with the fix in the message.
+ */
+
+#include "FreeRTOS.h"
+#include "task.h"
+
+#include <stdint.h>
+
+#if ( configUSE_TASK_NOTIFICATIONS != 1 )
+    #error "portable-futex: the FreeRTOS backend sleeps on task notifications: set configUSE_TASK_NOTIFICATIONS to 1 in FreeRTOSConfig.h"
+#endif
+
+#ifndef portable_futexNOTIFY_INDEX
+    #if ( configTASK_NOTIFICATION_ARRAY_ENTRIES < 2 )
+        #error "portable-futex: the FreeRTOS backend reserves a task-notification index of its own: set configTASK_NOTIFICATION_ARRAY_ENTRIES to 2 or more (it takes the last), or name the index it may use with portable_futexNOTIFY_INDEX"
+    #endif
+    #define portable_futexNOTIFY_INDEX    ( configTASK_NOTIFICATION_ARRAY_ENTRIES - 1 )
+#endif
+
+#if ( portable_futexNOTIFY_INDEX < 0 ) || ( portable_futexNOTIFY_INDEX >= configTASK_NOTIFICATION_ARRAY_ENTRIES )
+    #error "portable-futex: portable_futexNOTIFY_INDEX must be below configTASK_NOTIFICATION_ARRAY_ENTRIES"
+#endif
+
+#if ( INCLUDE_xTaskGetCurrentTaskHandle != 1 ) && ( configUSE_RECURSIVE_MUTEXES != 1 ) && ( configNUMBER_OF_CORES == 1 )
+    #error "portable-futex: a waiter names its task: set INCLUDE_xTaskGetCurrentTaskHandle to 1 in FreeRTOSConfig.h"
+#endif
+
+#if ( INCLUDE_uxTaskPriorityGet != 1 )
+    #error "portable-futex: waiters are woken by task priority: set INCLUDE_uxTaskPriorityGet to 1 in FreeRTOSConfig.h"
+#endif
+
+#if ( INCLUDE_xTaskGetSchedulerState != 1 ) && ( configUSE_TIMERS != 1 )
+    #error "portable-futex: a wait checks that the scheduler runs: set INCLUDE_xTaskGetSchedulerState to 1 in FreeRTOSConfig.h"
+#endif
+
+#ifndef portable_futexIN_ISR
+    #if defined( __ARM_ARCH_6M__ ) || defined( __ARM_ARCH_7M__ ) || defined( __ARM_ARCH_7EM__ ) || \
+    defined( __ARM_ARCH_8M_BASE__ ) || defined( __ARM_ARCH_8M_MAIN__ ) || defined( __ARM_ARCH_8_1M_MAIN__ )
+        /* Cortex-M: IPSR holds the number of the exception being handled, 0 in thread mode. */
+        static inline uint32_t prvPortableFutexIpsr( void )
+        {
+            uint32_t ulIpsr;
+
+            __asm volatile ( "mrs %0, ipsr" : "=r" ( ulIpsr ) :: "memory" );
+            return ulIpsr;
+        }
+        #define portable_futexIN_ISR()    ( prvPortableFutexIpsr() != 0 )
+    #else
+        #error "portable-futex: cannot tell an interrupt handler from a task on this port: define portable_futexIN_ISR() in FreeRTOSConfig.h (see backends/freertos/glue.c)"
+    #endif
+#endif
+
+#ifndef portable_futexYIELD_FROM_ISR
+    #define portable_futexYIELD_FROM_ISR( x )    portYIELD_FROM_ISR( x )
+#endif
+
+/* The Rust side keeps a TimeOut_t in 32 bytes aligned to 8. */
+_Static_assert( sizeof( TimeOut_t ) <= 32, "portable-futex: TimeOut_t is larger than the Rust side's buffer" );
+_Static_assert( _Alignof( TimeOut_t ) <= 8, "portable-futex: TimeOut_t is aligned more than the Rust side's buffer" );
+
+/* What the Rust side needs to know, read once per wait. */
+const struct
+{
+    uint32_t ulTickRateHz;
+    uint32_t ulTickBits;
+    uint32_t ulNotifyIndex;
+} portable_futex_freertos_facts =
+{
+    configTICK_RATE_HZ,
+    sizeof( TickType_t ) * 8,
+    portable_futexNOTIFY_INDEX,
+};
+
+uint32_t portable_futex_freertos_in_isr( void )
+{
+    return portable_futexIN_ISR() ? 1 : 0;
+}
+
+/* The calling task and its priority, or NULL where a wait cannot block: in an interrupt
+ * handler, or before the scheduler started. */
+void * portable_futex_freertos_current( uint32_t * pulPriority )
+{
+    if( portable_futexIN_ISR() || ( xTaskGetSchedulerState() == taskSCHEDULER_NOT_STARTED ) )
+    {
+        return NULL;
+    }
+
+    *pulPriority = ( uint32_t ) uxTaskPriorityGet( NULL );
+    return ( void * ) xTaskGetCurrentTaskHandle();
+}
+
+void portable_futex_freertos_enter( void )
+{
+    taskENTER_CRITICAL();
+}
+
+void portable_futex_freertos_exit( void )
+{
+    taskEXIT_CRITICAL();
+}
+
+uintptr_t portable_futex_freertos_enter_from_isr( void )
+{
+    return ( uintptr_t ) taskENTER_CRITICAL_FROM_ISR();
+}
+
+void portable_futex_freertos_exit_from_isr( uintptr_t uxMask )
+{
+    taskEXIT_CRITICAL_FROM_ISR( ( UBaseType_t ) uxMask );
+}
+
+/* Wakes a task from a task (the caller holds the critical section). */
+void portable_futex_freertos_notify( void * pvTask )
+{
+    ( void ) xTaskNotifyGiveIndexed( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX );
+}
+
+/* Wakes a task from an interrupt handler; non-zero when it outranks the interrupted one. */
+uint32_t portable_futex_freertos_notify_from_isr( void * pvTask )
+{
+    BaseType_t xWoken = pdFALSE;
+
+    vTaskNotifyGiveIndexedFromISR( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX, &xWoken );
+    return ( xWoken != pdFALSE ) ? 1 : 0;
+}
+
+void portable_futex_freertos_yield_from_isr( uint32_t ulWoken )
+{
+    BaseType_t xWoken = ( ulWoken != 0 ) ? pdTRUE : pdFALSE;
+
+    portable_futexYIELD_FROM_ISR( xWoken );
+    ( void ) xWoken;
+}
+
+/* Sleeps on the reserved notification for at most `ullTicks` ticks (UINT64_MAX: no limit),
+ * and clears it. Ticks beyond what TickType_t holds are no limit either, never a shorter
+ * wait: portMAX_DELAY is the longest (forever when INCLUDE_vTaskSuspend is 1). */
+void portable_futex_freertos_take( uint64_t ullTicks )
+{
+    TickType_t xTicks = ( ullTicks >= ( uint64_t ) portMAX_DELAY ) ? portMAX_DELAY : ( TickType_t ) ullTicks;
+
+    ( void ) ulTaskNotifyTakeIndexed( portable_futexNOTIFY_INDEX, pdTRUE, xTicks );
+}
+
+void portable_futex_freertos_timeout_start( void * pvTimeOut )
+{
+    vTaskSetTimeOutState( ( TimeOut_t * ) pvTimeOut );
+}
+
+/* Non-zero once the time has passed; else `*pullTicksLeft` becomes what is left, and the
+ * timeout restarts from now (xTaskCheckForTimeOut's contract). */
+uint32_t portable_futex_freertos_timeout_check( void * pvTimeOut,
+                                                uint64_t * pullTicksLeft )
+{
+    TickType_t xLeft = ( *pullTicksLeft >= ( uint64_t ) portMAX_DELAY ) ? portMAX_DELAY - 1 : ( TickType_t ) *pullTicksLeft;
+    BaseType_t xPassed = xTaskCheckForTimeOut( ( TimeOut_t * ) pvTimeOut, &xLeft );
+
+    *pullTicksLeft = ( uint64_t ) xLeft;
+    return ( xPassed != pdFALSE ) ? 1 : 0;
+}
+
+/* The tick count, extended past its wraps with the kernel's count of them. */
+uint64_t portable_futex_freertos_ticks( void )
+{
+    TimeOut_t xNow;
+
+    if( portable_futexIN_ISR() )
+    {
+        UBaseType_t uxMask = taskENTER_CRITICAL_FROM_ISR();
+        vTaskInternalSetTimeOutState( &xNow );
+        taskEXIT_CRITICAL_FROM_ISR( uxMask );
+    }
+    else
+    {
+        vTaskSetTimeOutState( &xNow );
+    }
+
+    /* One wrap of the tick count, in ticks (none for a 64-bit count). */
+    const uint64_t ullWrap = ( sizeof( TickType_t ) >= sizeof( uint64_t ) ) ? 0 : ( ( uint64_t ) 1 << ( ( sizeof( TickType_t ) * 8 ) % 64 ) );
+
+    return ( ullWrap * ( uint64_t ) xNow.xOverflowCount ) + ( uint64_t ) xNow.xTimeOnEntering;
+}
+
+/* Offers the processor to another ready task of the same priority; 0 in an interrupt. */
+uint32_t portable_futex_freertos_yield( void )
+{
+    if( portable_futexIN_ISR() )
+    {
+        return 0;
+    }
+
+    taskYIELD();
+    return 1;
+}

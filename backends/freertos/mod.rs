@@ -1,0 +1,288 @@
+//! FreeRTOS: the queue backend with a FreeRTOS critical section as the bucket lock and a task
+//! notification as each waiter's event (feature `freertos`).
+//!
+//! A waiting task queues itself, in its address's bucket, ordered by its priority, and blocks
+//! in `ulTaskNotifyTakeIndexed` on a notification index the backend reserves; `wake` takes
+//! the highest-priority waiters (first come, first served among equals) and gives each its
+//! notification. Everything runs on FreeRTOS's own API, through a C file of one-line
+//! wrappers, `glue.c` ([`GLUE_C`]), that the application compiles with its kernel: FreeRTOS
+//! says "critical section", "in an interrupt" and "yield from an interrupt" with macros that
+//! differ per port, and sizes its types by configuration, so those stay in C and the Rust side
+//! sees fixed-width integers only. `glue.c` checks `FreeRTOSConfig.h` at compile time.
+//!
+//! - The lock: `taskENTER_CRITICAL` from a task, `taskENTER_CRITICAL_FROM_ISR` from an
+//!   interrupt handler; so `wake` (and every primitive's release) works from an interrupt
+//!   whose priority may call FreeRTOS's `FromISR` functions, and asks for the switch to a
+//!   woken task of higher priority (`portYIELD_FROM_ISR`) before it returns.
+//! - The event: a flag, set and notified inside one critical section (the waiter cannot run
+//!   between the two, so its task is still alive when notified), and a timed sleep kept with
+//!   `vTaskSetTimeOutState`/`xTaskCheckForTimeOut`: a notification left over from an earlier
+//!   wait, or given for a wait that timed out meanwhile, wakes the task but does not end the
+//!   wait, and neither shortens it.
+//! - Timeouts in ticks, rounded up, plus one: a wait of n ticks starts part-way through a tick
+//!   period, so n + 1 ticks are needed for n whole periods to pass. `Timeout` means the time
+//!   passed; a timeout longer than the tick type holds waits without limit.
+//! - Waiting from an interrupt handler, or before `vTaskStartScheduler`, cannot block:
+//!   it panics with a message saying so. (FreeRTOS's own blocking calls assert there.)
+
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::time::Duration;
+
+use super::queue::{Bucket, BucketLock, Event, QueueConfig, QueueWith};
+use crate::{Clock, Timeout};
+
+mod timeout;
+use timeout::ticks_for;
+
+/// `glue.c`, the C half of the backend, to be compiled with your FreeRTOS kernel (same
+/// compiler, same include paths, same `FreeRTOSConfig.h`). From a build script that already
+/// compiles FreeRTOS with `cc`, and has portable-futex as a build-dependency too:
+///
+/// ```ignore
+/// let glue = out_dir.join("portable_futex_glue.c");
+/// std::fs::write(&glue, portable_futex::backend::freertos::GLUE_C).unwrap();
+/// freertos_build.file(&glue);
+/// ```
+pub const GLUE_C: &str = include_str!("glue.c");
+
+/// The C half, in `glue.c`.
+mod glue {
+    use core::ffi::c_void;
+
+    /// `portable_futex_freertos_facts`.
+    #[repr(C)]
+    pub(super) struct Facts {
+        pub(super) tick_rate_hz: u32,
+        pub(super) tick_bits: u32,
+        pub(super) notify_index: u32,
+    }
+
+    extern "C" {
+        pub(super) static portable_futex_freertos_facts: Facts;
+        pub(super) fn portable_futex_freertos_in_isr() -> u32;
+        pub(super) fn portable_futex_freertos_current(priority: *mut u32) -> *mut c_void;
+        pub(super) fn portable_futex_freertos_enter();
+        pub(super) fn portable_futex_freertos_exit();
+        pub(super) fn portable_futex_freertos_enter_from_isr() -> usize;
+        pub(super) fn portable_futex_freertos_exit_from_isr(mask: usize);
+        pub(super) fn portable_futex_freertos_notify(task: *mut c_void);
+        pub(super) fn portable_futex_freertos_notify_from_isr(task: *mut c_void) -> u32;
+        pub(super) fn portable_futex_freertos_yield_from_isr(woken: u32);
+        pub(super) fn portable_futex_freertos_take(ticks: u64);
+        pub(super) fn portable_futex_freertos_timeout_start(timeout: *mut c_void);
+        pub(super) fn portable_futex_freertos_timeout_check(
+            timeout: *mut c_void,
+            ticks_left: *mut u64,
+        ) -> u32;
+        pub(super) fn portable_futex_freertos_ticks() -> u64;
+        pub(super) fn portable_futex_freertos_yield() -> u32;
+    }
+}
+
+fn facts() -> &'static glue::Facts {
+    // SAFETY: a constant defined by `glue.c`, never written.
+    unsafe { &glue::portable_futex_freertos_facts }
+}
+
+fn in_isr() -> bool {
+    // SAFETY: reads a register (or the port's own flag); no precondition.
+    unsafe { glue::portable_futex_freertos_in_isr() != 0 }
+}
+
+/// The bucket lock: a FreeRTOS critical section, the interrupt-handler variant when called
+/// from one.
+///
+/// From a task, `taskENTER_CRITICAL` masks every interrupt that may call FreeRTOS (at or below
+/// `configMAX_SYSCALL_INTERRUPT_PRIORITY` on Cortex-M) and the scheduler with it; from an
+/// interrupt, `taskENTER_CRITICAL_FROM_ISR` masks the same set. Interrupts above that priority
+/// may not call FreeRTOS, nor `wake`.
+#[derive(Debug)]
+pub struct CriticalLock(());
+
+/// Leaves the critical section as it drops, so that a panic inside leaves it too.
+struct Leave {
+    from_isr: Option<usize>,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        // SAFETY: pairs with the `enter` that built this guard, on the same context.
+        unsafe {
+            match self.from_isr {
+                Some(mask) => glue::portable_futex_freertos_exit_from_isr(mask),
+                None => glue::portable_futex_freertos_exit(),
+            }
+        }
+    }
+}
+
+fn enter() -> Leave {
+    if in_isr() {
+        // SAFETY: in an interrupt handler, as the FromISR variant requires.
+        Leave { from_isr: Some(unsafe { glue::portable_futex_freertos_enter_from_isr() }) }
+    } else {
+        // SAFETY: in a task; the matching exit is `Leave`'s drop.
+        unsafe { glue::portable_futex_freertos_enter() };
+        Leave { from_isr: None }
+    }
+}
+
+// SAFETY: a FreeRTOS critical section excludes every task (the scheduler cannot switch), and
+// every interrupt handler allowed to call FreeRTOS (they are masked), on one core; on SMP
+// builds `taskENTER_CRITICAL` also takes the kernel's cross-core lock. It does not allocate.
+unsafe impl BucketLock for CriticalLock {
+    const INIT: Self = Self(());
+
+    fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _leave = enter();
+        f()
+    }
+}
+
+/// A waiting task's event: a flag and the task's notification at the reserved index.
+///
+/// Its [`rank`](Event::rank) is the task's priority when the wait began: a wake takes the
+/// highest-priority waiter first, FIFO among equal priorities, as FreeRTOS's own semaphores
+/// do. (A priority changed during the wait does not move the waiter.)
+#[derive(Debug)]
+pub struct NotifyEvent {
+    task: *mut c_void,
+    priority: u32,
+    set: AtomicBool,
+}
+
+/// Space for a `TimeOut_t`, whose layout only `glue.c` knows (it asserts that it fits).
+#[repr(C, align(8))]
+struct TimeOutState([u8; 32]);
+
+// SAFETY:
+// - `wait` returns `Ok` only after it saw `set` true (Acquire), and only `set` stores it;
+//   `Err(Timeout)` only once `xTaskCheckForTimeOut` says the ticks passed, and the tick
+//   count is rounded so that they are at least the timeout (see `ticks_for`); `wait(None)`
+//   never returns `Err`.
+// - `set` reads the task handle, stores the flag and notifies inside one critical section:
+//   the waiter's task cannot run in between (the scheduler is held, on SMP the kernel lock
+//   too, which task deletion takes), so it cannot return, free the event, or be deleted before
+//   the notification is given; after the critical section `set` touches nothing.
+// - nothing allocates (FreeRTOS's notification calls do not).
+unsafe impl Event for NotifyEvent {
+    fn new() -> Self {
+        let mut priority = 0;
+        // SAFETY: writes `priority` only when it returns a task.
+        let task = unsafe { glue::portable_futex_freertos_current(&mut priority) };
+        assert!(
+            !task.is_null(),
+            "portable-futex: a futex wait on FreeRTOS must run in a task once the scheduler \
+             has started; it cannot block in an interrupt handler or before vTaskStartScheduler"
+        );
+        Self { task, priority, set: AtomicBool::new(false) }
+    }
+
+    fn wait(&self, timeout: Option<Duration>) -> Result<(), Timeout> {
+        let facts = facts();
+        let mut left = timeout.and_then(|t| ticks_for(t, facts.tick_rate_hz, facts.tick_bits));
+        let mut state = TimeOutState([0; 32]);
+        let state_ptr = state.0.as_mut_ptr().cast::<c_void>();
+        if left.is_some() {
+            // SAFETY: `state` is a buffer the glue asserts a `TimeOut_t` fits in.
+            unsafe { glue::portable_futex_freertos_timeout_start(state_ptr) };
+        }
+        loop {
+            // Acquire: pairs with the Release in `set`; what the waker did before is visible.
+            if self.set.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            // A notification may come from an earlier wait of this task (its waker notified
+            // after the wait had seen the flag) or arrive between the check above and the
+            // sleep below: the sleep then returns at once, and the loop checks the flag again
+            // with the time left, so neither case ends or shortens the wait.
+            let ticks = match left.as_mut() {
+                None => u64::MAX,
+                Some(ticks) => {
+                    // SAFETY: `state` was started above; `ticks` is ours.
+                    if unsafe { glue::portable_futex_freertos_timeout_check(state_ptr, ticks) } != 0 {
+                        return Err(Timeout);
+                    }
+                    *ticks
+                }
+            };
+            // SAFETY: a task (checked in `new`) sleeping on its own notification.
+            unsafe { glue::portable_futex_freertos_take(ticks) };
+        }
+    }
+
+    unsafe fn set(this: *const Self) {
+        if in_isr() {
+            let woken;
+            {
+                let _leave = enter();
+                // SAFETY: `*this` is alive until the waiter sees the flag, which it cannot
+                // before the critical section ends; the task it names is alive as long.
+                unsafe {
+                    let task = (*this).task;
+                    (*this).set.store(true, Ordering::Release);
+                    woken = glue::portable_futex_freertos_notify_from_isr(task);
+                }
+            }
+            // SAFETY: in an interrupt handler; asks for the switch to the woken task if it
+            // outranks the interrupted one.
+            unsafe { glue::portable_futex_freertos_yield_from_isr(woken) };
+        } else {
+            let _leave = enter();
+            // SAFETY: as above, from a task.
+            unsafe {
+                let task = (*this).task;
+                // Release: pairs with the Acquire in `wait`.
+                (*this).set.store(true, Ordering::Release);
+                glue::portable_futex_freertos_notify(task);
+            }
+        }
+    }
+
+    #[inline]
+    fn rank(&self) -> u32 {
+        self.priority
+    }
+}
+
+/// The backend's pieces: [`CriticalLock`], [`NotifyEvent`] and a table of 32 buckets.
+#[derive(Debug)]
+pub struct FreeRtosConfig;
+
+impl QueueConfig for FreeRtosConfig {
+    type Lock = CriticalLock;
+    type Event = NotifyEvent;
+
+    fn buckets() -> &'static [Bucket<CriticalLock, NotifyEvent>] {
+        static BUCKETS: [Bucket<CriticalLock, NotifyEvent>; 32] = Bucket::table();
+        &BUCKETS
+    }
+
+    /// `taskYIELD()`: to another ready task of the same priority (`false` in an interrupt).
+    #[inline]
+    fn yield_now() -> bool {
+        // SAFETY: the glue checks the context itself.
+        unsafe { glue::portable_futex_freertos_yield() != 0 }
+    }
+}
+
+/// The FreeRTOS backend: `Futex<backend::FreeRtos>`, or `sync::generic::Mutex<FreeRtos, T>`.
+pub type FreeRtos = QueueWith<FreeRtosConfig>;
+
+/// FreeRTOS's tick count as a [`Clock`], for [`Deadline`](crate::Deadline)s: the time the
+/// backend's timed waits measure, extended past the count's wraps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TickClock;
+
+impl Clock for TickClock {
+    fn now(&self) -> Duration {
+        // SAFETY: no precondition; the glue picks the variant for the context.
+        let ticks = unsafe { glue::portable_futex_freertos_ticks() };
+        let hz = u128::from(facts().tick_rate_hz.max(1));
+        let nanos = u128::from(ticks) * 1_000_000_000 / hz;
+        // Saturates after 584 years of ticks.
+        let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        Duration::new(secs, (nanos % 1_000_000_000) as u32)
+    }
+}
