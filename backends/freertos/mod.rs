@@ -201,7 +201,8 @@ unsafe impl Event for NotifyEvent {
                 None => u64::MAX,
                 Some(ticks) => {
                     // SAFETY: `state` was started above; `ticks` is ours.
-                    if unsafe { glue::portable_futex_freertos_timeout_check(state_ptr, ticks) } != 0 {
+                    if unsafe { glue::portable_futex_freertos_timeout_check(state_ptr, ticks) } != 0
+                    {
                         return Err(Timeout);
                     }
                     *ticks

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::{env, fs};
 
 fn main() {
-    let kernel = PathBuf::from(env::var("DEP_FREERTOS_KERNEL").expect("freertos-next's links metadata"));
+    let kernel =
+        PathBuf::from(env::var("DEP_FREERTOS_KERNEL").expect("freertos-next's links metadata"));
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let target = env::var("TARGET").unwrap();
     let cortex_m = target.starts_with("thumbv7m");

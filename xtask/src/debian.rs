@@ -27,12 +27,23 @@ pub(crate) struct Need {
 /// Installs the package of every `need` whose program is missing, then checks that every
 /// program is there and that `ldd` resolves each shared library it links.
 pub(crate) fn install(needs: &[Need]) -> Result {
+    install_with(needs, &[])
+}
+
+/// [`install`] without the packages' recommendations: for packages whose recommendations
+/// are large and unused (the Arm cross compiler recommends a C++ library of 200 MB).
+pub(crate) fn install_without_recommends(needs: &[Need]) -> Result {
+    install_with(needs, &["--no-install-recommends"])
+}
+
+fn install_with(needs: &[Need], options: &[&str]) -> Result {
     let packages: BTreeSet<&str> =
         needs.iter().filter(|need| locate(need.program).is_none()).map(|n| n.package).collect();
     if !packages.is_empty() {
         update()?;
         run(Command::new("apt-get")
             .args(["install", "-y", "-qq"])
+            .args(options)
             .args(&packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }

@@ -7,6 +7,8 @@
 //! - `no-std`: the no_std builds and the "no default backend" message check.
 //! - `loom`: the queue backend's wait/wake/timeout protocol under loom.
 //! - `qemu`: the bare-metal test program on QEMU's Cortex-M3 and Cortex-M0 boards.
+//! - `freertos`: every primitive in FreeRTOS tasks, on QEMU's Cortex-M3 board (ARM_CM3 port)
+//!   and on the host (POSIX port), with the benchmark beside FreeRTOS's mutex and semaphores.
 //! - `bsd-apple`: the Darwin, FreeBSD, OpenBSD and DragonFly backends, linted for their
 //!   targets, and Darwin's and FreeBSD's suites under Miri.
 //! - `windows`: the Windows backend, linted for gnu and msvc, its suite run under Wine and
@@ -31,6 +33,7 @@
 mod bsd_apple;
 mod debian;
 mod docs;
+mod freertos;
 mod mutants;
 mod origin;
 mod qemu;
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         "loom" => loom(),
         "windows" => windows::setup().and_then(|()| windows::check()),
         "qemu" => qemu::setup().and_then(|()| qemu::check()),
+        "freertos" => freertos::setup().and_then(|()| freertos::check()),
         "bsd-apple" => setup_bsd_apple().and_then(|()| bsd_apple::check()),
         "wasm" => wasm::setup().and_then(|()| wasm::check()),
         "targets" => targets::setup().and_then(|()| targets::check()),
@@ -80,7 +84,7 @@ fn main() -> ExitCode {
             mutants::setup().and_then(|()| mutants::check(&files))
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | wasm | targets | tsan | bsd-apple | windows | features | docs | publish-dry-run | origin | mutants [RUN...] [FILE...]>");
+            eprintln!("usage: cargo xtask <ci | setup | bench | miri | no-std | linux | loom | qemu | freertos | wasm | targets | tsan | bsd-apple | windows | features | docs | publish-dry-run | origin | mutants [RUN...] [FILE...]>");
             return ExitCode::FAILURE;
         }
     };
@@ -105,13 +109,14 @@ struct Phase {
 }
 
 /// Everything `ci` runs, in order.
-const PHASES: [Phase; 17] = [
+const PHASES: [Phase; 18] = [
     Phase { name: "lint and test on the host", setup: setup_host, check: host },
     Phase { name: "docs", setup: docs::setup, check: docs::check },
     Phase { name: "publish dry run", setup: nothing, check: publish_dry_run },
     Phase { name: "no_std", setup: setup_no_std, check: no_std },
     Phase { name: "features", setup: setup_no_std, check: features },
     Phase { name: "qemu", setup: qemu::setup, check: qemu::check },
+    Phase { name: "freertos", setup: freertos::setup, check: freertos::check },
     Phase { name: "origin", setup: nothing, check: origin::check },
     Phase { name: "linux", setup: setup_linux, check: linux },
     Phase { name: "wasm", setup: wasm::setup, check: wasm::check },

@@ -26,12 +26,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/qemu")
 }
 
-fn emulator() -> PathBuf {
+pub(crate) fn emulator() -> PathBuf {
     root().join("usr/bin/qemu-system-arm")
 }
 
 /// Where the unpacked libraries are, searched before the machine's own.
-fn library_dirs() -> Vec<String> {
+pub(crate) fn library_dirs() -> Vec<String> {
     ["usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"]
         .iter()
         .map(|dir| root().join(dir).display().to_string())

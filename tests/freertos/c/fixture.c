@@ -22,8 +22,16 @@ static int prvSemihost( int iOp, void * pvArg )
 
 static void prvWrite( const char * pcText, size_t xLength )
 {
-    uint32_t ulArgs[ 3 ] = { 1, ( uint32_t ) pcText, ( uint32_t ) xLength }; /* stdout */
+    static int iConsole = -1;
 
+    if( iConsole < 0 )
+    {
+        /* SYS_OPEN of ":tt" for writing (mode 4): the host's console. */
+        uint32_t ulOpen[ 3 ] = { ( uint32_t ) ":tt", 4, 3 };
+        iConsole = prvSemihost( 0x01, ulOpen );
+    }
+
+    uint32_t ulArgs[ 3 ] = { ( uint32_t ) iConsole, ( uint32_t ) pcText, ( uint32_t ) xLength };
     ( void ) prvSemihost( 0x05, ulArgs ); /* SYS_WRITE */
 }
 

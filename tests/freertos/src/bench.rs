@@ -65,11 +65,7 @@ fn per_hand_off(n: u32, a: fn(usize), b: fn(usize)) -> u64 {
 
 fn row(what: &str, ours: u64, theirs: u64) {
     let ratio_x100 = theirs * 100 / ours.max(1);
-    say!(
-        "| {what} | {ours} | {theirs} | {}.{:02} |",
-        ratio_x100 / 100,
-        ratio_x100 % 100
-    );
+    say!("| {what} | {ours} | {theirs} | {}.{:02} |", ratio_x100 / 100, ratio_x100 % 100);
 }
 
 pub fn run() {

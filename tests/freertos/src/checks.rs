@@ -157,13 +157,21 @@ fn stray_notifications() -> Result<(), &'static str> {
     sys::stray_notify(me);
     let start = now();
     ensure!(F::timed_wait(&IDLE, 0, ms(20)) == Err(Timeout), "  stale: not a timeout");
-    ensure!(now() - start >= ms(20), "  stale notification shortened the wait: {:?}", now() - start);
+    ensure!(
+        now() - start >= ms(20),
+        "  stale notification shortened the wait: {:?}",
+        now() - start
+    );
     // Mid-wait, from the tick interrupt, 5 ticks in.
     STRAY_AT.store(TICKS.load(Relaxed) + 5, Relaxed);
     STRAY_TASK.store(me, Release);
     let start = now();
     ensure!(F::timed_wait(&IDLE, 0, ms(30)) == Err(Timeout), "  mid-wait: not a timeout");
-    ensure!(now() - start >= ms(30), "  stray notification shortened the wait: {:?}", now() - start);
+    ensure!(
+        now() - start >= ms(30),
+        "  stray notification shortened the wait: {:?}",
+        now() - start
+    );
     ensure!(STRAY_TASK.load(Acquire) == 0, "  the tick hook never notified");
     Ok(())
 }
@@ -231,7 +239,11 @@ fn priority_order() -> Result<(), &'static str> {
     for woken in 1..=PRIORITIES.len() {
         F::wake(&ORDERED, 1);
         sys::delay_ms(2);
-        ensure!(ORDER_LEN.load(Relaxed) == woken, "  after {woken} wakes, {} ran", ORDER_LEN.load(Relaxed));
+        ensure!(
+            ORDER_LEN.load(Relaxed) == woken,
+            "  after {woken} wakes, {} ran",
+            ORDER_LEN.load(Relaxed)
+        );
     }
     sys::set_priority(RUNNER);
     join();
