@@ -258,7 +258,7 @@ fn clippy(args: &[&str]) -> Result {
 /// thousands of builds, while their interactions all go through `std`, `queue` and the
 /// target's own backend.
 fn features() -> Result {
-    const FEATURES: [&str; 15] = [
+    const FEATURES: [&str; 16] = [
         "std",
         "linux",
         "linux-raw",
@@ -273,6 +273,7 @@ fn features() -> Result {
         "single-threaded",
         "queue",
         "critical-section",
+        "freertos",
         "sync",
     ];
     let check = |features: &str, target: Option<&str>| {
