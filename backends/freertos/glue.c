@@ -54,9 +54,15 @@
     #error "portable-futex: a wait checks that the scheduler runs: set INCLUDE_xTaskGetSchedulerState to 1 in FreeRTOSConfig.h"
 #endif
 
-#ifndef portable_futexIN_ISR
-    #if defined( __ARM_ARCH_6M__ ) || defined( __ARM_ARCH_7M__ ) || defined( __ARM_ARCH_7EM__ ) || \
+#if defined( __ARM_ARCH_6M__ ) || defined( __ARM_ARCH_7M__ ) || defined( __ARM_ARCH_7EM__ ) || \
     defined( __ARM_ARCH_8M_BASE__ ) || defined( __ARM_ARCH_8M_MAIN__ ) || defined( __ARM_ARCH_8_1M_MAIN__ )
+    #define portable_futexCORTEX_M    1
+#else
+    #define portable_futexCORTEX_M    0
+#endif
+
+#ifndef portable_futexIN_ISR
+    #if portable_futexCORTEX_M
         /* Cortex-M: IPSR holds the number of the exception being handled, 0 in thread mode. */
         static inline uint32_t prvPortableFutexIpsr( void )
         {
@@ -92,11 +98,6 @@ const struct
     portable_futexNOTIFY_INDEX,
 };
 
-uint32_t portable_futex_freertos_in_isr( void )
-{
-    return portable_futexIN_ISR() ? 1 : 0;
-}
-
 /* The calling task and its priority, or NULL where a wait cannot block: in an interrupt
  * handler, or before the scheduler started. */
 void * portable_futex_freertos_current( uint32_t * pulPriority )
@@ -106,51 +107,100 @@ void * portable_futex_freertos_current( uint32_t * pulPriority )
         return NULL;
     }
 
-    *pulPriority = ( uint32_t ) uxTaskPriorityGet( NULL );
+    #if portable_futexCORTEX_M
+        /* The same read under the inline interrupt mask rather than a critical-section call:
+         * valid from a task on these ports. */
+        *pulPriority = ( uint32_t ) uxTaskPriorityGetFromISR( NULL );
+    #else
+        *pulPriority = ( uint32_t ) uxTaskPriorityGet( NULL );
+    #endif
     return ( void * ) xTaskGetCurrentTaskHandle();
 }
 
-void portable_futex_freertos_enter( void )
+/*
+ * The lock: the bucket lock, and what `set` holds while it publishes a wake and notifies.
+ *
+ * On Cortex-M it is the interrupt-mask form, from tasks and interrupts alike: it masks every
+ * interrupt that may call FreeRTOS, the tick and PendSV (so no task switch) with them, and
+ * restores the mask it found, inline; taskENTER_CRITICAL is a call that keeps a nesting count,
+ * and a FreeRTOS call nested in it could not be one that unmasks on its way out. So inside,
+ * the task is notified with the FromISR call (which saves and restores the mask), and the
+ * switch it may ask for is made after `unlock` (PendSV, the same from a task or an interrupt).
+ *
+ * On other ports (the POSIX simulator's mask form is a no-op outside its signal handler):
+ * from a task, taskENTER_CRITICAL, with the task-level notification nested in it; from an
+ * interrupt, the mask form and the FromISR notification. The token says which.
+ */
+#define portable_futexFROM_ISR    ( ( uintptr_t ) 1U )
+
+uintptr_t portable_futex_freertos_lock( void )
 {
+#if portable_futexCORTEX_M
+    return ( ( uintptr_t ) taskENTER_CRITICAL_FROM_ISR() << 1 ) | portable_futexFROM_ISR;
+#else
+    if( portable_futexIN_ISR() )
+    {
+        return ( ( uintptr_t ) taskENTER_CRITICAL_FROM_ISR() << 1 ) | portable_futexFROM_ISR;
+    }
+
     taskENTER_CRITICAL();
+    return 0;
+#endif
 }
 
-void portable_futex_freertos_exit( void )
+void portable_futex_freertos_unlock( uintptr_t uxToken )
 {
-    taskEXIT_CRITICAL();
+    if( ( uxToken & portable_futexFROM_ISR ) != 0 )
+    {
+        taskEXIT_CRITICAL_FROM_ISR( ( UBaseType_t ) ( uxToken >> 1 ) );
+    }
+    else
+    {
+        taskEXIT_CRITICAL();
+    }
 }
 
-uintptr_t portable_futex_freertos_enter_from_isr( void )
-{
-    return ( uintptr_t ) taskENTER_CRITICAL_FROM_ISR();
-}
-
-void portable_futex_freertos_exit_from_isr( uintptr_t uxMask )
-{
-    taskEXIT_CRITICAL_FROM_ISR( ( UBaseType_t ) uxMask );
-}
-
-/* Wakes a task from a task (the caller holds the critical section). */
-void portable_futex_freertos_notify( void * pvTask )
-{
-    ( void ) xTaskNotifyGiveIndexed( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX );
-}
-
-/* Wakes a task from an interrupt handler; non-zero when it outranks the interrupted one. */
-uint32_t portable_futex_freertos_notify_from_isr( void * pvTask )
+/* Gives `pvTask` its notification, under the lock of `uxToken`; non-zero when a switch to it
+ * is due (it outranks the running task), to be made by `portable_futex_freertos_switch` once
+ * the lock is released. */
+uint32_t portable_futex_freertos_notify( void * pvTask,
+                                         uintptr_t uxToken )
 {
     BaseType_t xWoken = pdFALSE;
 
-    vTaskNotifyGiveIndexedFromISR( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX, &xWoken );
+    if( ( uxToken & portable_futexFROM_ISR ) != 0 )
+    {
+        vTaskNotifyGiveIndexedFromISR( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX, &xWoken );
+    }
+    else
+    {
+        /* Task level: the notification switches itself when the critical section ends. */
+        ( void ) xTaskNotifyGiveIndexed( ( TaskHandle_t ) pvTask, portable_futexNOTIFY_INDEX );
+    }
+
     return ( xWoken != pdFALSE ) ? 1 : 0;
 }
 
-void portable_futex_freertos_yield_from_isr( uint32_t ulWoken )
+/* Makes the switch a FromISR notification asked for: portYIELD_FROM_ISR in an interrupt; from
+ * a task (Cortex-M only), portYIELD, the same PendSV. */
+void portable_futex_freertos_switch( uint32_t ulWoken )
 {
-    BaseType_t xWoken = ( ulWoken != 0 ) ? pdTRUE : pdFALSE;
+    if( ulWoken == 0 )
+    {
+        return;
+    }
 
-    portable_futexYIELD_FROM_ISR( xWoken );
-    ( void ) xWoken;
+    if( portable_futexIN_ISR() )
+    {
+        BaseType_t xWoken = pdTRUE;
+
+        portable_futexYIELD_FROM_ISR( xWoken );
+        ( void ) xWoken;
+    }
+    else
+    {
+        portYIELD();
+    }
 }
 
 /* Sleeps on the reserved notification for at most `ullTicks` ticks (UINT64_MAX: no limit),

@@ -10,11 +10,13 @@
 //! differ per port, and sizes its types by configuration, so those stay in C and the Rust side
 //! sees fixed-width integers only. `glue.c` checks `FreeRTOSConfig.h` at compile time.
 //!
-//! - The lock: `taskENTER_CRITICAL` from a task, `taskENTER_CRITICAL_FROM_ISR` from an
-//!   interrupt handler; so `wake` (and every primitive's release) works from an interrupt
-//!   whose priority may call FreeRTOS's `FromISR` functions, and asks for the switch to a
-//!   woken task of higher priority (`portYIELD_FROM_ISR`) before it returns.
-//! - The event: a flag, set and notified inside one critical section (the waiter cannot run
+//! - The lock: `taskENTER_CRITICAL_FROM_ISR`'s interrupt mask, from tasks and interrupts, on
+//!   Cortex-M (inline, where `taskENTER_CRITICAL` is a call); elsewhere `taskENTER_CRITICAL`
+//!   from a task and the `FROM_ISR` form from an interrupt. So `wake` (and every primitive's
+//!   release) works from an interrupt whose priority may call FreeRTOS's `FromISR` functions,
+//!   and asks for the switch to a woken task of higher priority (`portYIELD_FROM_ISR`) before
+//!   it returns.
+//! - The event: a flag, set and notified under that lock (the waiter cannot run
 //!   between the two, so its task is still alive when notified), and a timed sleep kept with
 //!   `vTaskSetTimeOutState`/`xTaskCheckForTimeOut`: a notification left over from an earlier
 //!   wait, or given for a wait that timed out meanwhile, wakes the task but does not end the
@@ -60,15 +62,11 @@ mod glue {
 
     extern "C" {
         pub(super) static portable_futex_freertos_facts: Facts;
-        pub(super) fn portable_futex_freertos_in_isr() -> u32;
         pub(super) fn portable_futex_freertos_current(priority: *mut u32) -> *mut c_void;
-        pub(super) fn portable_futex_freertos_enter();
-        pub(super) fn portable_futex_freertos_exit();
-        pub(super) fn portable_futex_freertos_enter_from_isr() -> usize;
-        pub(super) fn portable_futex_freertos_exit_from_isr(mask: usize);
-        pub(super) fn portable_futex_freertos_notify(task: *mut c_void);
-        pub(super) fn portable_futex_freertos_notify_from_isr(task: *mut c_void) -> u32;
-        pub(super) fn portable_futex_freertos_yield_from_isr(woken: u32);
+        pub(super) fn portable_futex_freertos_lock() -> usize;
+        pub(super) fn portable_futex_freertos_unlock(token: usize);
+        pub(super) fn portable_futex_freertos_notify(task: *mut c_void, token: usize) -> u32;
+        pub(super) fn portable_futex_freertos_switch(woken: u32);
         pub(super) fn portable_futex_freertos_take(ticks: u64);
         pub(super) fn portable_futex_freertos_timeout_start(timeout: *mut c_void);
         pub(super) fn portable_futex_freertos_timeout_check(
@@ -85,57 +83,44 @@ fn facts() -> &'static glue::Facts {
     unsafe { &glue::portable_futex_freertos_facts }
 }
 
-fn in_isr() -> bool {
-    // SAFETY: reads a register (or the port's own flag); no precondition.
-    unsafe { glue::portable_futex_freertos_in_isr() != 0 }
-}
-
-/// The bucket lock: a FreeRTOS critical section, the interrupt-handler variant when called
-/// from one.
+/// The bucket lock: a FreeRTOS critical section, the interrupt-handler form when called from
+/// one (on Cortex-M, that form from tasks too: see `glue.c`).
 ///
-/// From a task, `taskENTER_CRITICAL` masks every interrupt that may call FreeRTOS (at or below
-/// `configMAX_SYSCALL_INTERRUPT_PRIORITY` on Cortex-M) and the scheduler with it; from an
-/// interrupt, `taskENTER_CRITICAL_FROM_ISR` masks the same set. Interrupts above that priority
-/// may not call FreeRTOS, nor `wake`.
+/// It masks every interrupt that may call FreeRTOS (at or below
+/// `configMAX_SYSCALL_INTERRUPT_PRIORITY` on Cortex-M) and the scheduler with it. Interrupts
+/// above that priority may not call FreeRTOS, nor `wake`. What runs inside must not call
+/// FreeRTOS either (a nested `taskEXIT_CRITICAL` would unmask early): the queue's sections
+/// only update the bucket.
 #[derive(Debug)]
 pub struct CriticalLock(());
 
-/// Leaves the critical section as it drops, so that a panic inside leaves it too.
-struct Leave {
-    from_isr: Option<usize>,
+/// Holds the glue's lock; unlocks as it drops, so that a panic inside unlocks too.
+struct Locked(usize);
+
+impl Locked {
+    fn new() -> Self {
+        // SAFETY: the glue picks the form for the context; `Locked`'s drop unlocks with the
+        // token, on the same context (it is not `Send`: it holds no pointer, but it lives
+        // only inside the functions below).
+        Self(unsafe { glue::portable_futex_freertos_lock() })
+    }
 }
 
-impl Drop for Leave {
+impl Drop for Locked {
     fn drop(&mut self) {
-        // SAFETY: pairs with the `enter` that built this guard, on the same context.
-        unsafe {
-            match self.from_isr {
-                Some(mask) => glue::portable_futex_freertos_exit_from_isr(mask),
-                None => glue::portable_futex_freertos_exit(),
-            }
-        }
+        // SAFETY: the token of the `lock` that made this guard.
+        unsafe { glue::portable_futex_freertos_unlock(self.0) }
     }
 }
 
-fn enter() -> Leave {
-    if in_isr() {
-        // SAFETY: in an interrupt handler, as the FromISR variant requires.
-        Leave { from_isr: Some(unsafe { glue::portable_futex_freertos_enter_from_isr() }) }
-    } else {
-        // SAFETY: in a task; the matching exit is `Leave`'s drop.
-        unsafe { glue::portable_futex_freertos_enter() };
-        Leave { from_isr: None }
-    }
-}
-
-// SAFETY: a FreeRTOS critical section excludes every task (the scheduler cannot switch), and
-// every interrupt handler allowed to call FreeRTOS (they are masked), on one core; on SMP
-// builds `taskENTER_CRITICAL` also takes the kernel's cross-core lock. It does not allocate.
+// SAFETY: the glue's lock masks the scheduler's interrupts (no task switch) and every
+// interrupt handler allowed to call FreeRTOS, on one core; on SMP builds both forms also take
+// the kernel's cross-core lock. It does not allocate.
 unsafe impl BucketLock for CriticalLock {
     const INIT: Self = Self(());
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _leave = enter();
+        let _locked = Locked::new();
         f()
     }
 }
@@ -161,10 +146,11 @@ struct TimeOutState([u8; 32]);
 //   `Err(Timeout)` only once `xTaskCheckForTimeOut` says the ticks passed, and the tick
 //   count is rounded so that they are at least the timeout (see `ticks_for`); `wait(None)`
 //   never returns `Err`.
-// - `set` reads the task handle, stores the flag and notifies inside one critical section:
-//   the waiter's task cannot run in between (the scheduler is held, on SMP the kernel lock
-//   too, which task deletion takes), so it cannot return, free the event, or be deleted before
-//   the notification is given; after the critical section `set` touches nothing.
+// - `set` reads the task handle, stores the flag and notifies under one lock (a critical
+//   section): the waiter's task cannot run in between (no task switch while it is held; on
+//   SMP the kernel lock too, which task deletion takes), so it cannot return, free the event,
+//   or be deleted before the notification is given; after the lock `set` only asks for the
+//   switch, touching nothing of the event.
 // - nothing allocates (FreeRTOS's notification calls do not).
 unsafe impl Event for NotifyEvent {
     fn new() -> Self {
@@ -214,31 +200,22 @@ unsafe impl Event for NotifyEvent {
     }
 
     unsafe fn set(this: *const Self) {
-        if in_isr() {
-            let woken;
-            {
-                let _leave = enter();
-                // SAFETY: `*this` is alive until the waiter sees the flag, which it cannot
-                // before the critical section ends; the task it names is alive as long.
-                unsafe {
-                    let task = (*this).task;
-                    (*this).set.store(true, Ordering::Release);
-                    woken = glue::portable_futex_freertos_notify_from_isr(task);
-                }
-            }
-            // SAFETY: in an interrupt handler; asks for the switch to the woken task if it
-            // outranks the interrupted one.
-            unsafe { glue::portable_futex_freertos_yield_from_isr(woken) };
-        } else {
-            let _leave = enter();
-            // SAFETY: as above, from a task.
+        let woken = {
+            let locked = Locked::new();
+            // SAFETY: `*this` is alive until the waiter sees the flag, which it cannot before
+            // the lock is released (its task cannot run meanwhile; see the impl's comment);
+            // the task it names is alive as long.
             unsafe {
                 let task = (*this).task;
                 // Release: pairs with the Acquire in `wait`.
                 (*this).set.store(true, Ordering::Release);
-                glue::portable_futex_freertos_notify(task);
+                glue::portable_futex_freertos_notify(task, locked.0)
             }
-        }
+        };
+        // After the lock: the switch to a woken task of higher priority, if one is due.
+        // `*this` is not touched again.
+        // SAFETY: no precondition beyond the context, which the glue checks.
+        unsafe { glue::portable_futex_freertos_switch(woken) };
     }
 
     #[inline]

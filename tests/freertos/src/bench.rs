@@ -10,6 +10,9 @@
 //! The hand-offs: for the locks, each task takes the lock, yields with it held (the other
 //! task runs and blocks on it), and gives it back, which wakes the other; for the
 //! semaphores, two tasks ping-pong through a pair of them. Each iteration is one hand-off.
+//! Each row is measured three times, ours and FreeRTOS's in turn, and the medians printed,
+//! with the range of the rounds' ratios (wide on the host, where the simulator switches tasks
+//! as pthreads woken by signals).
 
 use portable_futex::backend::FreeRtos;
 use portable_futex::sync::generic::{Mutex, Semaphore};
@@ -29,7 +32,7 @@ const UNCONTENDED: u32 = 200_000;
 #[cfg(target_os = "none")]
 const HAND_OFFS: u32 = 2_000;
 #[cfg(not(target_os = "none"))]
-const HAND_OFFS: u32 = 20_000;
+const HAND_OFFS: u32 = 10_000;
 
 static OURS: Mutex<FreeRtos, ()> = Mutex::new(());
 static PERMITS: Semaphore<FreeRtos> = Semaphore::new(1);
@@ -63,9 +66,46 @@ fn per_hand_off(n: u32, a: fn(usize), b: fn(usize)) -> u64 {
     (sys::now_ns() - start) / u64::from(2 * n)
 }
 
-fn row(what: &str, ours: u64, theirs: u64) {
-    let ratio_x100 = theirs * 100 / ours.max(1);
-    say!("| {what} | {ours} | {theirs} | {}.{:02} |", ratio_x100 / 100, ratio_x100 % 100);
+/// Times of ours and theirs, measured in turn `REPEATS` times.
+const REPEATS: usize = 3;
+
+fn median(mut values: [u64; REPEATS]) -> u64 {
+    values.sort_unstable();
+    values[REPEATS / 2]
+}
+
+/// Hundredths, printed as a decimal.
+struct Ratio(u64);
+
+impl core::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+fn ratio(theirs: u64, ours: u64) -> Ratio {
+    Ratio(theirs * 100 / ours.max(1))
+}
+
+/// Measures `ours` and `theirs` in turn, `REPEATS` times, and prints the medians, their ratio
+/// and the range of the ratios of the single rounds.
+fn row(what: &str, mut ours: impl FnMut() -> u64, mut theirs: impl FnMut() -> u64) {
+    let (mut our_times, mut their_times) = ([0; REPEATS], [0; REPEATS]);
+    for round in 0..REPEATS {
+        our_times[round] = ours();
+        their_times[round] = theirs();
+    }
+    let ratios =
+        core::array::from_fn::<u64, REPEATS, _>(|i| their_times[i] * 100 / our_times[i].max(1));
+    let (low, high) = (ratios.iter().min().unwrap_or(&0), ratios.iter().max().unwrap_or(&0));
+    say!(
+        "| {what} | {} | {} | {} | {}-{} |",
+        median(our_times),
+        median(their_times),
+        ratio(median(their_times), median(our_times)),
+        Ratio(*low),
+        Ratio(*high)
+    );
 }
 
 pub fn run() {
@@ -80,26 +120,38 @@ pub fn run() {
     }
     let [mutex, counting, ..] = theirs();
 
-    say!("benchmark ({}), {UNIT} per operation; ratio = FreeRTOS / ours", sys::PORT);
-    say!("| operation | portable-futex | FreeRTOS | ratio |");
-    say!("|---|---|---|---|");
+    say!(
+        "benchmark ({}), {UNIT} per operation, medians of {REPEATS} rounds; ratio = FreeRTOS / ours",
+        sys::PORT
+    );
+    say!("| operation | portable-futex | FreeRTOS | ratio | range of the rounds |");
+    say!("|---|---|---|---|---|");
 
-    let ours = per_iteration(UNCONTENDED, || drop(OURS.lock()));
-    let them = per_iteration(UNCONTENDED, || {
-        mutex.take();
-        mutex.give();
-    });
-    row("Mutex lock + unlock, uncontended", ours, them);
-
-    let ours = per_iteration(UNCONTENDED, || {
-        PERMITS.acquire();
-        PERMITS.release(1);
-    });
-    let them = per_iteration(UNCONTENDED, || {
-        counting.take();
-        counting.give();
-    });
-    row("Semaphore acquire + release, uncontended", ours, them);
+    row(
+        "Mutex lock + unlock, uncontended",
+        || per_iteration(UNCONTENDED, || drop(OURS.lock())),
+        || {
+            per_iteration(UNCONTENDED, || {
+                mutex.take();
+                mutex.give();
+            })
+        },
+    );
+    row(
+        "Semaphore acquire + release, uncontended",
+        || {
+            per_iteration(UNCONTENDED, || {
+                PERMITS.acquire();
+                PERMITS.release(1);
+            })
+        },
+        || {
+            per_iteration(UNCONTENDED, || {
+                counting.take();
+                counting.give();
+            })
+        },
+    );
 
     fn ours_locker(n: usize) {
         for _ in 0..n {
@@ -116,41 +168,41 @@ pub fn run() {
             mutex.give();
         }
     }
-    let ours = per_hand_off(HAND_OFFS, ours_locker, ours_locker);
-    let them = per_hand_off(HAND_OFFS, their_locker, their_locker);
-    row("Mutex handed between two tasks", ours, them);
+    row(
+        "Mutex handed between two tasks",
+        || per_hand_off(HAND_OFFS, ours_locker, ours_locker),
+        || per_hand_off(HAND_OFFS, their_locker, their_locker),
+    );
 
-    let ours = per_hand_off(
-        HAND_OFFS,
-        |n| {
-            for _ in 0..n {
-                PING.release(1);
-                PONG.acquire();
-            }
-        },
-        |n| {
-            for _ in 0..n {
-                PING.acquire();
-                PONG.release(1);
-            }
-        },
+    fn ours_ping(n: usize) {
+        for _ in 0..n {
+            PING.release(1);
+            PONG.acquire();
+        }
+    }
+    fn ours_pong(n: usize) {
+        for _ in 0..n {
+            PING.acquire();
+            PONG.release(1);
+        }
+    }
+    fn their_ping(n: usize) {
+        let [_, _, ping, pong] = theirs();
+        for _ in 0..n {
+            ping.give();
+            pong.take();
+        }
+    }
+    fn their_pong(n: usize) {
+        let [_, _, ping, pong] = theirs();
+        for _ in 0..n {
+            ping.take();
+            pong.give();
+        }
+    }
+    row(
+        "Semaphore ping-pong between two tasks",
+        || per_hand_off(HAND_OFFS, ours_ping, ours_pong),
+        || per_hand_off(HAND_OFFS, their_ping, their_pong),
     );
-    let them = per_hand_off(
-        HAND_OFFS,
-        |n| {
-            let [_, _, ping, pong] = theirs();
-            for _ in 0..n {
-                ping.give();
-                pong.take();
-            }
-        },
-        |n| {
-            let [_, _, ping, pong] = theirs();
-            for _ in 0..n {
-                ping.take();
-                pong.give();
-            }
-        },
-    );
-    row("Semaphore ping-pong between two tasks", ours, them);
 }
