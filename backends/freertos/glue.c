@@ -7,7 +7,7 @@
  * on the port and the configuration (TickType_t, BaseType_t, TimeOut_t) stay on this side, and
  * the Rust side sees only fixed-width integers and pointers.
  *
- * Configuration (in FreeRTOSConfig.h, all optional):
+ * Configuration (in FreeRTOSConfig.h; on Cortex-M all optional):
  *   portable_futexNOTIFY_INDEX   the task-notification index the futex reserves; by default
  *                                the last one (configTASK_NOTIFICATION_ARRAY_ENTRIES - 1), so
  *                                index 0, the one ulTaskNotifyTake() and stream buffers use,
@@ -17,7 +17,13 @@
  *                                POSIX simulator the only interrupt is the tick: a flag the
  *                                tick hook sets, or 0 if nothing wakes from it).
  *   portable_futexYIELD_FROM_ISR(x)  the switch an interrupt asks for when it woke a task of a
- *                                higher priority; portYIELD_FROM_ISR(x) by default.
+ *                                higher priority: portYIELD_FROM_ISR(x) on Cortex-M; other
+ *                                ports must define it (on the POSIX simulator ((void)(x)):
+ *                                its tick handler switches by itself when a wake is pending).
+ *
+ * Not supported: the MPU ports (portUSING_MPU_WRAPPERS), whose unprivileged tasks may not
+ * mask interrupts. Untested: SMP builds (configNUMBER_OF_CORES > 1), though every lock here
+ * is the kernel's own, which takes its cross-core lock there.
  *
  * Every requirement is checked here, at compile time, with the fix in the message.
  */
@@ -78,7 +84,19 @@
 #endif
 
 #ifndef portable_futexYIELD_FROM_ISR
-    #define portable_futexYIELD_FROM_ISR( x )    portYIELD_FROM_ISR( x )
+    #if portable_futexCORTEX_M
+        #define portable_futexYIELD_FROM_ISR( x )    portYIELD_FROM_ISR( x )
+    #else
+        /* What an interrupt is, and how it switches, differ by port (the POSIX simulator's
+         * portYIELD_FROM_ISR would switch threads inside its tick's signal handler). */
+        #error "portable-futex: on this port, define portable_futexYIELD_FROM_ISR(x) in FreeRTOSConfig.h beside portable_futexIN_ISR(): portYIELD_FROM_ISR(x) where interrupt handlers may switch, ((void)(x)) on the POSIX simulator, whose tick switches by itself (see backends/freertos/glue.c)"
+    #endif
+#endif
+
+#if ( portUSING_MPU_WRAPPERS == 1 )
+    /* An unprivileged task cannot mask interrupts, nor call the FromISR functions, which the
+     * lock does on Cortex-M. */
+    #error "portable-futex: the FreeRTOS backend does not support the MPU ports (portUSING_MPU_WRAPPERS) yet"
 #endif
 
 /* The Rust side keeps a TimeOut_t in 32 bytes aligned to 8. */
@@ -99,10 +117,10 @@ const struct
 };
 
 /* The calling task and its priority, or NULL where a wait cannot block: in an interrupt
- * handler, or before the scheduler started. */
+ * handler, before the scheduler started, or while it is suspended (vTaskSuspendAll). */
 void * portable_futex_freertos_current( uint32_t * pulPriority )
 {
-    if( portable_futexIN_ISR() || ( xTaskGetSchedulerState() == taskSCHEDULER_NOT_STARTED ) )
+    if( portable_futexIN_ISR() || ( xTaskGetSchedulerState() != taskSCHEDULER_RUNNING ) )
     {
         return NULL;
     }
@@ -199,8 +217,30 @@ void portable_futex_freertos_switch( uint32_t ulWoken )
     }
     else
     {
-        portYIELD();
+        /* A task-level notification switches only under preemption: so does this. */
+        #if ( configUSE_PREEMPTION == 1 )
+            portYIELD();
+        #endif
     }
+}
+
+/* Around the notifications of several waiters from a task: the scheduler suspended, so that
+ * no woken task runs before all are notified; resuming makes the switch if one is due.
+ * Non-zero if it suspended (not in an interrupt, whose switch waits for its end anyway). */
+uint32_t portable_futex_freertos_hold_switches( void )
+{
+    if( portable_futexIN_ISR() )
+    {
+        return 0;
+    }
+
+    vTaskSuspendAll();
+    return 1;
+}
+
+void portable_futex_freertos_release_switches( void )
+{
+    ( void ) xTaskResumeAll();
 }
 
 /* Sleeps on the reserved notification for at most `ullTicks` ticks (UINT64_MAX: no limit),
@@ -219,15 +259,23 @@ void portable_futex_freertos_timeout_start( void * pvTimeOut )
 }
 
 /* Non-zero once the time has passed; else `*pullTicksLeft` becomes what is left, and the
- * timeout restarts from now (xTaskCheckForTimeOut's contract). */
+ * timeout restarts from now (xTaskCheckForTimeOut's contract). A wait as long as
+ * portMAX_DELAY or longer never passes. Nor does an aborted delay (xTaskAbortDelay, perhaps
+ * left over from another blocking call), which xTaskCheckForTimeOut reports as passed with
+ * the ticks left untouched: only a count run down to 0 is the time passing. */
 uint32_t portable_futex_freertos_timeout_check( void * pvTimeOut,
                                                 uint64_t * pullTicksLeft )
 {
-    TickType_t xLeft = ( *pullTicksLeft >= ( uint64_t ) portMAX_DELAY ) ? portMAX_DELAY - 1 : ( TickType_t ) *pullTicksLeft;
+    if( *pullTicksLeft >= ( uint64_t ) portMAX_DELAY )
+    {
+        return 0;
+    }
+
+    TickType_t xLeft = ( TickType_t ) *pullTicksLeft;
     BaseType_t xPassed = xTaskCheckForTimeOut( ( TimeOut_t * ) pvTimeOut, &xLeft );
 
     *pullTicksLeft = ( uint64_t ) xLeft;
-    return ( xPassed != pdFALSE ) ? 1 : 0;
+    return ( ( xPassed != pdFALSE ) && ( xLeft == 0 ) ) ? 1 : 0;
 }
 
 /* The tick count, extended past its wraps with the kernel's count of them. */
@@ -249,7 +297,9 @@ uint64_t portable_futex_freertos_ticks( void )
     /* One wrap of the tick count, in ticks (none for a 64-bit count). */
     const uint64_t ullWrap = ( sizeof( TickType_t ) >= sizeof( uint64_t ) ) ? 0 : ( ( uint64_t ) 1 << ( ( sizeof( TickType_t ) * 8 ) % 64 ) );
 
-    return ( ullWrap * ( uint64_t ) xNow.xOverflowCount ) + ( uint64_t ) xNow.xTimeOnEntering;
+    /* The count of wraps as the unsigned type of its width: a signed BaseType_t of 8 or 16
+     * bits would sign-extend. */
+    return ( ullWrap * ( uint64_t ) ( UBaseType_t ) xNow.xOverflowCount ) + ( uint64_t ) xNow.xTimeOnEntering;
 }
 
 /* Offers the processor to another ready task of the same priority; 0 in an interrupt. */

@@ -24,8 +24,23 @@
 //! - Timeouts in ticks, rounded up, plus one: a wait of n ticks starts part-way through a tick
 //!   period, so n + 1 ticks are needed for n whole periods to pass. `Timeout` means the time
 //!   passed; a timeout longer than the tick type holds waits without limit.
-//! - Waiting from an interrupt handler, or before `vTaskStartScheduler`, cannot block:
-//!   it panics with a message saying so. (FreeRTOS's own blocking calls assert there.)
+//! - A wake of several waiters from a task notifies them all with the scheduler suspended,
+//!   then makes one switch, to the highest woken ([`Event::set_many`]): a waker of low
+//!   priority is never preempted with woken waiters it has not notified yet.
+//! - Waiting from an interrupt handler, before `vTaskStartScheduler`, or with the scheduler
+//!   suspended cannot block: it panics with a message saying so. (FreeRTOS's own blocking
+//!   calls assert there.) Inside `taskENTER_CRITICAL` it cannot be told, and must not be done.
+//!
+//! # Rules
+//!
+//! - Never `vTaskDelete` a task while it waits on a futex (a lock, a signal): its waiter lives
+//!   on its stack and is linked in a bucket until the wait returns, so the stack must stay.
+//! - Wake from FreeRTOS tasks and from interrupts that may call FreeRTOS (at or below
+//!   `configMAX_SYSCALL_INTERRUPT_PRIORITY`); on the POSIX simulator, not from threads that
+//!   FreeRTOS did not create (its critical sections do not exclude them).
+//! - While a waiter queues behind others, its walk to its place (one step per waiter of a
+//!   lower priority it overtakes) runs with interrupts masked: many waiters of mixed
+//!   priorities on one address lengthen interrupt latency by as many steps.
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -67,6 +82,8 @@ mod glue {
         pub(super) fn portable_futex_freertos_unlock(token: usize);
         pub(super) fn portable_futex_freertos_notify(task: *mut c_void, token: usize) -> u32;
         pub(super) fn portable_futex_freertos_switch(woken: u32);
+        pub(super) fn portable_futex_freertos_hold_switches() -> u32;
+        pub(super) fn portable_futex_freertos_release_switches();
         pub(super) fn portable_futex_freertos_take(ticks: u64);
         pub(super) fn portable_futex_freertos_timeout_start(timeout: *mut c_void);
         pub(super) fn portable_futex_freertos_timeout_check(
@@ -159,8 +176,9 @@ unsafe impl Event for NotifyEvent {
         let task = unsafe { glue::portable_futex_freertos_current(&mut priority) };
         assert!(
             !task.is_null(),
-            "portable-futex: a futex wait on FreeRTOS must run in a task once the scheduler \
-             has started; it cannot block in an interrupt handler or before vTaskStartScheduler"
+            "portable-futex: a futex wait on FreeRTOS must run in a task while the scheduler \
+             runs; it cannot block in an interrupt handler, before vTaskStartScheduler, or \
+             with the scheduler suspended (vTaskSuspendAll)"
         );
         Self { task, priority, set: AtomicBool::new(false) }
     }
@@ -222,6 +240,25 @@ unsafe impl Event for NotifyEvent {
     fn rank(&self) -> u32 {
         self.priority
     }
+
+    /// From a task, with the scheduler suspended: each `set` would otherwise switch at once to
+    /// a woken task of higher priority, and a task of middle priority could then keep the
+    /// waker from setting the rest, whom nobody else can wake. Resuming makes one switch, to
+    /// the highest woken. (In an interrupt handler the switches wait for its end anyway.)
+    fn set_many(set_all: impl FnOnce()) {
+        /// Resumes as it drops, so that a panic inside resumes too.
+        struct Resume;
+        impl Drop for Resume {
+            fn drop(&mut self) {
+                // SAFETY: pairs with the suspension below, from the same task.
+                unsafe { glue::portable_futex_freertos_release_switches() }
+            }
+        }
+        // SAFETY: the glue suspends only from a task, and says whether it did.
+        let _resume =
+            (unsafe { glue::portable_futex_freertos_hold_switches() } != 0).then(|| Resume);
+        set_all();
+    }
 }
 
 /// The backend's pieces: [`CriticalLock`], [`NotifyEvent`] and a table of 32 buckets.
@@ -249,7 +286,10 @@ impl QueueConfig for FreeRtosConfig {
 pub type FreeRtos = QueueWith<FreeRtosConfig>;
 
 /// FreeRTOS's tick count as a [`Clock`], for [`Deadline`](crate::Deadline)s: the time the
-/// backend's timed waits measure, extended past the count's wraps.
+/// backend's timed waits measure, extended past the count's wraps with the kernel's count of
+/// them (`xNumOfOverflows`). That count itself wraps after 2 to the power of `UBaseType_t`'s
+/// width: never, in practice, with 32-bit ticks (2^64 ticks); with 16-bit ticks and an
+/// 8-bit `UBaseType_t` (AVR), after 2^24 ticks, 4.6 hours at 1 kHz, when the clock jumps back.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TickClock;
 

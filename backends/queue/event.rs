@@ -55,6 +55,16 @@ pub unsafe trait Event {
     fn rank(&self) -> u32 {
         0
     }
+
+    /// Runs `set_all`, which sets the events of the several waiters that one wake took: by
+    /// default just that. An RTOS whose `set` switches at once to a woken task of higher
+    /// priority holds the switches until every event is set (FreeRTOS: with the scheduler
+    /// suspended), so that a waker of low priority is not preempted with woken waiters whose
+    /// events it has not set yet, and which nobody else can wake. Not called for one waiter.
+    #[inline]
+    fn set_many(set_all: impl FnOnce()) {
+        set_all()
+    }
 }
 
 #[cfg(feature = "std")]

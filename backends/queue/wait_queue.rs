@@ -291,8 +291,17 @@ impl<E: Event> Woken<E> {
         self.count
     }
 
-    /// Sets every event. The lock must no longer be held (only to keep it short).
+    /// Sets every event (several through [`Event::set_many`]). The lock must no longer be held
+    /// (only to keep it short).
     pub(crate) fn set_all(self) {
+        if self.count > 1 {
+            E::set_many(|| self.set_each());
+        } else {
+            self.set_each();
+        }
+    }
+
+    fn set_each(self) {
         let mut cursor = self.first;
         for _ in 0..self.count {
             let Some(w) = cursor else { break };

@@ -46,7 +46,7 @@ fn host() -> String {
 
 /// Each requirement `glue.c` checks in `FreeRTOSConfig.h`: a change to the fixture's
 /// (working) configuration, and the words its compile error must contain.
-const CONFIG_ERRORS: [(&str, &str); 7] = [
+const CONFIG_ERRORS: [(&str, &str); 9] = [
     (
         "#undef configUSE_TASK_NOTIFICATIONS\n#define configUSE_TASK_NOTIFICATIONS 0",
         "sleeps on task notifications",
@@ -70,6 +70,8 @@ const CONFIG_ERRORS: [(&str, &str); 7] = [
         "set INCLUDE_xTaskGetSchedulerState to 1",
     ),
     ("#undef portable_futexIN_ISR", "define portable_futexIN_ISR()"),
+    ("#undef portable_futexYIELD_FROM_ISR", "define portable_futexYIELD_FROM_ISR(x)"),
+    ("#define portUSING_MPU_WRAPPERS 1", "does not support the MPU ports"),
 ];
 
 /// Compiles `glue.c` for the POSIX port with the fixture's configuration changed by `change`;

@@ -28,6 +28,9 @@ pub const ALL: &[(&str, Check)] = &[
     ("timeouts_beyond_the_tick_type_wait_for_the_wake", huge_timeouts),
     ("deadline_on_the_tick_clock", deadline),
     ("wakes_go_by_priority_then_arrival", priority_order),
+    ("a_woken_task_of_higher_priority_runs_at_once", preempts_at_once),
+    ("a_wake_of_many_notifies_all_before_switching", notifies_all_first),
+    ("timed_waits_racing_wakes", timed_waits_racing_wakes),
     ("mutex_contended_by_three_priorities", mutex_contended),
     ("rwlock_readers_and_writers", rwlock),
     ("condvar_hand_off", condvar_hand_off),
@@ -114,8 +117,8 @@ fn broadcast() -> Result<(), &'static str> {
         });
     }
     until("every waiter to arrive", || ARRIVED.load(Relaxed) == 5)?;
+    // Time for the last to arrive to block.
     sys::delay_ms(5);
-    ensure!(WOKEN.load(Relaxed) == 0, "  woken before the wake: {}", WOKEN.load(Relaxed));
     BROADCAST.store(1, Release);
     F::wake(&BROADCAST, u32::MAX);
     join();
@@ -125,20 +128,30 @@ fn broadcast() -> Result<(), &'static str> {
 
 static IDLE: AtomicU32 = AtomicU32::new(0);
 
-/// A timed wait on a word nobody changes times out, and not before the time passed (on the
-/// tick clock and on the platform's own); zero times out at once.
+/// A timed wait on a word nobody changes times out, and not before the time passed: on the
+/// tick clock, it lasts the whole ticks the timeout rounds up to, plus the one a wait may
+/// start part-way through (so durations that are not whole ticks, too); on the board, whose
+/// clock under QEMU's `-icount` is exact, it lasts the time asked. (Not on the POSIX port's
+/// clock: the simulator's ticks come from a pthread's `usleep` and a signal, and one held
+/// back while a task switches fires late, so two ticks can come closer than a period.) Zero
+/// times out at once.
 fn timed_wait_lasts() -> Result<(), &'static str> {
-    for asked in [ms(1), ms(5), ms(30)] {
+    let micros = Duration::from_micros;
+    for asked in [micros(300), ms(1), micros(1500), ms(5), micros(29_999)] {
+        // The ticks the backend promises: rounded up, plus one.
+        let ticks = asked.as_nanos().div_ceil(1_000_000) as u64 + 1;
         let (start, start_ns) = (now(), sys::now_ns());
         ensure!(F::timed_wait(&IDLE, 0, asked) == Err(Timeout), "  {asked:?}: not a timeout");
         let (took, took_ns) = (now() - start, sys::now_ns() - start_ns);
-        ensure!(took >= asked, "  asked {asked:?}, ticks say {took:?}");
-        ensure!(took_ns >= asked.as_nanos() as u64, "  asked {asked:?}, clock says {took_ns} ns");
+        ensure!(took >= ms(ticks), "  asked {asked:?} ({ticks} ticks), ticks say {took:?}");
+        if cfg!(target_os = "none") {
+            ensure!(took_ns >= asked.as_nanos() as u64, "  asked {asked:?}, clock: {took_ns} ns");
+        }
         ensure!(took < asked + ms(500), "  asked {asked:?}, took {took:?}");
     }
     let start = now();
     ensure!(F::timed_wait(&IDLE, 0, Duration::ZERO) == Err(Timeout), "  zero: not a timeout");
-    ensure!(now() - start <= ms(2), "  zero took {:?}", now() - start);
+    ensure!(now() - start <= ms(50), "  zero took {:?}", now() - start);
     // A word that already changed returns at once, whatever the timeout.
     ensure!(F::timed_wait(&IDLE, 7, Duration::MAX).is_ok(), "  changed word");
     Ok(())
@@ -252,15 +265,114 @@ fn priority_order() -> Result<(), &'static str> {
     Ok(())
 }
 
+static NOW: AtomicU32 = AtomicU32::new(0);
+static WOKE_RAN: [AtomicBool; 2] = [const { AtomicBool::new(false) }; 2];
+
+/// A task woken by a task of lower priority runs before the waker's next instruction: one
+/// waiter (`wake(1)`), then two (`wake(u32::MAX)`, which notifies both before it switches).
+fn preempts_at_once() -> Result<(), &'static str> {
+    for (waiters, count) in [(1, 1), (2, u32::MAX)] {
+        NOW.store(0, Relaxed);
+        for i in 0..waiters {
+            WOKE_RAN[i].store(false, Relaxed);
+            spawn(RUNNER + 1 + i as u32, i, |i| {
+                while NOW.load(Acquire) == 0 {
+                    F::wait(&NOW, 0);
+                }
+                WOKE_RAN[i].store(true, Relaxed);
+            });
+        }
+        NOW.store(1, Release);
+        F::wake(&NOW, count);
+        let ran = [WOKE_RAN[0].load(Relaxed), WOKE_RAN[1].load(Relaxed)];
+        join();
+        ensure!(ran[..waiters].iter().all(|&r| r), "  {waiters} woken, ran at once: {ran:?}");
+    }
+    Ok(())
+}
+
+static MANY: AtomicU32 = AtomicU32::new(0);
+static HIGH_RAN: AtomicBool = AtomicBool::new(false);
+static SECOND_RAN: AtomicBool = AtomicBool::new(false);
+static SECOND_BEFORE_BUSY: AtomicBool = AtomicBool::new(false);
+
+/// Waiters of priorities 5 and 4, woken together by a task of priority 1: the first, once
+/// woken, starts a busy task of priority 3, which must find the second already run. Had the
+/// waker switched to the first before notifying the second, the busy task would run first
+/// and hold the waker (below it) off, the second still unnotified.
+fn notifies_all_first() -> Result<(), &'static str> {
+    spawn(5, 0, |_| {
+        while MANY.load(Acquire) == 0 {
+            F::wait(&MANY, 0);
+        }
+        HIGH_RAN.store(true, Relaxed);
+        spawn(3, 0, |_| {
+            SECOND_BEFORE_BUSY.store(SECOND_RAN.load(Relaxed), Relaxed);
+            // Busy, never blocking, for 20 ms of ticks.
+            let until = now() + ms(20);
+            while now() < until {}
+        });
+    });
+    spawn(4, 0, |_| {
+        while MANY.load(Acquire) == 0 {
+            F::wait(&MANY, 0);
+        }
+        SECOND_RAN.store(true, Relaxed);
+    });
+    spawn(1, 0, |_| {
+        MANY.store(1, Release);
+        F::wake(&MANY, u32::MAX);
+    });
+    join();
+    ensure!(HIGH_RAN.load(Relaxed), "  the first waiter did not run");
+    ensure!(SECOND_BEFORE_BUSY.load(Relaxed), "  the second waiter was not notified in time");
+    Ok(())
+}
+
+static RACED: Semaphore<FreeRtos> = Semaphore::new(0);
+static TAKEN: AtomicU32 = AtomicU32::new(0);
+
+/// Timed acquires of one tick race releases: some time out as a release arrives (the wake
+/// may find the waiter already leaving). Every permit is taken exactly once, none is lost.
+fn timed_waits_racing_wakes() -> Result<(), &'static str> {
+    const PERMITS: u32 = 400;
+    spawn(RUNNER + 1, 0, |_| {
+        while TAKEN.load(Relaxed) < PERMITS {
+            let mut deadline = Deadline::<FreeRtos, TickClock>::with_clock(
+                Some(Duration::from_micros(10)),
+                TickClock,
+            );
+            if RACED.try_acquire_by(&mut deadline) {
+                TAKEN.fetch_add(1, Relaxed);
+            }
+        }
+    });
+    for i in 0..PERMITS {
+        RACED.release(1);
+        // Releases at varying points of the tick period.
+        for _ in 0..(i % 7) * 50 {
+            core::hint::spin_loop();
+        }
+        if i % 3 == 0 {
+            sys::delay_ms(1);
+        }
+    }
+    join();
+    ensure!(TAKEN.load(Relaxed) == PERMITS, "  taken {} of {PERMITS}", TAKEN.load(Relaxed));
+    ensure!(RACED.available_permits() == 0, "  {} permits left", RACED.available_permits());
+    Ok(())
+}
+
 // ---- sync ----
 
 static COUNTER: Mutex<FreeRtos, u32> = Mutex::new(0);
 
-/// Three tasks of different priorities add to a counter under the lock, reading and writing
+/// Three tasks of two priorities add to a counter under the lock, reading and writing
 /// it in two steps with a yield (and now and then a sleep) in between, with the lock held.
 fn mutex_contended() -> Result<(), &'static str> {
     const EACH: u32 = 2000;
-    for priority in [2, 4, 5] {
+    // Two of equal priority, so that the yields with the lock held hand the processor over.
+    for priority in [2, 4, 4] {
         spawn(priority, 0, |_| {
             for i in 0..EACH {
                 let mut count = COUNTER.lock();
