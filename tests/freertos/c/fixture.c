@@ -67,6 +67,35 @@ uint64_t fixture_now_ns( void )
     return ( ullCycles * 1000000000ull ) / configCPU_CLOCK_HZ;
 }
 
+/* CMSDK APB timer 0 of the mps2-an385 (IRQ 8), counting down at the 25 MHz peripheral
+ * clock: an interrupt of the board's own, besides the tick. */
+#define fixtureTIMER_CTRL        ( *( ( volatile uint32_t * ) 0x40000000 ) )
+#define fixtureTIMER_VALUE       ( *( ( volatile uint32_t * ) 0x40000004 ) )
+#define fixtureTIMER_RELOAD      ( *( ( volatile uint32_t * ) 0x40000008 ) )
+#define fixtureTIMER_INTCLEAR    ( *( ( volatile uint32_t * ) 0x4000000c ) )
+#define fixtureNVIC_ISER0        ( *( ( volatile uint32_t * ) 0xe000e100 ) )
+#define fixtureNVIC_IPR_IRQ8     ( *( ( volatile uint8_t * ) 0xe000e408 ) )
+#define fixtureTIMER_IRQ         8
+
+/* Fires IRQ 8 once, `ulMicroseconds` from now, at a priority that may call FreeRTOS. */
+void fixture_timer_once( uint32_t ulMicroseconds )
+{
+    fixtureTIMER_CTRL = 0;
+    fixtureNVIC_IPR_IRQ8 = 0xc0; /* below configMAX_SYSCALL_INTERRUPT_PRIORITY (0xa0) */
+    fixtureTIMER_RELOAD = ulMicroseconds * 25;
+    fixtureTIMER_VALUE = ulMicroseconds * 25;
+    fixtureTIMER_INTCLEAR = 1;
+    fixtureNVIC_ISER0 = 1U << fixtureTIMER_IRQ;
+    fixtureTIMER_CTRL = 0x9; /* enable, interrupt enable */
+}
+
+/* From the handler: stops the timer and clears its interrupt. */
+void fixture_timer_ack( void )
+{
+    fixtureTIMER_CTRL = 0;
+    fixtureTIMER_INTCLEAR = 1;
+}
+
 #else /* ---- the POSIX port: a Linux process ---- */
 
 #include <time.h>

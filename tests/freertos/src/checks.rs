@@ -32,11 +32,14 @@ pub const ALL: &[(&str, Check)] = &[
     ("a_wake_of_many_notifies_all_before_switching", notifies_all_first),
     ("timed_waits_racing_wakes", timed_waits_racing_wakes),
     ("mutex_contended_by_three_priorities", mutex_contended),
+    ("installed_as_the_default_backend", installed_default),
     ("rwlock_readers_and_writers", rwlock),
     ("condvar_hand_off", condvar_hand_off),
     ("once_runs_once", once),
     ("semaphore_bounds_holders", semaphore),
     ("reset_event_set_from_the_tick_interrupt", reset_event_from_interrupt),
+    #[cfg(target_os = "none")]
+    ("an_interrupt_switches_to_the_task_it_woke", interrupt_switches),
     ("wait_group", wait_group),
     ("barrier_generations", barrier),
     ("parker", parker),
@@ -393,6 +396,30 @@ fn mutex_contended() -> Result<(), &'static str> {
     Ok(())
 }
 
+static DEFAULT_MUTEX: portable_futex::sync::Mutex<u32> = portable_futex::sync::Mutex::new(0);
+static DEFAULT_WORD: AtomicU32 = AtomicU32::new(0);
+
+/// With `set_backend!(FreeRtos)`, the root functions and the default-typed `sync::Mutex`
+/// run on it: a task above the runner waits on a word with `portable_futex::wait` until the
+/// runner has counted to 100 under the lock, which both take.
+fn installed_default() -> Result<(), &'static str> {
+    spawn(RUNNER + 1, 0, |_| {
+        while DEFAULT_WORD.load(Acquire) == 0 {
+            portable_futex::wait(&DEFAULT_WORD, 0);
+        }
+        *DEFAULT_MUTEX.lock() += 1000;
+    });
+    for _ in 0..100 {
+        *DEFAULT_MUTEX.lock() += 1;
+    }
+    DEFAULT_WORD.store(1, Release);
+    portable_futex::wake(&DEFAULT_WORD, 1);
+    join();
+    let total = *DEFAULT_MUTEX.lock();
+    ensure!(total == 1100, "  counted {total}");
+    Ok(())
+}
+
 static PAIR: RwLock<FreeRtos, [u32; 2]> = RwLock::new([0, 0]);
 static TORN: AtomicBool = AtomicBool::new(false);
 
@@ -546,6 +573,42 @@ fn reset_event_from_interrupt() -> Result<(), &'static str> {
     ensure!(ALARMED.load(Relaxed) == 1, "  the other waiter did not wake");
     ensure!(took >= ms(15), "  woke after {took:?}, before the alarm");
     ensure!(ALARM.is_set(), "  not set");
+    Ok(())
+}
+
+/// Set by the board's timer interrupt.
+#[cfg(target_os = "none")]
+static TIMER_EVENT: ResetEvent<FreeRtos> = ResetEvent::new();
+/// `sys::now_ns()` when the interrupt set the event, and when the woken task ran.
+#[cfg(target_os = "none")]
+static SET_AT: [AtomicU32; 2] = [const { AtomicU32::new(0) }; 2];
+
+/// What the board's timer interrupt does for the checks.
+#[cfg(target_os = "none")]
+pub fn on_timer() {
+    SET_AT[0].store(sys::now_ns() as u32, Relaxed);
+    TIMER_EVENT.set();
+}
+
+/// The board's timer interrupt (not the tick) sets a `ResetEvent` that a task above the busy
+/// runner waits on: the switch it asks for (`portYIELD_FROM_ISR`) runs that task as the
+/// interrupt returns, not at the next tick (up to a millisecond later, where the tick handler
+/// would make it).
+#[cfg(target_os = "none")]
+fn interrupt_switches() -> Result<(), &'static str> {
+    spawn(RUNNER + 2, 0, |_| {
+        TIMER_EVENT.wait();
+        SET_AT[1].store(sys::now_ns() as u32, Relaxed);
+    });
+    // Mid-tick, while the runner is busy (it never blocks until the task ran).
+    sys::timer_once(2_300);
+    let until = now() + ms(10);
+    while now() < until && SET_AT[1].load(Relaxed) == 0 {}
+    join();
+    let (set, ran) = (SET_AT[0].load(Relaxed), SET_AT[1].load(Relaxed));
+    ensure!(set != 0, "  the timer interrupt never came");
+    let latency = ran.wrapping_sub(set);
+    ensure!(latency < 100_000, "  the woken task ran {latency} ns after the interrupt");
     Ok(())
 }
 

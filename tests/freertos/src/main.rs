@@ -18,6 +18,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use portable_futex::backend::FreeRtos;
 use portable_futex::sync::generic::WaitGroup;
 
+// The crate's default backend, for every `portable_futex::wait`/`wake` and `sync::Mutex` in
+// the program, as an application installs it.
+portable_futex::set_backend!(portable_futex::backend::FreeRtos);
+
 /// Prints one line (formatted on the stack, at most 200 bytes, written whole).
 #[macro_export]
 macro_rules! say {
@@ -139,6 +143,20 @@ fn main() -> ! {
 #[cfg(not(target_os = "none"))]
 fn main() {
     start()
+}
+
+/// Every interrupt but the core's own exceptions: the board's timer (IRQ 8) is the only one
+/// enabled.
+#[cfg(target_os = "none")]
+#[cortex_m_rt::exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    if irqn == 8 {
+        sys::timer_ack();
+        checks::on_timer();
+    } else {
+        say!("unexpected exception or interrupt {irqn}");
+        sys::exit(1);
+    }
 }
 
 #[cfg(target_os = "none")]

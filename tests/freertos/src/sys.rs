@@ -23,6 +23,10 @@ mod c {
         pub fn fixture_stray_notify(task: *mut c_void);
         pub fn fixture_stray_notify_from_isr(task: *mut c_void);
         pub fn fixture_mutex_new() -> *mut c_void;
+        #[cfg(target_os = "none")]
+        pub fn fixture_timer_once(micros: u32);
+        #[cfg(target_os = "none")]
+        pub fn fixture_timer_ack();
         pub fn fixture_semaphore_new(initial: u32) -> *mut c_void;
         pub fn fixture_take(semaphore: *mut c_void);
         pub fn fixture_give(semaphore: *mut c_void);
@@ -93,6 +97,20 @@ pub fn stray_notify(task: usize) {
 pub fn stray_notify_from_isr(task: usize) {
     // SAFETY: as above, from the tick hook.
     unsafe { c::fixture_stray_notify_from_isr(task as *mut c_void) }
+}
+
+/// Fires the board's timer interrupt once, `micros` from now.
+#[cfg(target_os = "none")]
+pub fn timer_once(micros: u32) {
+    // SAFETY: programs the timer's registers; its handler acknowledges it.
+    unsafe { c::fixture_timer_once(micros) }
+}
+
+/// In the timer's handler: stops it and clears its interrupt.
+#[cfg(target_os = "none")]
+pub fn timer_ack() {
+    // SAFETY: touches the timer's registers only.
+    unsafe { c::fixture_timer_ack() }
 }
 
 /// A FreeRTOS mutex or counting semaphore (`SemaphoreHandle_t`), never deleted.
