@@ -167,26 +167,16 @@ pub(crate) unsafe fn push<E: Event>(treap: &mut Treap, w: &Waiter<E>) {
         let head = waiter::<E>(head_node);
         let ours = rank(w);
         // `after`: the last waiter that stays ahead of `w`. Walk back from the tail over the
-        // waiters of a lower rank; if that passes the head, `w` takes the head's place.
-        let mut after = read(head, |l| l.prev);
+        // waiters of a lower rank; if that passes the head, `w` goes ahead of everyone: between
+        // the tail and the old head (it is a ring), as the head that the treap links.
+        let tail = read(head, |l| l.prev);
+        let mut after = tail;
+        let mut ahead_of_all = false;
         while rank(after) < ours {
             if after == head {
-                // Ahead of everyone: `w` goes between the tail and the old head (a ring), and
-                // becomes the head that the treap links.
-                let tail = read(head, |l| l.prev);
-                write(w, |l| {
-                    l.prev = tail;
-                    l.next = head;
-                    l.head = true;
-                    l.queued = true;
-                });
-                write(tail, |l| l.next = w);
-                write(head, |l| {
-                    l.prev = w;
-                    l.head = false;
-                });
-                treap.replace(head_node, node(w));
-                return;
+                ahead_of_all = true;
+                after = tail;
+                break;
             }
             after = read(after, |l| l.prev);
         }
@@ -194,11 +184,15 @@ pub(crate) unsafe fn push<E: Event>(treap: &mut Treap, w: &Waiter<E>) {
         write(w, |l| {
             l.prev = after;
             l.next = before;
-            l.head = false;
+            l.head = ahead_of_all;
             l.queued = true;
         });
         write(after, |l| l.next = w);
         write(before, |l| l.prev = w);
+        if ahead_of_all {
+            write(head, |l| l.head = false);
+            treap.replace(head_node, node(w));
+        }
     }
 }
 
@@ -340,6 +334,15 @@ mod tests {
         fn rank(&self) -> u32 {
             self.0
         }
+        fn set_many(set_all: impl FnOnce()) {
+            SET_MANY.with(|calls| calls.set(calls.get() + 1));
+            set_all();
+        }
+    }
+
+    std::thread_local! {
+        /// How many times this thread's wakes went through `set_many`.
+        static SET_MANY: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
     }
 
     fn waiters(ranks: &[u32]) -> Vec<Waiter<Ranked>> {
@@ -382,6 +385,27 @@ mod tests {
         // A stable sort: equal ranks keep their arrival order.
         expected.sort_by_key(|&i| core::cmp::Reverse(ranks[i]));
         assert_eq!(drain(&mut treap, &all), expected);
+        assert!(treap.is_empty());
+    }
+
+    /// A wake that takes several waiters sets them through `Event::set_many`, once; a wake of
+    /// one sets it directly.
+    #[test]
+    fn several_are_set_through_set_many() {
+        let all = waiters(&[0, 0, 0, 0]);
+        let mut treap = Treap::new();
+        for w in &all {
+            // SAFETY: the lock is this thread alone; each waiter stays in `all`, unmoved.
+            unsafe { push(&mut treap, w) };
+        }
+        let calls = || SET_MANY.with(|calls| calls.get());
+        let before = calls();
+        // SAFETY: as above; `set` of this event touches nothing.
+        unsafe { pop::<Ranked>(&mut treap, 1, 1) }.set_all();
+        assert_eq!(calls(), before, "one waiter");
+        // SAFETY: as above.
+        unsafe { pop::<Ranked>(&mut treap, 1, 3) }.set_all();
+        assert_eq!(calls(), before + 1, "three waiters");
         assert!(treap.is_empty());
     }
 
