@@ -117,8 +117,8 @@ struct Locked(usize);
 impl Locked {
     fn new() -> Self {
         // SAFETY: the glue picks the form for the context; `Locked`'s drop unlocks with the
-        // token, on the same context (it is not `Send`: it holds no pointer, but it lives
-        // only inside the functions below).
+        // token on the same context: a `Locked` lives only inside `with` and `set`, on the
+        // stack of the context that took it.
         Self(unsafe { glue::portable_futex_freertos_lock() })
     }
 }
