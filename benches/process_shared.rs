@@ -271,20 +271,23 @@ mod bench {
     }
     impl<B: FutexBackend> Lock for RawMutex<B> {
         fn lock(&self) {
-            portable_futex::sync::lock_api::RawMutex::lock(self)
+            // The guard state is empty: what the word holds says everything.
+            let _ = portable_futex::sync::lock_api::RawMutex::lock(self);
         }
         unsafe fn unlock(&self) {
+            let guard = portable_futex::sync::lock_api::GuardNoSend::new();
             // SAFETY: the caller's promise.
-            unsafe { portable_futex::sync::lock_api::RawMutex::unlock(self) }
+            unsafe { portable_futex::sync::lock_api::RawMutex::unlock(self, guard) }
         }
     }
     impl<B: FutexBackend> Lock for RawRwLock<B> {
         fn lock(&self) {
-            self.lock_exclusive()
+            let _ = self.lock_exclusive();
         }
         unsafe fn unlock(&self) {
+            let guard = portable_futex::sync::lock_api::GuardNoSend::new();
             // SAFETY: the caller's promise.
-            unsafe { self.unlock_exclusive() }
+            unsafe { self.unlock_exclusive(guard) }
         }
     }
 

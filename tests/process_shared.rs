@@ -287,7 +287,7 @@ mod linux {
                 std::hint::spin_loop();
             }
             for _ in 0..EACH {
-                counter.lock.lock();
+                let guard = counter.lock.lock();
                 // SAFETY: the lock is held: nobody else touches the count.
                 let count = unsafe { *counter.count.get() };
                 if count % 16 == 0 {
@@ -299,7 +299,7 @@ mod linux {
                 // SAFETY: as above.
                 unsafe { *counter.count.get() = count + 1 };
                 // SAFETY: this process took the lock just above.
-                unsafe { counter.lock.unlock() };
+                unsafe { counter.lock.unlock(guard) };
             }
         };
         let child = fork("the mutex, held by the parent", || {
@@ -367,14 +367,14 @@ mod linux {
         // SAFETY: fits; all zero is valid (atomics, an unlocked mutex).
         let shared: &Shared2 = unsafe { map.get() };
         let child = fork("the parent's word `release`", || {
-            shared.lock.lock();
+            let guard = shared.lock.lock();
             shared.held.store(1, Release);
             S::wake(&shared.held, 1);
             while shared.release.load(Acquire) == 0 {
                 S::wait(&shared.release, 0);
             }
             // SAFETY: taken above by this process.
-            unsafe { shared.lock.unlock() };
+            unsafe { shared.lock.unlock(guard) };
             shared.word.store(1, Release);
             S::wake(&shared.word, 1);
             true
@@ -387,15 +387,16 @@ mod linux {
         assert!(start.elapsed() >= timeout, "timed out early: {:?}", start.elapsed());
 
         let start = Instant::now();
-        assert!(!shared.lock.try_lock_for(timeout), "took a lock the child holds");
+        assert!(shared.lock.try_lock_for(timeout).is_none(), "took a lock the child holds");
         assert!(start.elapsed() >= timeout, "gave up early: {:?}", start.elapsed());
 
         shared.release.store(1, Release);
         S::wake(&shared.release, 1);
         parent_wait_while(&shared.word, 0, "the child's wake after its unlock");
-        assert!(shared.lock.try_lock_for(LIMIT), "the child's unlock did not free the lock");
+        let guard =
+            shared.lock.try_lock_for(LIMIT).expect("the child's unlock did not free the lock");
         // SAFETY: taken just above.
-        unsafe { shared.lock.unlock() };
+        unsafe { shared.lock.unlock(guard) };
         child.join();
     }
 
@@ -410,7 +411,10 @@ mod linux {
             true
         })
         .join();
-        assert!(!lock.try_lock_for(Duration::from_millis(50)), "a dead owner's lock was freed");
+        assert!(
+            lock.try_lock_for(Duration::from_millis(50)).is_none(),
+            "a dead owner's lock was freed"
+        );
     }
 }
 

@@ -66,23 +66,24 @@ fn zeroed_memory_behaves_as_new() {
     // SAFETY (each `zeroed`): the types above, whose all-zero state is documented and checked
     // by `new_is_all_zero_bytes`.
     let mutex: RawMutex<B> = unsafe { zeroed() };
-    assert!(mutex.try_lock(), "a zeroed RawMutex is unlocked");
-    assert!(!mutex.try_lock());
+    let guard = mutex.try_lock().expect("a zeroed RawMutex is unlocked");
+    assert!(mutex.try_lock().is_none());
     // SAFETY: taken just above.
-    unsafe { mutex.unlock() };
-    mutex.lock();
+    unsafe { mutex.unlock(guard) };
+    let guard = mutex.lock();
     // SAFETY: taken just above.
-    unsafe { mutex.unlock() };
+    unsafe { mutex.unlock(guard) };
 
     // SAFETY: as above.
     let rwlock: RawRwLock<B> = unsafe { zeroed() };
-    assert!(rwlock.try_lock_shared() && rwlock.try_lock_shared(), "zeroed RawRwLock: readers");
-    assert!(!rwlock.try_lock_exclusive());
+    let readers = (rwlock.try_lock_shared(), rwlock.try_lock_shared());
+    let (Some(first), Some(second)) = readers else { panic!("zeroed RawRwLock: readers") };
+    assert!(rwlock.try_lock_exclusive().is_none());
     // SAFETY: two read locks taken above.
-    unsafe { (rwlock.unlock_shared(), rwlock.unlock_shared()) };
-    assert!(rwlock.try_lock_exclusive(), "a zeroed RawRwLock is unlocked");
+    unsafe { (rwlock.unlock_shared(first), rwlock.unlock_shared(second)) };
+    let guard = rwlock.try_lock_exclusive().expect("a zeroed RawRwLock is unlocked");
     // SAFETY: taken just above.
-    unsafe { rwlock.unlock_exclusive() };
+    unsafe { rwlock.unlock_exclusive(guard) };
 
     // A zeroed mutex around zeroed data, with a zeroed condition variable: a timed wait times
     // out (nobody notifies), and a notification with nobody waiting is harmless.

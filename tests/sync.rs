@@ -72,7 +72,10 @@ fn generic_names_sizes_and_traits() {
 #[test]
 fn condvar_with_parking_lot_mutex() {
     sync_suite::watchdog("a condvar wait on parking_lot's mutex to be notified", || {
-        let shared = Arc::new((parking_lot::Mutex::new(false), sync::Condvar::new()));
+        let shared = Arc::new((
+            parking_lot::Mutex::new(false),
+            generic::Condvar::<portable_futex::DefaultBackend, parking_lot::RawMutex>::new(),
+        ));
         let notifier = {
             let shared = shared.clone();
             thread::spawn(move || {
@@ -199,34 +202,32 @@ fn debug_follows_the_state() {
 
         let m = sync::RawMutex::<B>::new();
         assert_eq!(format!("{m:?}"), "RawMutex { locked: false, waiters: 0 }");
-        m.lock();
+        let guard = m.lock();
         assert_eq!(format!("{m:?}"), "RawMutex { locked: true, waiters: 0 }");
         // SAFETY: locked just above, on this thread.
-        unsafe { m.unlock() };
+        unsafe { m.unlock(guard) };
 
         let rw = sync::RawRwLock::<B>::new();
         let shown = |rw: &sync::RawRwLock<B>| format!("{rw:?}");
         let idle = "RawRwLock { write_locked: false, readers: 0, readers_waiting: false, \
                     writers_waiting: false }";
         assert_eq!(shown(&rw), idle);
-        rw.lock_shared();
-        rw.lock_shared();
+        let (first, second) = (rw.lock_shared(), rw.lock_shared());
         assert_eq!(
             shown(&rw),
             "RawRwLock { write_locked: false, readers: 2, readers_waiting: false, \
              writers_waiting: false }"
         );
         // SAFETY: two read locks taken just above, on this thread.
-        unsafe { rw.unlock_shared() };
-        unsafe { rw.unlock_shared() };
-        rw.lock_exclusive();
+        unsafe { (rw.unlock_shared(first), rw.unlock_shared(second)) };
+        let guard = rw.lock_exclusive();
         assert_eq!(
             shown(&rw),
             "RawRwLock { write_locked: true, readers: 0, readers_waiting: false, \
              writers_waiting: false }"
         );
         // SAFETY: write-locked just above, on this thread.
-        unsafe { rw.unlock_exclusive() };
+        unsafe { rw.unlock_exclusive(guard) };
         assert_eq!(shown(&rw), idle);
 
         let s = generic::Semaphore::<B>::new(3);

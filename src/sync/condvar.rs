@@ -1,4 +1,5 @@
-//! `Condvar<B>`: a condition variable in one 32-bit word, sleeping through backend `B`.
+//! `RawCondvar<B, R>`: a condition variable in one 32-bit word, sleeping through backend `B`,
+//! for any `lock_api` raw mutex `R`.
 //!
 //! # The word
 //!
@@ -20,6 +21,18 @@
 //! between the read and the futex's compare, which would bring `seq` back to the value read;
 //! the waiter would then sleep until the next notification. Std's futex condvar has the same
 //! window, and nothing can do 4 billion notifications in that gap.
+//!
+//! # Spurious wake-ups, and what `notify_*` return
+//!
+//! A waiter that finds the counter changed before it falls asleep returns, whichever waiter the
+//! notification was for, so one `notify_one` may end two waits: waits may return spuriously. A
+//! waiter cannot tell a notification meant for it from one meant for another, so this
+//! condvar makes no promise of exact counts, and `notify_one` returns `false` and `notify_all`
+//! `0`, as `lock_api::RawCondvar` prescribes for such an implementation. (Counting signals
+//! instead, so that each wait consumes one, lets a thread that notifies and then waits take
+//! its own signal back from the waiter it was for: in a ping-pong of turns on one condvar
+//! that waiter sleeps for good. Exact counts need waiters told apart by when they came,
+//! which one word cannot hold for an unbounded wait: see CHANGELOG, not yet done.)
 //!
 //! # Orderings
 //!
@@ -52,12 +65,14 @@
 
 use core::marker::PhantomData;
 
-use super::word::{Ordering::Relaxed, Word};
+use super::word::{Ordering::Relaxed, Sleep, Word};
 use crate::FutexBackend;
 
-/// A condition variable in one `u32` that sleeps through backend `B`; it works with the
-/// guards of any `lock_api` mutex: [`sync::Mutex`](crate::sync::Mutex) and
-/// [`generic::Mutex<B, T>`](crate::sync::generic::Mutex) on any backend, and others'.
+/// A condition variable in one `u32` that sleeps through backend `B`, for the guards of raw
+/// mutex `R` (by default this crate's [`RawMutex<B>`](crate::sync::RawMutex)): the raw
+/// condvar behind [`sync::Condvar`](crate::sync::Condvar) and
+/// [`generic::Condvar<B, R>`](crate::sync::generic::Condvar), which are
+/// `lock_api::Condvar<RawCondvar<B, R>>`.
 ///
 /// ```
 /// use portable_futex::sync::{Condvar, Mutex};
@@ -77,71 +92,72 @@ use crate::FutexBackend;
 /// ```
 ///
 /// Waits may return spuriously (`wait`, `wait_for`); `wait_while` and its timed forms loop on
-/// the condition for you.
+/// the condition for you. So `notify_one` returns `false` and `notify_all` `0`, as `lock_api`
+/// prescribes for an implementation that does not rule spurious wake-ups out (module docs).
+///
+/// `R` may be any `lock_api::RawMutex`: [`RawFairMutex<B>`](crate::sync::RawFairMutex), another
+/// backend's `RawMutex`, another crate's (`generic::Condvar<B, parking_lot::RawMutex>`); one
+/// condition variable may serve several mutexes at once.
 ///
 /// # Layout
 ///
-/// One `AtomicU32` (`#[repr(transparent)]`): 4 bytes, aligned to 4, whatever `B`; all-zero
-/// bytes are [`new()`](Self::new), nobody waiting. A zero-filled mapping shared with other
-/// processes holds a ready one, for `Condvar<backend::Shared<_>>` (README, "Across
-/// processes").
+/// One `AtomicU32` (`#[repr(transparent)]`): 4 bytes, aligned to 4, whatever `B` and `R`;
+/// all-zero bytes are [`new()`](Self::new), nobody waiting. A zero-filled mapping shared with
+/// other processes holds a ready one (README, "Across processes").
 #[repr(transparent)]
-pub struct Condvar<B> {
+pub struct RawCondvar<B, R = super::RawMutex<B>> {
     seq: Word,
-    backend: PhantomData<fn() -> B>,
+    types: PhantomData<fn() -> (B, R)>,
 }
 
-/// Whether a timed wait of a [`Condvar`] ended because its time was up.
+/// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitTimeoutResult(bool);
-
-impl WaitTimeoutResult {
-    /// True if the wait ended because the time really passed (not a notification, not a
-    /// spurious return).
-    pub fn timed_out(self) -> bool {
-        self.0
-    }
+pub(crate) enum Woke {
+    /// Notified, or spuriously: the two cannot be told apart.
+    Returned,
+    /// Its time really passed.
+    TimedOut,
 }
 
-impl<B> Condvar<B> {
+impl<B, R> RawCondvar<B, R> {
     /// A condition variable nobody waits on.
     #[cfg(not(all(loom, test)))]
     pub const fn new() -> Self {
-        Condvar { seq: Word::new(0), backend: PhantomData }
+        RawCondvar { seq: Word::new(0), types: PhantomData }
     }
 
     /// A condition variable nobody waits on (loom's atomics cannot be built in a `const fn`).
     #[cfg(all(loom, test))]
     pub(crate) fn new() -> Self {
-        Condvar { seq: Word::new(0), backend: PhantomData }
+        RawCondvar { seq: Word::new(0), types: PhantomData }
     }
 }
 
 #[cfg(not(all(loom, test)))]
-impl<B> Default for Condvar<B> {
+impl<B, R> Default for RawCondvar<B, R> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<B> core::fmt::Debug for Condvar<B> {
+impl<B, R> core::fmt::Debug for RawCondvar<B, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Condvar").finish_non_exhaustive()
+        f.debug_struct("RawCondvar").finish_non_exhaustive()
     }
 }
 
-impl<B: FutexBackend> Condvar<B> {
+impl<B: FutexBackend, R> RawCondvar<B, R> {
     /// Wakes one thread waiting on this condition variable, if any (all of them on a
     /// process-shared backend: see the module docs, "Across processes").
     #[inline]
-    pub fn notify_one(&self) {
+    pub fn notify_one_raw(&self) {
         self.seq.fetch_add(1, Relaxed);
         super::word::wake::<B>(&self.seq, 1);
     }
 
     /// Wakes every thread waiting on this condition variable.
     #[inline]
-    pub fn notify_all(&self) {
+    pub fn notify_all_raw(&self) {
         self.seq.fetch_add(1, Relaxed);
         super::word::wake::<B>(&self.seq, u32::MAX);
     }
@@ -153,6 +169,16 @@ impl<B: FutexBackend> Condvar<B> {
         self.seq.load(Relaxed)
     }
 
+    /// The rest of a wait, with the mutex released: one sleep (by `sleep`) while the counter
+    /// still holds `seen`.
+    #[inline]
+    pub(crate) fn sleep(&self, seen: u32, sleep: &mut impl Sleep) -> Woke {
+        match sleep.sleep(&self.seq, seen) {
+            Ok(()) => Woke::Returned,
+            Err(_) => Woke::TimedOut,
+        }
+    }
+
     /// The word waiters sleep on (for the loom model, which runs the wait by hand).
     #[cfg(all(loom, test))]
     pub(crate) fn word(&self) -> &Word {
@@ -161,84 +187,275 @@ impl<B: FutexBackend> Condvar<B> {
 }
 
 #[cfg(not(all(loom, test)))]
-mod guards {
+mod typed {
+    use core::ptr;
     use core::time::Duration;
 
     use super::*;
-    use crate::sync::lock_api::{MutexGuard, RawMutex};
-    use crate::sync::word::{self, Sleep};
+    use crate::sync::lock_api::{self, MutexGuard, RawMutex};
+    use crate::sync::word::{Forever, Sleep};
     use crate::{Clock, Deadline, Timeout};
 
-    impl<B: FutexBackend> Condvar<B> {
-        /// Releases the guard's mutex, sleeps until notified (or spuriously), and takes the
-        /// mutex again before returning. Check your condition in a loop, or use
-        /// [`wait_while`](Self::wait_while).
-        pub fn wait<R: RawMutex, T: ?Sized>(&self, guard: &mut MutexGuard<'_, R, T>) {
-            let seen = self.seen();
-            MutexGuard::unlocked(guard, || word::wait::<B>(&self.seq, seen))
+    /// Releases `mutex` (held as `guard`), runs `f`, and takes the mutex again into `guard`,
+    /// also if `f` or the release unwinds; aborts if taking it again unwinds (the guard would
+    /// be left without a lock), as `lock_api::RawCondvar` requires.
+    ///
+    /// # Safety
+    ///
+    /// `guard` is the state of the caller's acquisition of `mutex`.
+    unsafe fn released<R: RawMutex, T>(
+        mutex: &R,
+        guard: &mut R::Guard,
+        f: impl FnOnce() -> T,
+    ) -> T {
+        /// Takes the mutex again into the guard's place when dropped (on return or unwind).
+        struct Retake<'a, R: RawMutex> {
+            mutex: &'a R,
+            guard: *mut R::Guard,
         }
-
-        /// Waits until `condition` returns false (it is checked first, with the mutex held, and
-        /// after every wakeup).
-        pub fn wait_while<R: RawMutex, T: ?Sized>(
-            &self,
-            guard: &mut MutexGuard<'_, R, T>,
-            mut condition: impl FnMut(&mut T) -> bool,
-        ) {
-            while condition(&mut **guard) {
-                self.wait(guard);
+        impl<R: RawMutex> Drop for Retake<'_, R> {
+            fn drop(&mut self) {
+                /// Dropped only if `lock` unwinds: a panic while unwinding aborts.
+                struct Abort;
+                impl Drop for Abort {
+                    fn drop(&mut self) {
+                        panic!("a mutex's lock panicked while a condition variable retook it");
+                    }
+                }
+                let abort = Abort;
+                let held = self.mutex.lock();
+                core::mem::forget(abort);
+                // SAFETY: `guard` points at the caller's guard, whose old state was moved out
+                // (and consumed by the release) before this `Retake` existed: it is
+                // overwritten without being dropped.
+                unsafe { ptr::write(self.guard, held) };
             }
         }
+        // SAFETY: the caller's promise: `guard` holds this acquisition's state; we move it out
+        // and hand it to `unlock`, and `Retake` writes a new one back before anyone reads it.
+        let state = unsafe { ptr::read(guard) };
+        let retake = Retake { mutex, guard };
+        // SAFETY: `state` is the acquisition the caller holds. If this unwinds, the lock is
+        // released (the trait's rule) and `retake` takes it again.
+        unsafe { mutex.unlock(state) };
+        let result = f();
+        drop(retake);
+        result
+    }
 
-        /// Like [`wait`](Self::wait), for at most `timeout`: the result says whether the time
-        /// really passed. It may also return early, without a timeout, spuriously. Any
-        /// `Duration` is accepted; a zero one only releases and retakes the mutex.
+    // SAFETY: `wait` reads the counter while the mutex is held and releases it only then
+    // (`released`), so a notification after the release changes the counter from the value it
+    // sleeps on (module docs); it takes the mutex again before it returns, and `released` does
+    // so on every unwind too, or aborts. Spurious wake-ups are possible, so the notifications
+    // return `false` and `0`. Waiting with several mutexes at once is fine: the word does not
+    // name one.
+    unsafe impl<B: FutexBackend, R: RawMutex> lock_api::RawCondvar for RawCondvar<B, R> {
+        #[allow(clippy::declare_interior_mutable_const)]
+        const INIT: Self = RawCondvar::new();
+
+        type RawMutex = R;
+
+        unsafe fn wait(&self, mutex: &R, guard: &mut R::Guard) {
+            // SAFETY: the caller holds `mutex` as `guard`.
+            unsafe { self.wait_with(mutex, guard, &mut Forever::<B>::new()) };
+        }
+
+        /// Wakes one waiter; `false` always: a wait may also return spuriously, so no count
+        /// is promised (module docs).
+        #[inline]
+        fn notify_one(&self) -> bool {
+            self.notify_one_raw();
+            false
+        }
+
+        /// Wakes every waiter; `0` always, as [`notify_one`](Self::notify_one) says.
+        #[inline]
+        fn notify_all(&self) -> usize {
+            self.notify_all_raw();
+            0
+        }
+    }
+
+    impl<B: FutexBackend, R> RawCondvar<B, R> {
+        /// Waits (mutex released by `released`) by `sleep`; whether the time ran out.
         ///
-        /// It needs no clock: the backend times the one wait. Works without std.
-        pub fn wait_for<R: RawMutex, T: ?Sized>(
+        /// # Safety
+        ///
+        /// The caller holds `mutex` as `guard`.
+        unsafe fn wait_with<M: RawMutex>(
+            &self,
+            mutex: &M,
+            guard: &mut M::Guard,
+            sleep: &mut impl Sleep,
+        ) -> bool {
+            let seen = self.seen();
+            // SAFETY: the caller holds `mutex` as `guard`.
+            let woke = unsafe { released(mutex, guard, || self.sleep(seen, sleep)) };
+            woke == Woke::TimedOut
+        }
+    }
+
+    crate::select::with_std_time! {
+        // SAFETY: as the `RawCondvar` impl; the deadline only adds the way out "time up",
+        // which leaves the word true (module docs) and then retakes the mutex the same way.
+        // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).
+        unsafe impl<B, R> lock_api::RawCondvarTimed for RawCondvar<B, R>
+        where
+            B: FutexBackend,
+            R: lock_api::RawMutexTimed<Duration = Duration, Instant = std::time::Instant>,
+        {
+            fn checked_duration_to_instant(timeout: &Duration) -> Option<std::time::Instant> {
+                std::time::Instant::now().checked_add(*timeout)
+            }
+
+            unsafe fn wait_until(
+                &self,
+                mutex: &R,
+                guard: &mut R::Guard,
+                timeout: &std::time::Instant,
+            ) -> bool {
+                let left = timeout.saturating_duration_since(std::time::Instant::now());
+                // SAFETY: the caller holds `mutex` as `guard`.
+                unsafe { self.wait_with(mutex, guard, &mut Deadline::<B, _>::after(left)) }
+            }
+
+            unsafe fn wait_for(&self, mutex: &R, guard: &mut R::Guard, timeout: &Duration) -> bool {
+                // A `Deadline` saturates: no instant to overflow.
+                // SAFETY: the caller holds `mutex` as `guard`.
+                unsafe { self.wait_with(mutex, guard, &mut Deadline::<B, _>::after(*timeout)) }
+            }
+        }
+    }
+
+    /// Timed waits for [`Condvar`](crate::sync::Condvar) on any target: by a [`Deadline`] on
+    /// any [`Clock`], or timed by the backend alone (no clock at all). Like every wait of
+    /// this condvar, they may return spuriously (without a notification, before the time).
+    ///
+    /// With std, `lock_api`'s own `wait_for`, `wait_until`, `wait_while_for` and
+    /// `wait_while_until` are there too (they return `lock_api`'s `WaitTimeoutResult`); without
+    /// std they are not (no clock to default to), and these are how a `no_std` program gives up
+    /// on a condition variable:
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use portable_futex::sync::{Condvar, CondvarExt, Mutex};
+    /// use portable_futex::{Deadline, StdClock};
+    ///
+    /// let ready = Mutex::new(false);
+    /// let changed = Condvar::new();
+    /// let mut guard = ready.lock();
+    /// let mut deadline = Deadline::with_clock(Some(Duration::from_millis(1)), StdClock::new());
+    /// let result = changed.wait_while_by(&mut guard, &mut deadline, |ready| !*ready);
+    /// assert!(result.timed_out()); // nobody set it
+    /// assert!(changed.wait_timeout(&mut guard, Duration::from_millis(1)).timed_out());
+    /// ```
+    pub trait CondvarExt<B, R: RawMutex> {
+        /// Waits for a notification until `deadline` passes (on any [`Clock`]). The result says
+        /// whether the time really ran out; if not, the wait was notified, or returned
+        /// spuriously.
+        fn wait_by<T: ?Sized, C: Clock>(
+            &self,
+            guard: &mut MutexGuard<'_, R, T>,
+            deadline: &mut Deadline<B, C>,
+        ) -> WaitTimeoutResult;
+
+        /// Waits while `condition` holds (checked first, with the mutex held, and after every
+        /// notification), until `deadline` passes: the result says whether it gave up on time,
+        /// with the condition still true.
+        fn wait_while_by<T: ?Sized, C: Clock>(
+            &self,
+            guard: &mut MutexGuard<'_, R, T>,
+            deadline: &mut Deadline<B, C>,
+            condition: impl FnMut(&mut T) -> bool,
+        ) -> WaitTimeoutResult;
+
+        /// Waits for a notification for at most `timeout`, timed by the backend alone: no clock
+        /// needed, on every target. The result says whether the time really passed. Any
+        /// `Duration` is accepted; a zero one only releases and retakes the mutex.
+        fn wait_timeout<T: ?Sized>(
             &self,
             guard: &mut MutexGuard<'_, R, T>,
             timeout: Duration,
+        ) -> WaitTimeoutResult;
+    }
+
+    impl<B: FutexBackend, R: RawMutex> CondvarExt<B, R> for lock_api::Condvar<RawCondvar<B, R>> {
+        fn wait_by<T: ?Sized, C: Clock>(
+            &self,
+            guard: &mut MutexGuard<'_, R, T>,
+            deadline: &mut Deadline<B, C>,
         ) -> WaitTimeoutResult {
-            let seen = self.seen();
-            let result =
-                MutexGuard::unlocked(guard, || word::timed_wait::<B>(&self.seq, seen, timeout));
-            WaitTimeoutResult(result == Err(Timeout))
+            let woke = wait_through_guard(self.raw(), guard, deadline);
+            WaitTimeoutResult(woke == Woke::TimedOut)
         }
 
-        /// Waits while `condition` holds, until `deadline` (on any [`Clock`]) passes: the
-        /// result says whether it gave up on time, with the condition still true.
-        pub fn wait_while_by<R: RawMutex, T: ?Sized, C: Clock>(
+        fn wait_while_by<T: ?Sized, C: Clock>(
             &self,
             guard: &mut MutexGuard<'_, R, T>,
             deadline: &mut Deadline<B, C>,
             mut condition: impl FnMut(&mut T) -> bool,
         ) -> WaitTimeoutResult {
             while condition(&mut **guard) {
-                let seen = self.seen();
-                let result = MutexGuard::unlocked(guard, || deadline.sleep(&self.seq, seen));
-                if result == Err(Timeout) {
-                    // The time is up; one last look, as the wait may have raced a notify.
+                if self.wait_by(guard, deadline).timed_out() {
+                    // The time is up; one last look, as a notification may have raced it.
                     return WaitTimeoutResult(condition(&mut **guard));
                 }
             }
             WaitTimeoutResult(false)
         }
 
-        crate::select::with_std_time! {
-            /// Waits while `condition` holds, for at most `timeout` in all (std's clock): the
-            /// result says whether it gave up, with the condition still true.
-            // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).
-            pub fn wait_while_for<R: RawMutex, T: ?Sized>(
-                &self,
-                guard: &mut MutexGuard<'_, R, T>,
-                timeout: Duration,
-                condition: impl FnMut(&mut T) -> bool,
-            ) -> WaitTimeoutResult {
-                let mut deadline = Deadline::<B, _>::after(timeout);
-                self.wait_while_by(guard, &mut deadline, condition)
-            }
+        fn wait_timeout<T: ?Sized>(
+            &self,
+            guard: &mut MutexGuard<'_, R, T>,
+            timeout: Duration,
+        ) -> WaitTimeoutResult {
+            let woke = wait_through_guard(self.raw(), guard, &mut BackendTimed::<B>::new(timeout));
+            WaitTimeoutResult(woke == Woke::TimedOut)
         }
+    }
+
+    /// One wait through a typed guard: read the counter with the mutex held, then sleep with
+    /// it released (`MutexGuard::unlocked` takes it again, also on unwind).
+    fn wait_through_guard<B: FutexBackend, R: RawMutex, T: ?Sized>(
+        condvar: &RawCondvar<B, R>,
+        guard: &mut MutexGuard<'_, R, T>,
+        sleep: &mut impl Sleep,
+    ) -> Woke {
+        let seen = condvar.seen();
+        MutexGuard::unlocked(guard, || condvar.sleep(seen, sleep))
+    }
+
+    /// A sleep timed by the backend, once: `Timeout` as the backend reports it (the backend
+    /// contract: only once the time really passed).
+    struct BackendTimed<B> {
+        timeout: Duration,
+        backend: PhantomData<fn() -> B>,
+    }
+
+    impl<B> BackendTimed<B> {
+        fn new(timeout: Duration) -> Self {
+            BackendTimed { timeout, backend: PhantomData }
+        }
+    }
+
+    impl<B: FutexBackend> Sleep for BackendTimed<B> {
+        fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+            crate::sync::word::timed_wait::<B>(word, expect, self.timeout)
+        }
+    }
+}
+
+#[cfg(not(all(loom, test)))]
+pub use self::typed::CondvarExt;
+
+/// Whether a timed wait of [`CondvarExt`] ended because its time was up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// True if the wait ended because the time really passed (not a notification).
+    pub fn timed_out(self) -> bool {
+        self.0
     }
 }
 
@@ -249,14 +466,22 @@ mod tests {
 
     #[test]
     fn notify_one_wakes_one_and_across_processes_all() {
-        let private = Condvar::<Recording>::new();
+        let private = RawCondvar::<Recording, ()>::new();
         take_wake_counts();
-        private.notify_one();
-        private.notify_all();
+        private.notify_one_raw();
+        private.notify_all_raw();
         assert_eq!(take_wake_counts(), [1, u32::MAX]);
         // A waiter killed after the kernel chose it must not take the notification with it.
-        let shared = Condvar::<RecordingShared>::new();
-        shared.notify_one();
+        let shared = RawCondvar::<RecordingShared, ()>::new();
+        shared.notify_one_raw();
         assert_eq!(take_wake_counts(), [u32::MAX]);
+    }
+
+    #[test]
+    fn notify_returns_no_count() {
+        use crate::sync::lock_api::RawCondvar as _;
+        let cv = RawCondvar::<Recording>::new();
+        assert!(!cv.notify_one());
+        assert_eq!(cv.notify_all(), 0);
     }
 }

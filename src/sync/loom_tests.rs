@@ -14,7 +14,7 @@ use std::vec::Vec;
 use loom::cell::UnsafeCell;
 use loom::thread;
 
-use super::condvar::Condvar;
+use super::condvar::RawCondvar as Condvar;
 use super::mutex::RawMutex;
 use super::rwlock::RawRwLock;
 use super::word::{self, model, Expired, ExpiresInSleep, Model};

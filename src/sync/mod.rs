@@ -386,7 +386,9 @@ pub use lock_api;
 
 #[cfg(not(all(loom, test)))]
 pub use self::barrier::BarrierWaitResult;
-pub use self::condvar::WaitTimeoutResult;
+#[cfg(not(all(loom, test)))]
+pub use self::condvar::CondvarExt;
+pub use self::condvar::{RawCondvar, WaitTimeoutResult};
 pub use self::mutex::RawMutex;
 pub use self::once::OnceState;
 pub use self::rwlock::RawRwLock;
@@ -415,8 +417,10 @@ pub type MappedRwLockReadGuard<'a, T> =
 pub type MappedRwLockWriteGuard<'a, T> =
     lock_api::MappedRwLockWriteGuard<'a, RawRwLock<DefaultBackend>, T>;
 
-/// A condition variable on the default backend: `Condvar::new()`, in a `static` too.
-/// [`generic::Condvar<B>`] names another backend; either works with any backend's mutex.
+/// A condition variable for [`Mutex`], on the default backend: `Condvar::new()`, in a `static`
+/// too. `lock_api`'s `Condvar` over [`RawCondvar`]: no spurious wake-ups, so `notify_one` and
+/// `notify_all` report exactly how many waiters they notified. [`generic::Condvar<B, R>`] names
+/// another backend or another raw mutex.
 pub type Condvar = generic::Condvar<DefaultBackend>;
 
 /// Runs a closure exactly once, on the default backend: `static INIT: Once = Once::new();`.
@@ -453,7 +457,6 @@ pub type Parker = generic::Parker<DefaultBackend>;
 pub mod generic {
     #[cfg(not(all(loom, test)))]
     pub use super::barrier::Barrier;
-    pub use super::condvar::Condvar;
     #[cfg(not(all(loom, test)))]
     pub use super::lazy_lock::LazyLock;
     pub use super::once::Once;
@@ -467,6 +470,11 @@ pub mod generic {
     use super::{lock_api, RawMutex, RawRwLock};
     #[cfg(not(all(loom, test)))]
     use crate::{Clock, Deadline, FutexBackend};
+
+    /// A condition variable that sleeps through backend `B`, for the guards of raw mutex `R`
+    /// (by default [`Mutex<B, T>`]'s; any `lock_api::RawMutex` works, another backend's or
+    /// another crate's).
+    pub type Condvar<B, R = RawMutex<B>> = lock_api::Condvar<super::RawCondvar<B, R>>;
 
     /// A mutual-exclusion lock that sleeps through backend `B`.
     pub type Mutex<B, T> = lock_api::Mutex<RawMutex<B>, T>;
@@ -516,7 +524,7 @@ pub mod generic {
             // a live guard; we only take the lock, and hand it to a guard at once.
             if unsafe { mutex.raw() }.try_lock_by(deadline) {
                 // SAFETY: the lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { mutex.make_guard_unchecked() })
+                Some(unsafe { mutex.make_guard_unchecked(lock_api::GuardNoSend::new()) })
             } else {
                 None
             }
@@ -530,7 +538,7 @@ pub mod generic {
             // SAFETY: as in `try_lock_by`: we only take the lock.
             if unsafe { lock.raw() }.try_read_by(deadline) {
                 // SAFETY: a read lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { lock.make_read_guard_unchecked() })
+                Some(unsafe { lock.make_read_guard_unchecked(lock_api::GuardNoSend::new()) })
             } else {
                 None
             }
@@ -544,7 +552,7 @@ pub mod generic {
             // SAFETY: as in `try_lock_by`: we only take the lock.
             if unsafe { lock.raw() }.try_write_by(deadline) {
                 // SAFETY: the write lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { lock.make_write_guard_unchecked() })
+                Some(unsafe { lock.make_write_guard_unchecked(lock_api::GuardNoSend::new()) })
             } else {
                 None
             }

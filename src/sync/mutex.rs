@@ -18,9 +18,10 @@
 //!   take the mutex or register its sleep again, clearing `W`.
 //! - `H` ([`HUNGRY`]): one waiter has slept [`HUNGRY_AFTER`] times without getting the mutex
 //!   and is owed it; only that waiter clears it.
-//! - `G` ([`GIVEN`]): the last holder handed the mutex to the hungry waiter instead of leaving
-//!   it free (`L` is set again with it, so nobody else can take it); only that waiter clears
-//!   it.
+//! - `G` ([`GIVEN`]): the last holder handed the mutex on instead of leaving it free (`L` stays
+//!   set with it, so no arriving thread can take it). With `H`, to the hungry waiter, and only
+//!   that waiter clears it; without `H` (a fair unlock), to whichever registered waiter looks
+//!   first.
 //!
 //! | value | meaning |
 //! |---|---|
@@ -32,8 +33,10 @@
 //! | `L + H + k·WAITER` | held, one waiter is owed the mutex: `unlock` hands it over |
 //! | `H + k·WAITER` | an unlock is handing it over (or anyone may take it, then hand it over) |
 //! | `L + H + G + k·WAITER` | handed over, not yet picked up by the hungry waiter |
+//! | `L + G + k·WAITER` (± `W`) | handed on by a fair unlock, not yet picked up by a waiter |
 //!
-//! Invariants: `G` implies `H` and `L`; `H` and `W` imply at least one waiter.
+//! Invariants: `G` implies `L`, and at least one waiter unless `H` is set; `H` and `W` imply
+//! at least one waiter.
 //!
 //! # Transitions
 //!
@@ -48,6 +51,8 @@
 //!     thread may take a free mutex ahead of a sleeper, which keeps contended throughput high;
 //!   - `G` set and we are the hungry waiter: `s → s − G − H − WAITER − W` (Acquire), `L`
 //!     stays: the mutex is ours;
+//!   - `G` set without `H` (a fair unlock's hand-off): `s → s − G − WAITER − W` (Acquire),
+//!     the same pick-up, by any registered waiter;
 //!   - otherwise (held): clear `W` if set (we are looking at the word; a woken thread that
 //!     lost the race must let the next unlock wake again), and set `H` if we have slept
 //!     [`HUNGRY_AFTER`] times and no other waiter is hungry (Relaxed: the unlock that must see
@@ -60,11 +65,15 @@
 //!   pick the hungry one (the others look and sleep again); else, if waiters are counted and
 //!   `W` is clear, `+W` and wake one (across processes: no `W`, and wake all; see "Across
 //!   processes").
+//! - **unlock, fair** (`RawMutexFair::unlock_fair`): with waiters counted and nobody hungry,
+//!   `+G +W` in one compare-and-swap (Release), `L` stays, and wake one unless `W` was already
+//!   set; otherwise (nobody waits, or the hungry waiter is owed it anyway) a plain unlock.
+//!   Across processes always a plain unlock ("Across processes").
 //! - **give up** (timed lock, time up): leave (`−WAITER − W`, and `−H` if ours), unless the
 //!   mutex is free or handed to us, in which case take it instead and report success. Leaving
 //!   while the mutex is free could strand a wake that was meant for us.
 //! - **unwinding out of a sleep** (a user's backend or `Clock` may panic): leave as above; if
-//!   the mutex was handed to us, release it, and if it is then free with waiters left, pass a
+//!   the mutex was handed to us (or to any waiter, by a fair unlock), release it, and if it is then free with waiters left, pass a
 //!   wake on (`+W`, wake one), since the unwinding thread may have absorbed the last one.
 //!
 //! # Why no wake is lost
@@ -85,6 +94,11 @@
 //!   hungry waiter sleeps only on values without `G`, so it is woken or does not sleep, and
 //!   only it clears `G`. It cannot leave while `G` is set without taking the mutex (giving
 //!   up) or releasing it (unwinding).
+//! - A fair unlock's `G` (without `H`) is picked up by any registered waiter that looks, and it
+//!   set `W` and woke one, under the same rule as an unlock's `W`: the woken waiter, or every
+//!   registered one (they sleep only on values without `G`), looks at the word again. No
+//!   waiter leaves while it is set without picking it up (giving up takes it) or releasing it
+//!   (unwinding), so the last registered waiter cannot strand it.
 //! - A waiter woken while the mutex is held (another thread barged in) stays registered and
 //!   sleeps again; the thread that holds the mutex will wake a waiter when it unlocks.
 //!
@@ -101,7 +115,15 @@
 //!
 //! # Fairness
 //!
-//! Eventual, as parking_lot's: a running thread may take the mutex ahead of a woken sleeper
+//! `unlock_fair` (and so every unlock of [`RawFairMutex`](crate::sync::RawFairMutex)) hands the
+//! mutex to a registered waiter without ever leaving it free: a thread that arrives meanwhile
+//! finds it held and waits a little (its first wait does not stop for a hand-off) before it
+//! registers. The futex picks which sleeper wakes (the longest one on Linux and `Queue`), and a
+//! waiter that is awake and registered may pick the hand-off up first: fair among waiters,
+//! closed to arrivals. It costs the hand-off's context switch, as parking_lot's does.
+//!
+//! The plain unlock is
+//! eventually fair, as parking_lot's: a running thread may take the mutex ahead of a woken sleeper
 //! (a hand-off to a sleeper costs a context switch while the lock sits idle), but a sleeper
 //! that has been woken [`HUNGRY_AFTER`] times and lost each time claims the next unlock for
 //! itself. So the wait is bounded by how often the backend wakes it: with a futex that wakes
@@ -117,7 +139,7 @@
 //! wake that finds nobody, so there the mutex is the plain counted one:
 //!
 //! - no `H` or `G` (a dead hungry waiter would never pick its hand-off up: the mutex would
-//!   stay given to nobody), and no `W` (a dead woken waiter would never clear it: every later
+//!   stay given to nobody; so `unlock_fair` is a plain unlock there), and no `W` (a dead woken waiter would never clear it: every later
 //!   unlock would stay silent);
 //! - every unlock that finds waiters counted wakes *all* sleepers, not one: a wake given to a
 //!   single waiter that is then killed would leave the others asleep on a free mutex. Each
@@ -144,7 +166,8 @@ pub(crate) const LOCKED: u32 = 1;
 pub(crate) const WOKEN: u32 = 2;
 /// Bit 2: one waiter is owed the mutex at the next unlock.
 pub(crate) const HUNGRY: u32 = 4;
-/// Bit 3: the mutex was handed to the hungry waiter (with `LOCKED` still set).
+/// Bit 3: the mutex was handed on (with `LOCKED` still set): to the hungry waiter with
+/// `HUNGRY`, to any registered waiter without.
 pub(crate) const GIVEN: u32 = 8;
 /// One registered waiter, counted in bits 4 to 31.
 pub(crate) const WAITER: u32 = 16;
@@ -217,15 +240,19 @@ impl<B> core::fmt::Debug for RawMutex<B> {
 }
 
 /// What a registered waiter may turn `state` into to own the mutex, if it can now: `L` clear
-/// (take it), or `G` set and the waiter is the hungry one (pick up the hand-off). Either way
-/// the waiter stops being one (`−WAITER`) and has looked at the word (`−W`).
+/// (take it), or `G` set for it (pick up the hand-off: the hungry waiter's with `H`, anyone's
+/// without). Either way the waiter stops being one (`−WAITER`) and has looked at the word
+/// (`−W`).
 #[inline]
 fn take_as_waiter(state: u32, hungry: bool) -> Option<u32> {
     let owned = if state & LOCKED == 0 {
         // Free (and, if we are hungry, we take it ourselves: the claim is settled).
         (state | LOCKED) & !if hungry { HUNGRY } else { 0 }
-    } else if hungry && state & GIVEN != 0 {
-        state & !(GIVEN | HUNGRY)
+    } else if state & GIVEN != 0 && (hungry || state & HUNGRY == 0) {
+        // With `H`, only the hungry waiter may, and clears both. `G` without `H` stays so: a
+        // fair unlock sets `G` only over a value without `H`, and a waiter claims `H` only
+        // over a value it found without `G` (it would have picked the hand-off up instead).
+        state & !(GIVEN | if hungry { HUNGRY } else { 0 })
     } else {
         return None;
     };
@@ -270,6 +297,52 @@ impl<B: FutexBackend> RawMutex<B> {
         let before = self.state.fetch_sub(LOCKED, Release);
         if before != LOCKED {
             self.unlock_slow(before.wrapping_sub(LOCKED));
+        }
+    }
+
+    /// Releases the mutex to a waiter: hands it to a registered waiter if there is one
+    /// (module docs, "Fairness"), else releases it as [`unlock_raw`](Self::unlock_raw) does.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the mutex.
+    #[inline]
+    pub(crate) unsafe fn unlock_fair_raw(&self) {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            // Nobody to hand to, or the hungry waiter is owed it (the plain unlock hands it
+            // over), or across processes, where a dead waiter would never pick it up.
+            if state < WAITER || state & HUNGRY != 0 || B::PROCESS_SHARED {
+                // SAFETY: the caller holds the mutex.
+                return unsafe { self.unlock_raw() };
+            }
+            // Release: the waiter that picks `G` up (Acquire) takes our critical section with
+            // it, as the next holder after an unlock would.
+            match self.state.compare_exchange(state, state | GIVEN | WOKEN, Release, Relaxed) {
+                Ok(_) => {
+                    if state & WOKEN == 0 {
+                        super::word::wake::<B>(&self.state, 1);
+                    }
+                    return;
+                }
+                // A waiter arrived, left, or looked (`W`): decide again.
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// Lets a waiter have the mutex if one is registered, and takes it back: nothing at all
+    /// when nobody waits.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the mutex, and holds it again when this returns.
+    #[inline]
+    pub(crate) unsafe fn bump_raw(&self) {
+        if self.state.load(Relaxed) >= WAITER {
+            // SAFETY: the caller holds the mutex.
+            unsafe { self.unlock_fair_raw() };
+            self.lock_raw();
         }
     }
 
@@ -380,7 +453,8 @@ impl<B: FutexBackend> RawMutex<B> {
                 return me.give_up();
             }
             sleeps = sleeps.saturating_add(1);
-            // Wait a little if nobody else sleeps on it; else look once and sleep again.
+            // Wait a little if nobody else sleeps on it; else look once and sleep again. A
+            // hand-off ends the wait: it may be ours to pick up.
             state = self.spin(WAITER);
         }
     }
@@ -392,6 +466,11 @@ impl<B: FutexBackend> RawMutex<B> {
     /// (Leaving the woken waiter out matters: under contention one is nearly always on its
     /// way, and counting it made newcomers sleep at once; measured on `benches/sync.rs`'s
     /// contended rows, it is the difference between ~0.75x and ~1x parking_lot's throughput.)
+    ///
+    /// A fair unlock's hand-off (`G` without `H`) ends the wait of a registered waiter (`own` =
+    /// `WAITER`), whom it may be for, and keeps a thread that has not registered (`own` = 0)
+    /// waiting, however many sleep: the hand-off is for the waiters that were there first, and
+    /// the newcomer registers (and may pick it up) only once its wait is used up.
     #[inline]
     fn spin(&self, own: u32) -> u32 {
         let mut backoff = Backoff::new();
@@ -400,7 +479,13 @@ impl<B: FutexBackend> RawMutex<B> {
             // A woken waiter (`W`) is on its way, not asleep: it does not count.
             let waiters = state & !(WOKEN | GIVEN | HUNGRY | LOCKED);
             let asleep = waiters.saturating_sub(if state & WOKEN != 0 { WAITER } else { 0 });
-            if state & (LOCKED | HUNGRY) != LOCKED || asleep > own || !backoff.wait::<B>() {
+            let handed_on = state & (GIVEN | HUNGRY) == GIVEN;
+            let wait = if handed_on {
+                own == 0
+            } else {
+                state & (LOCKED | HUNGRY) == LOCKED && asleep <= own
+            };
+            if !wait || !backoff.wait::<B>() {
                 return state;
             }
         }
@@ -464,8 +549,9 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
         let mut state = self.word.load(Relaxed);
         loop {
             let mut new = self.leaving(state);
-            if self.hungry && state & GIVEN != 0 {
-                // Handed to us: release it instead (`HUNGRY` already cleared by `leaving`).
+            if state & GIVEN != 0 && (self.hungry || state & HUNGRY == 0) {
+                // Handed to us (or to any waiter, by a fair unlock): release it instead
+                // (`HUNGRY`, if ours, already cleared by `leaving`).
                 new &= !(GIVEN | LOCKED);
             }
             // Free with waiters left: we may have absorbed the wake meant for one of them.
@@ -515,20 +601,22 @@ mod traits {
 
         /// Like std's guards, ours may not move to another thread. The futex mutex itself could
         /// be released from any thread; matching std keeps code portable between the two.
-        type GuardMarker = lock_api::GuardNoSend;
+        /// Nothing is kept per acquisition: the word says everything.
+        type Guard = lock_api::GuardNoSend;
 
         #[inline]
-        fn lock(&self) {
-            self.lock_raw()
+        fn lock(&self) -> Self::Guard {
+            self.lock_raw();
+            lock_api::GuardNoSend::new()
         }
 
         #[inline]
-        fn try_lock(&self) -> bool {
-            self.try_lock_raw()
+        fn try_lock(&self) -> Option<Self::Guard> {
+            self.try_lock_raw().then(lock_api::GuardNoSend::new)
         }
 
         #[inline]
-        unsafe fn unlock(&self) {
+        unsafe fn unlock(&self, _: Self::Guard) {
             // SAFETY: `lock_api::RawMutex::unlock`'s contract: the caller holds the mutex.
             unsafe { self.unlock_raw() }
         }
@@ -536,6 +624,25 @@ mod traits {
         #[inline]
         fn is_locked(&self) -> bool {
             self.is_locked_raw()
+        }
+    }
+
+    // SAFETY: `unlock_fair` either releases as `unlock` does or leaves `L` set and hands the
+    // mutex to one registered waiter through `G` (see "Fair unlocks" in the module docs): the
+    // owner changes, there is never a second one. The hand-off's Release orders this critical
+    // section before the taker's, whose pick-up is Acquire.
+    unsafe impl<B: FutexBackend> lock_api::RawMutexFair for RawMutex<B> {
+        #[inline]
+        unsafe fn unlock_fair(&self, _: Self::Guard) {
+            // SAFETY: the trait's contract: the caller holds the mutex.
+            unsafe { self.unlock_fair_raw() }
+        }
+
+        #[inline]
+        unsafe fn bump(&self, _: &mut Self::Guard) {
+            // SAFETY: the trait's contract: the caller holds the mutex, and holds it again when
+            // this returns.
+            unsafe { self.bump_raw() }
         }
     }
 
@@ -557,12 +664,12 @@ mod traits {
             type Duration = core::time::Duration;
             type Instant = std::time::Instant;
 
-            fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
+            fn try_lock_for(&self, timeout: core::time::Duration) -> Option<Self::Guard> {
                 let mut deadline = crate::Deadline::<B, _>::after(timeout);
-                self.try_lock_by(&mut deadline)
+                self.try_lock_by(&mut deadline).then(lock_api::GuardNoSend::new)
             }
 
-            fn try_lock_until(&self, instant: std::time::Instant) -> bool {
+            fn try_lock_until(&self, instant: std::time::Instant) -> Option<Self::Guard> {
                 self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
             }
         }
@@ -683,6 +790,46 @@ mod tests {
     }
 
     #[test]
+    fn a_fair_unlock_hands_the_mutex_to_a_waiter() {
+        // (word before, word after, wakes): nobody waits, or the hungry one is owed it: a
+        // plain unlock; else `G` and `W` with `L` kept, and a wake unless one is on its way.
+        for (before, after, wakes) in [
+            (LOCKED, UNLOCKED, std::vec![]),
+            (LOCKED + 2 * WAITER, LOCKED + GIVEN + WOKEN + 2 * WAITER, std::vec![1]),
+            (LOCKED + WOKEN + WAITER, LOCKED + GIVEN + WOKEN + WAITER, std::vec![]),
+            (LOCKED + HUNGRY + WAITER, LOCKED + HUNGRY + GIVEN + WAITER, std::vec![u32::MAX]),
+        ] {
+            let m = RawMutex::<Recording>::new();
+            m.state.store(before, Relaxed);
+            take_wake_counts();
+            // SAFETY: `before` has `LOCKED`: the test plays the holder.
+            unsafe { m.unlock_fair_raw() };
+            assert_eq!((m.state.load(Relaxed), take_wake_counts()), (after, wakes), "{before:#x}");
+        }
+        // Across processes a dead waiter could never pick it up: a plain unlock.
+        let m = RawMutex::<RecordingShared>::new();
+        m.state.store(LOCKED + WAITER, Relaxed);
+        take_wake_counts();
+        // SAFETY: as above.
+        unsafe { m.unlock_fair_raw() };
+        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (WAITER, std::vec![u32::MAX]));
+        // Any registered waiter picks a fair hand-off up, hungry or not.
+        let handed = LOCKED + GIVEN + WOKEN + 2 * WAITER;
+        assert_eq!(take_as_waiter(handed, false), Some(LOCKED + WAITER));
+        assert_eq!(take_as_waiter(handed, true), Some(LOCKED + WAITER));
+    }
+
+    #[test]
+    fn bump_without_waiters_keeps_the_mutex_and_wakes_nobody() {
+        let m = RawMutex::<Recording>::new();
+        m.lock_raw();
+        take_wake_counts();
+        // SAFETY: locked just above.
+        unsafe { m.bump_raw() };
+        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (LOCKED, std::vec![]));
+    }
+
+    #[test]
     fn only_the_hungry_waiter_picks_a_hand_off_up() {
         let handed = LOCKED + HUNGRY + GIVEN + WOKEN + 2 * WAITER;
         assert_eq!(take_as_waiter(handed, true), Some(LOCKED + WAITER));
@@ -730,6 +877,10 @@ mod tests {
             (WAITER, false, UNLOCKED, std::vec![]),
             // Handed to us: release it, and wake the next.
             (LOCKED + HUNGRY + GIVEN + 2 * WAITER, true, WOKEN + WAITER, std::vec![1]),
+            // Handed on by a fair unlock to any waiter: the same, and if we were the last,
+            // nobody is left to wake.
+            (LOCKED + GIVEN + WOKEN + 2 * WAITER, false, WOKEN + WAITER, std::vec![1]),
+            (LOCKED + GIVEN + WOKEN + WAITER, false, UNLOCKED, std::vec![]),
         ] {
             m.state.store(before, Relaxed);
             drop(Waiter::<Recording> { word: &m.state, hungry, backend: PhantomData });
@@ -834,6 +985,11 @@ mod tests {
             (LOCKED + WOKEN + WAITER, 0, true),
             (LOCKED + WOKEN + 2 * WAITER, WAITER, true),
             (LOCKED + WOKEN + 3 * WAITER, WAITER, false),
+            // A fair hand-off: a registered waiter looks at once; a newcomer waits it out,
+            // however many sleep.
+            (LOCKED + GIVEN + WOKEN + 3 * WAITER, WAITER, false),
+            (LOCKED + GIVEN + WOKEN + 3 * WAITER, 0, true),
+            (LOCKED + GIVEN + WAITER, 0, true),
         ] {
             m.state.store(state, Relaxed);
             YIELDS.with(|y| y.set(0));

@@ -659,37 +659,42 @@ mod traits {
         #[allow(clippy::declare_interior_mutable_const)]
         const INIT: Self = RawRwLock::new();
 
-        /// As std's guards: they may not move to another thread.
-        type GuardMarker = lock_api::GuardNoSend;
+        /// As std's guards: they may not move to another thread. Nothing is kept per
+        /// acquisition: the word says everything.
+        type SharedGuard = lock_api::GuardNoSend;
+        /// As [`SharedGuard`](Self::SharedGuard).
+        type ExclusiveGuard = lock_api::GuardNoSend;
 
         #[inline]
-        fn lock_shared(&self) {
-            self.read_raw()
+        fn lock_shared(&self) -> Self::SharedGuard {
+            self.read_raw();
+            lock_api::GuardNoSend::new()
         }
 
         #[inline]
-        fn try_lock_shared(&self) -> bool {
-            self.try_read_raw()
+        fn try_lock_shared(&self) -> Option<Self::SharedGuard> {
+            self.try_read_raw().then(lock_api::GuardNoSend::new)
         }
 
         #[inline]
-        unsafe fn unlock_shared(&self) {
+        unsafe fn unlock_shared(&self, _: Self::SharedGuard) {
             // SAFETY: `lock_api`'s contract: the caller holds a read lock.
             unsafe { self.read_unlock_raw() }
         }
 
         #[inline]
-        fn lock_exclusive(&self) {
-            self.write_raw()
+        fn lock_exclusive(&self) -> Self::ExclusiveGuard {
+            self.write_raw();
+            lock_api::GuardNoSend::new()
         }
 
         #[inline]
-        fn try_lock_exclusive(&self) -> bool {
-            self.try_write_raw()
+        fn try_lock_exclusive(&self) -> Option<Self::ExclusiveGuard> {
+            self.try_write_raw().then(lock_api::GuardNoSend::new)
         }
 
         #[inline]
-        unsafe fn unlock_exclusive(&self) {
+        unsafe fn unlock_exclusive(&self, _: Self::ExclusiveGuard) {
             // SAFETY: `lock_api`'s contract: the caller holds the write lock.
             unsafe { self.write_unlock_raw() }
         }
@@ -709,9 +714,10 @@ mod traits {
     // subtraction: no other thread can hold the lock in between.
     unsafe impl<B: FutexBackend> lock_api::RawRwLockDowngrade for RawRwLock<B> {
         #[inline]
-        unsafe fn downgrade(&self) {
+        unsafe fn downgrade(&self, _: Self::ExclusiveGuard) -> Self::SharedGuard {
             // SAFETY: `lock_api`'s contract: the caller holds the write lock.
-            unsafe { self.downgrade_raw() }
+            unsafe { self.downgrade_raw() };
+            lock_api::GuardNoSend::new()
         }
     }
 
@@ -739,19 +745,27 @@ mod traits {
             type Duration = core::time::Duration;
             type Instant = std::time::Instant;
 
-            fn try_lock_shared_for(&self, timeout: core::time::Duration) -> bool {
+            fn try_lock_shared_for(&self, timeout: core::time::Duration) -> Option<Self::SharedGuard> {
                 self.try_read_by(&mut crate::Deadline::<B, _>::after(timeout))
+                    .then(lock_api::GuardNoSend::new)
             }
 
-            fn try_lock_shared_until(&self, instant: std::time::Instant) -> bool {
+            fn try_lock_shared_until(&self, instant: std::time::Instant) -> Option<Self::SharedGuard> {
                 self.try_lock_shared_for(instant.saturating_duration_since(std::time::Instant::now()))
             }
 
-            fn try_lock_exclusive_for(&self, timeout: core::time::Duration) -> bool {
+            fn try_lock_exclusive_for(
+                &self,
+                timeout: core::time::Duration,
+            ) -> Option<Self::ExclusiveGuard> {
                 self.try_write_by(&mut crate::Deadline::<B, _>::after(timeout))
+                    .then(lock_api::GuardNoSend::new)
             }
 
-            fn try_lock_exclusive_until(&self, instant: std::time::Instant) -> bool {
+            fn try_lock_exclusive_until(
+                &self,
+                instant: std::time::Instant,
+            ) -> Option<Self::ExclusiveGuard> {
                 self.try_lock_exclusive_for(
                     instant.saturating_duration_since(std::time::Instant::now()),
                 )

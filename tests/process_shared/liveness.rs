@@ -35,7 +35,10 @@ use std::time::{Duration, Instant};
 
 use portable_futex::backend::{Linux, Shared};
 use portable_futex::sync::generic::{Condvar, Mutex, ResetEvent, Semaphore, WaitGroup};
-use portable_futex::sync::lock_api::{RawMutex as _, RawRwLock as _};
+// The raw locks keep no guard state (`GuardNoSend` is empty, without `Drop`): a trial drops
+// the guard it takes and releases with a new one, as the process that holds the lock may not
+// be the one that took it in the code.
+use portable_futex::sync::lock_api::{GuardNoSend, RawMutex as _, RawRwLock as _};
 use portable_futex::sync::{RawMutex, RawRwLock};
 
 use crate::linux::{fork, Child, Mapping, LIMIT};
@@ -222,11 +225,17 @@ pub fn mutex() {
     run(
         Case::<RawMutex<S>> {
             name: "mutex",
-            hold: |m| m.lock(),
-            doomed: |m| m.lock(),
-            living: |m| m.lock(),
+            hold: |m| {
+                let _ = m.lock();
+            },
+            doomed: |m| {
+                let _ = m.lock();
+            },
+            living: |m| {
+                let _ = m.lock();
+            },
             // SAFETY: `hold` took it in this (the parent) process.
-            release: |m| unsafe { m.unlock() },
+            release: |m| unsafe { m.unlock(GuardNoSend::new()) },
             free: |m| !m.is_locked(),
         },
         BOTH,
@@ -239,11 +248,17 @@ pub fn rwlock_writer_asleep() {
     run(
         Case::<RawRwLock<S>> {
             name: "rwlock, a writer behind a reader, then a reader",
-            hold: |l| l.lock_shared(),
-            doomed: |l| l.lock_exclusive(),
-            living: |l| l.lock_shared(),
+            hold: |l| {
+                let _ = l.lock_shared();
+            },
+            doomed: |l| {
+                let _ = l.lock_exclusive();
+            },
+            living: |l| {
+                let _ = l.lock_shared();
+            },
             // SAFETY: `hold` took a share in this process.
-            release: |l| unsafe { l.unlock_shared() },
+            release: |l| unsafe { l.unlock_shared(GuardNoSend::new()) },
             free: |l| !l.is_locked(),
         },
         BOTH,
@@ -255,11 +270,17 @@ pub fn rwlock_writers() {
     run(
         Case::<RawRwLock<S>> {
             name: "rwlock, writers",
-            hold: |l| l.lock_exclusive(),
-            doomed: |l| l.lock_exclusive(),
-            living: |l| l.lock_exclusive(),
+            hold: |l| {
+                let _ = l.lock_exclusive();
+            },
+            doomed: |l| {
+                let _ = l.lock_exclusive();
+            },
+            living: |l| {
+                let _ = l.lock_exclusive();
+            },
             // SAFETY: `hold` took the write lock in this process.
-            release: |l| unsafe { l.unlock_exclusive() },
+            release: |l| unsafe { l.unlock_exclusive(GuardNoSend::new()) },
             free: |l| !l.is_locked(),
         },
         BOTH,
@@ -271,11 +292,17 @@ pub fn rwlock_readers() {
     run(
         Case::<RawRwLock<S>> {
             name: "rwlock, readers",
-            hold: |l| l.lock_exclusive(),
-            doomed: |l| l.lock_shared(),
-            living: |l| l.lock_shared(),
+            hold: |l| {
+                let _ = l.lock_exclusive();
+            },
+            doomed: |l| {
+                let _ = l.lock_shared();
+            },
+            living: |l| {
+                let _ = l.lock_shared();
+            },
             // SAFETY: `hold` took the write lock in this process.
-            release: |l| unsafe { l.unlock_exclusive() },
+            release: |l| unsafe { l.unlock_exclusive(GuardNoSend::new()) },
             free: |_| true,
         },
         BOTH,
@@ -303,7 +330,7 @@ pub fn rwlock_reader_holding_a_share() {
         true
     })
     .join();
-    assert!(lock.try_lock_shared(), "a dead reader's share kept a reader out");
+    assert!(lock.try_lock_shared().is_some(), "a dead reader's share kept a reader out");
 }
 
 /// The semaphore: a released permit reaches a living waiter.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use portable_futex::sync::generic::{self, Condvar, Mutex, RwLock};
 use portable_futex::sync::lock_api::{MutexGuard, RwLockWriteGuard};
+use portable_futex::sync::{CondvarExt, RawMutex};
 use portable_futex::{Deadline, FutexBackend, StdClock};
 
 #[path = "../common/watchdog.rs"]
@@ -681,12 +682,18 @@ pub fn condvar_timed_lower_bound<B: FutexBackend + 'static>() {
         let cv = Condvar::<B>::new();
         let mut guard = mutex.lock();
         for timeout in [Duration::ZERO, Duration::from_millis(1), Duration::from_millis(20)] {
-            // `wait_for` may return early without a timeout (spuriously); a timeout must be
-            // real.
+            // A wait may return early without a timeout (spuriously); a timeout must be real:
+            // lock_api's (std's clock), and ours timed by the backend alone (no clock).
             loop {
                 let start = Instant::now();
-                let result = cv.wait_for(&mut guard, timeout);
-                if result.timed_out() {
+                if cv.wait_for(&mut guard, timeout).timed_out() {
+                    assert!(start.elapsed() >= timeout, "timed out after {:?}", start.elapsed());
+                    break;
+                }
+            }
+            loop {
+                let start = Instant::now();
+                if cv.wait_timeout(&mut guard, timeout).timed_out() {
                     assert!(start.elapsed() >= timeout, "timed out after {:?}", start.elapsed());
                     break;
                 }
@@ -694,7 +701,7 @@ pub fn condvar_timed_lower_bound<B: FutexBackend + 'static>() {
         }
         let t = Duration::from_millis(20);
         let start = Instant::now();
-        assert!(cv.wait_while_for(&mut guard, t, |_| true).timed_out());
+        assert!(cv.wait_while_for(&mut guard, |_| true, t).timed_out());
         assert!(start.elapsed() >= t);
         // The clock starts before the deadline does (see `rwlock_timed_lower_bound`).
         let start = Instant::now();
@@ -702,7 +709,7 @@ pub fn condvar_timed_lower_bound<B: FutexBackend + 'static>() {
         assert!(cv.wait_while_by(&mut guard, &mut deadline, |_| true).timed_out());
         assert!(start.elapsed() >= t);
         // A condition already false never waits.
-        assert!(!cv.wait_while_for(&mut guard, Duration::MAX, |_| false).timed_out());
+        assert!(!cv.wait_while_for(&mut guard, |_| false, Duration::MAX).timed_out());
         assert!(mutex.try_lock().is_none(), "the guard still holds the mutex");
     })
 }
@@ -721,7 +728,7 @@ pub fn condvar_timed_wait_is_notified<B: FutexBackend + 'static>() {
         };
         let (flag, cv) = &*shared;
         let mut guard = flag.lock();
-        let result = cv.wait_while_for(&mut guard, Duration::from_secs(30), |f| !*f);
+        let result = cv.wait_while_for(&mut guard, |f| !*f, Duration::from_secs(30));
         assert!(!result.timed_out() && *guard);
         drop(guard);
         notifier.join().unwrap();
@@ -731,7 +738,7 @@ pub fn condvar_timed_wait_is_notified<B: FutexBackend + 'static>() {
 /// A condvar of backend `B` with the mutex of backend `M`: the two are independent.
 pub fn condvar_with_another_backends_mutex<B: FutexBackend + 'static, M: FutexBackend + 'static>() {
     watchdog("a condvar on one backend with a mutex on another", || {
-        let shared = Arc::new((Mutex::<M, bool>::new(false), Condvar::<B>::new()));
+        let shared = Arc::new((Mutex::<M, bool>::new(false), Condvar::<B, RawMutex<M>>::new()));
         let notifier = {
             let shared = shared.clone();
             thread::spawn(move || {
