@@ -333,3 +333,50 @@ fn deadline_locks_take_free_locks_and_lazy_get_sees_the_value() {
         assert_eq!(generic::LazyLock::get(&lazy), Some(&9));
     });
 }
+
+/// lock_api 0.4's types over the same raw locks (feature `lock_api_04`): code still on 0.4
+/// (parking_lot 0.12 and its users) holds them unchanged.
+#[cfg(feature = "lock_api_04")]
+#[test]
+fn lock_api_0_4_types_over_our_raw_locks() {
+    use portable_futex::sync::lock_api_04 as v04;
+    use portable_futex::sync::{RawFairMutex, RawMutex, StdThreadId};
+    type B = Queue;
+
+    sync_suite::watchdog("lock_api 0.4 locks to be shared and released", || {
+        let mutex = Arc::new(v04::Mutex::<RawMutex<B>, u64>::new(0));
+        let fair = Arc::new(v04::Mutex::<RawFairMutex<B>, u64>::new(0));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (mutex, fair) = (mutex.clone(), fair.clone());
+                thread::spawn(move || {
+                    for i in 0..1000 {
+                        *mutex.lock() += 1;
+                        let mut f = fair.lock();
+                        *f += 1;
+                        if i % 100 == 0 {
+                            v04::MutexGuard::bump(&mut f);
+                        }
+                        if let Some(mut m) = mutex.try_lock_for(std::time::Duration::from_millis(1))
+                        {
+                            *m += 1;
+                            v04::MutexGuard::unlock_fair(m);
+                        } else {
+                            *mutex.lock() += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!((*mutex.lock(), *fair.lock()), (8000, 4000));
+
+        let re = v04::ReentrantMutex::<RawMutex<B>, StdThreadId, u32>::new(7);
+        let outer = re.lock();
+        assert_eq!(*re.lock() + *outer, 14);
+        drop(outer);
+        assert!(!re.is_locked());
+    });
+}

@@ -112,6 +112,7 @@ pub struct RawCondvar<B, R = super::RawMutex<B>> {
 
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(all(loom, test), allow(dead_code))] // the models run the wait by hand
 pub(crate) enum Woke {
     /// Notified, or spuriously: the two cannot be told apart.
     Returned,
@@ -172,6 +173,7 @@ impl<B: FutexBackend, R> RawCondvar<B, R> {
     /// The rest of a wait, with the mutex released: one sleep (by `sleep`) while the counter
     /// still holds `seen`.
     #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // the models run the wait by hand
     pub(crate) fn sleep(&self, seen: u32, sleep: &mut impl Sleep) -> Woke {
         match sleep.sleep(&self.seq, seen) {
             Ok(()) => Woke::Returned,

@@ -249,6 +249,36 @@ fn rwlock_ends_clean(l: &Shared) {
     assert_eq!(l.lock.sleeping_writers(), 0);
 }
 
+/// Takes `m`, bumps the count, and hands it on with a fair unlock.
+fn bump_fair(m: &Counter) {
+    m.lock.lock_raw();
+    add_one(&m.data);
+    // SAFETY: taken just above.
+    unsafe { m.lock.unlock_fair_raw() };
+}
+
+/// Fair unlocks among three threads, one of them on the timed path whose time is up: no two
+/// inside (the hand-off keeps `L` set for its taker), the critical sections ordered through
+/// the hand-off (its Release, the pick-up's Acquire), every untimed locker gets in (a hand-off
+/// that nobody picks up, or a `G` left behind, deadlocks the model), and the word ends clean.
+#[test]
+fn loom_mutex_fair_unlock() {
+    model(|| {
+        let m = counter();
+        let fair = [m.clone(), m.clone()].map(|m| thread::spawn(move || bump_fair(&m)));
+        let timed = m.lock.lock_slow(&mut Expired);
+        if timed {
+            add_one(&m.data);
+            // SAFETY: taken just above.
+            unsafe { m.lock.unlock_fair_raw() };
+        }
+        for t in fair {
+            t.join().unwrap();
+        }
+        ends_clean(&m, 2 + timed as u32);
+    });
+}
+
 /// The condition-variable protocol on the raw mutex, as `Condvar::wait` runs it: read the
 /// counter with the mutex held, release, sleep, retake.
 fn cv_wait(cv: &Condvar<Model>, m: &RawMutex<Model>) {
@@ -287,8 +317,8 @@ fn loom_condvar_no_lost_notify() {
         add_one(&m.data);
         // SAFETY: taken just above.
         unsafe { m.lock.unlock_raw() };
-        cv.notify_one();
-        cv.notify_one();
+        cv.notify_one_raw();
+        cv.notify_one_raw();
         for w in waiters {
             w.join().unwrap();
         }

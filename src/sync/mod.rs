@@ -360,7 +360,13 @@
 //! [`lock_api`]: https://docs.rs/lock_api
 
 mod condvar;
+#[cfg(not(all(loom, test)))]
+mod fair_mutex;
+#[cfg(all(feature = "lock_api_04", not(all(loom, test))))]
+mod lock_api_v04;
 mod mutex;
+#[cfg(all(feature = "std", not(all(loom, test))))]
+mod reentrant_mutex;
 mod rwlock;
 // One-shot and counting primitives (see the table above).
 #[cfg(not(all(loom, test)))]
@@ -382,6 +388,9 @@ mod loom_signals;
 #[cfg(all(loom, test))]
 mod loom_tests;
 
+/// lock_api 0.4, whose traits the raw locks also implement (feature `lock_api_04`).
+#[cfg(feature = "lock_api_04")]
+pub use ::lock_api_04;
 pub use lock_api;
 
 #[cfg(not(all(loom, test)))]
@@ -389,8 +398,12 @@ pub use self::barrier::BarrierWaitResult;
 #[cfg(not(all(loom, test)))]
 pub use self::condvar::CondvarExt;
 pub use self::condvar::{RawCondvar, WaitTimeoutResult};
+#[cfg(not(all(loom, test)))]
+pub use self::fair_mutex::RawFairMutex;
 pub use self::mutex::RawMutex;
-pub use self::once::OnceState;
+pub use self::once::{OnceState, OnceStatus};
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub use self::reentrant_mutex::StdThreadId;
 pub use self::rwlock::RawRwLock;
 
 use crate::DefaultBackend;
@@ -402,6 +415,32 @@ pub type Mutex<T> = lock_api::Mutex<RawMutex<DefaultBackend>, T>;
 pub type MutexGuard<'a, T> = lock_api::MutexGuard<'a, RawMutex<DefaultBackend>, T>;
 /// A [`MutexGuard`] mapped to a part of the data (`MutexGuard::map`).
 pub type MappedMutexGuard<'a, T> = lock_api::MappedMutexGuard<'a, RawMutex<DefaultBackend>, T>;
+
+/// A mutex that hands itself to a waiting thread at every unlock, on the default backend:
+/// `FairMutex::new(value)`. [`generic::FairMutex<B, T>`] names another backend.
+#[cfg(not(all(loom, test)))]
+pub type FairMutex<T> = generic::FairMutex<DefaultBackend, T>;
+/// The guard of a locked [`FairMutex`].
+#[cfg(not(all(loom, test)))]
+pub type FairMutexGuard<'a, T> = generic::FairMutexGuard<'a, DefaultBackend, T>;
+/// A [`FairMutexGuard`] mapped to a part of the data.
+#[cfg(not(all(loom, test)))]
+pub type MappedFairMutexGuard<'a, T> = generic::MappedFairMutexGuard<'a, DefaultBackend, T>;
+
+/// A mutex its holder may lock again, on the default backend, for std's threads
+/// ([`StdThreadId`]): `ReentrantMutex::new(value)`; its guards give `&T` only.
+/// [`generic::ReentrantMutex<B, G, T>`] names another backend, or your own thread identity
+/// (without std).
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub type ReentrantMutex<T> = generic::ReentrantMutex<DefaultBackend, StdThreadId, T>;
+/// The guard of a locked [`ReentrantMutex`].
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub type ReentrantMutexGuard<'a, T> =
+    generic::ReentrantMutexGuard<'a, DefaultBackend, StdThreadId, T>;
+/// A [`ReentrantMutexGuard`] mapped to a part of the data.
+#[cfg(all(feature = "std", not(all(loom, test))))]
+pub type MappedReentrantMutexGuard<'a, T> =
+    generic::MappedReentrantMutexGuard<'a, DefaultBackend, StdThreadId, T>;
 
 /// A reader-writer lock on the default backend: `RwLock::new(value)`, in a `static` too.
 /// [`generic::RwLock<B, T>`] names another backend.
@@ -482,6 +521,28 @@ pub mod generic {
     pub type MutexGuard<'a, B, T> = lock_api::MutexGuard<'a, RawMutex<B>, T>;
     /// A [`MutexGuard`] mapped to a part of the data.
     pub type MappedMutexGuard<'a, B, T> = lock_api::MappedMutexGuard<'a, RawMutex<B>, T>;
+
+    /// A mutex that sleeps through backend `B` and hands itself to a waiting thread at every
+    /// unlock ([`RawFairMutex<B>`](super::RawFairMutex)).
+    #[cfg(not(all(loom, test)))]
+    pub type FairMutex<B, T> = lock_api::Mutex<super::RawFairMutex<B>, T>;
+    /// The guard of a locked [`FairMutex`].
+    #[cfg(not(all(loom, test)))]
+    pub type FairMutexGuard<'a, B, T> = lock_api::MutexGuard<'a, super::RawFairMutex<B>, T>;
+    /// A [`FairMutexGuard`] mapped to a part of the data.
+    #[cfg(not(all(loom, test)))]
+    pub type MappedFairMutexGuard<'a, B, T> =
+        lock_api::MappedMutexGuard<'a, super::RawFairMutex<B>, T>;
+
+    /// A mutex its holder may lock again, sleeping through backend `B`, that tells threads
+    /// apart by `G` (`sync::StdThreadId` with std, or your own `lock_api::GetThreadId`).
+    pub type ReentrantMutex<B, G, T> = lock_api::ReentrantMutex<RawMutex<B>, G, T>;
+    /// The guard of a locked [`ReentrantMutex`].
+    pub type ReentrantMutexGuard<'a, B, G, T> =
+        lock_api::ReentrantMutexGuard<'a, RawMutex<B>, G, T>;
+    /// A [`ReentrantMutexGuard`] mapped to a part of the data.
+    pub type MappedReentrantMutexGuard<'a, B, G, T> =
+        lock_api::MappedReentrantMutexGuard<'a, RawMutex<B>, G, T>;
 
     /// A reader-writer lock that sleeps through backend `B`.
     pub type RwLock<B, T> = lock_api::RwLock<RawRwLock<B>, T>;

@@ -135,7 +135,45 @@ impl OnceState {
     }
 }
 
+/// Where a [`Once`] stands ([`Once::state`]): parking_lot's `OnceState`, under a name that
+/// leaves `OnceState` to std's meaning (what `call_once_force` tells its closure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnceStatus {
+    /// No closure has run to completion, and none runs now.
+    New,
+    /// A closure panicked, and none has completed since (nor runs now).
+    Poisoned,
+    /// A thread runs its closure now.
+    InProgress,
+    /// A closure returned: the `Once` is complete for good.
+    Done,
+}
+
+impl OnceStatus {
+    /// True if a closure panicked and none has completed since (`Poisoned`), as parking_lot's
+    /// `OnceState::poisoned`.
+    pub fn poisoned(self) -> bool {
+        self == OnceStatus::Poisoned
+    }
+
+    /// True once a closure has returned (`Done`), as parking_lot's `OnceState::done`.
+    pub fn done(self) -> bool {
+        self == OnceStatus::Done
+    }
+}
+
 impl<B> Once<B> {
+    /// Where this `Once` stands now (a snapshot; with Acquire, so that after `Done` what the
+    /// closure wrote is visible).
+    pub fn state(&self) -> OnceStatus {
+        match self.state.load(Acquire) & !QUEUED {
+            INCOMPLETE => OnceStatus::New,
+            POISONED => OnceStatus::Poisoned,
+            RUNNING => OnceStatus::InProgress,
+            _ => OnceStatus::Done,
+        }
+    }
+
     /// A `Once` whose closure has not run.
     #[cfg(not(all(loom, test)))]
     pub const fn new() -> Self {
@@ -413,6 +451,23 @@ mod tests {
     /// The word the last sleep on this thread was on, forgetting it.
     fn slept_on() -> Option<u32> {
         SLEPT_ON.with(|s| s.take())
+    }
+
+    #[test]
+    fn state_names_each_word_with_or_without_sleepers() {
+        for (word, status) in [
+            (INCOMPLETE, OnceStatus::New),
+            (POISONED | QUEUED, OnceStatus::Poisoned),
+            (RUNNING, OnceStatus::InProgress),
+            (RUNNING | QUEUED, OnceStatus::InProgress),
+            (COMPLETE, OnceStatus::Done),
+        ] {
+            let once = Once::<Recording>::new();
+            once.state.store(word, Relaxed);
+            assert_eq!(once.state(), status, "{word}");
+        }
+        assert!(OnceStatus::Poisoned.poisoned() && OnceStatus::Done.done());
+        assert!(!OnceStatus::New.poisoned() && !OnceStatus::InProgress.done());
     }
 
     #[test]

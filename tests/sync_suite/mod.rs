@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use portable_futex::sync::generic::{self, Condvar, Mutex, RwLock};
 use portable_futex::sync::lock_api::{MutexGuard, RwLockWriteGuard};
 use portable_futex::sync::{CondvarExt, RawMutex};
+
+mod fair;
+pub use fair::*;
 use portable_futex::{Deadline, FutexBackend, StdClock};
 
 #[path = "../common/watchdog.rs"]
@@ -846,6 +849,22 @@ macro_rules! sync_tests {
         #[test]
         fn condvar_timed_wait_is_notified() {
             suite::condvar_timed_wait_is_notified::<B>();
+        }
+        #[test]
+        fn mutex_unlock_fair_hands_over() {
+            suite::mutex_unlock_fair_hands_over::<B>();
+        }
+        #[test]
+        fn mutex_bump_lets_a_waiter_in() {
+            suite::mutex_bump_lets_a_waiter_in::<B>();
+        }
+        #[test]
+        fn fair_mutex_exclusion() {
+            suite::fair_mutex_exclusion::<B>(T, suite::scaled(2_000, 20));
+        }
+        #[test]
+        fn reentrant_mutex_nests_and_excludes() {
+            suite::reentrant_mutex_nests_and_excludes::<B>();
         }
     };
 }

@@ -50,8 +50,14 @@ use std::time::Instant;
 
 /// The nightly that Miri runs on, pinned so that every machine agrees.
 const NIGHTLY: &str = "nightly-2026-05-20";
-/// The oldest Rust the crate builds with; keep in step with `rust-version` in Cargo.toml.
+/// The oldest Rust the crate builds with (the futex and its backends, without `sync`); keep
+/// in step with `rust-version` in Cargo.toml.
 const MSRV: &str = "1.81";
+/// The oldest Rust `sync` builds with: lock_api 0.5's own `rust-version`.
+const SYNC_MSRV: &str = "1.95.0";
+/// Every feature but `sync` and those that need it: what builds with [`MSRV`].
+const FUTEX_FEATURES: &str = "std,linux,linux-raw,darwin,darwin-ulock,windows,freebsd,openbsd,\
+    dragonfly,wasm,single-threaded,queue,critical-section,freertos";
 /// A bare-metal target with no OS and no default backend.
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Bare-metal targets without compare-and-swap: the queue backend through `critical-section`.
@@ -164,7 +170,8 @@ fn setup_bsd_apple() -> Result {
 }
 
 fn setup_msrv() -> Result {
-    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])
+    rustup(&["toolchain", "install", MSRV, "--profile", "minimal"])?;
+    rustup(&["toolchain", "install", SYNC_MSRV, "--profile", "minimal"])
 }
 
 /// What `ci` checks first: format, lints, the suites on the host, the examples, the
@@ -175,6 +182,8 @@ fn host() -> Result {
     clippy(&["--lib", "--no-default-features"])?;
     cargo(&["test", "--workspace"])?;
     cargo(&["test", "--release"])?;
+    // lock_api 0.4's traits on the raw locks, and the forwarded lock_api features.
+    cargo(&["test", "--test", "sync", "--features", "lock_api_04,serde,arc_lock,owning_ref"])?;
     // The library's unit tests without std (the doctests and integration tests use std).
     cargo(&["test", "--lib", "--no-default-features", "--features", "single-threaded"])?;
     cargo(&["run", "--example", "bare_metal_queue", "--features", "critical-section"])?;
@@ -187,11 +196,24 @@ fn host() -> Result {
     set_backend_mistakes()
 }
 
-/// The crate still builds with the oldest Rust it promises.
+/// The crate still builds with the oldest Rust it promises for each part: the futex and
+/// every backend with [`MSRV`], `sync` and the lock_api features with [`SYNC_MSRV`].
 fn msrv() -> Result {
     let msrv = format!("+{MSRV}");
-    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex"])?;
-    cargo(&[&msrv, "check", "--lib", "-p", "portable-futex", "--no-default-features"])
+    let futex = ["check", "--lib", "-p", "portable-futex", "--no-default-features"];
+    cargo(&[&[msrv.as_str()][..], &futex].concat())?;
+    cargo(&[&[msrv.as_str()][..], &futex, &["--features", FUTEX_FEATURES]].concat())?;
+    let sync_msrv = format!("+{SYNC_MSRV}");
+    cargo(&[&sync_msrv, "check", "--lib", "-p", "portable-futex"])?;
+    cargo(&[
+        &sync_msrv,
+        "check",
+        "--lib",
+        "-p",
+        "portable-futex",
+        "--features",
+        "lock_api_04,serde,arc_lock,owning_ref",
+    ])
 }
 
 /// CI's machine may have only a few GiB of disk to spare, and `ci` builds for some twenty
@@ -258,7 +280,7 @@ fn clippy(args: &[&str]) -> Result {
 /// thousands of builds, while their interactions all go through `std`, `queue` and the
 /// target's own backend.
 fn features() -> Result {
-    const FEATURES: [&str; 16] = [
+    const FEATURES: [&str; 19] = [
         "std",
         "linux",
         "linux-raw",
@@ -275,6 +297,9 @@ fn features() -> Result {
         "critical-section",
         "freertos",
         "sync",
+        "lock_api_04",
+        "serde",
+        "arc_lock",
     ];
     let check = |features: &str, target: Option<&str>| {
         let mut command = Command::new("cargo");
@@ -292,6 +317,8 @@ fn features() -> Result {
             check(feature, Some(NO_STD_TARGET))?;
         }
     }
+    // lock_api's `owning_ref` needs the `owning_ref` crate, which needs std.
+    check("std,owning_ref", None)?;
     check(&FEATURES.join(","), None)
 }
 

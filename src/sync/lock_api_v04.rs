@@ -1,0 +1,148 @@
+//! lock_api 0.4's traits on the same raw locks (feature `lock_api_04`), for code still on
+//! lock_api 0.4 (parking_lot 0.12, `lock_api_04::Mutex<RawMutex<B>, T>`).
+//!
+//! No state machine here: each function is the raw lock's own, the one its lock_api 0.5 impl
+//! calls, so both versions share every transition and every argument of `mutex.rs`,
+//! `fair_mutex.rs` and `rwlock.rs`. lock_api 0.4 keeps no per-acquisition guard state (0.5's
+//! guards of ours are empty too), so the two differ only in signatures. 0.4's
+//! `RawRwLockRecursive` (dropped by 0.5) is here, on the rwlock's recursive reads.
+//!
+//! A lock taken through one version may be released through the other: the word is the same.
+
+use super::{RawFairMutex, RawMutex};
+use crate::FutexBackend;
+
+use lock_api_04 as v04;
+
+// SAFETY: the lock of `RawMutex`'s lock_api 0.5 impl (`mutex.rs`), whose argument holds for
+// these same functions: one owner at a time, Acquire on every take, Release on every unlock.
+unsafe impl<B: FutexBackend> v04::RawMutex for RawMutex<B> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = RawMutex::new();
+
+    /// Not `Send`, as std's guards and our lock_api 0.5 guards.
+    type GuardMarker = v04::GuardNoSend;
+
+    #[inline]
+    fn lock(&self) {
+        self.lock_raw()
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        self.try_lock_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex.
+        unsafe { self.unlock_raw() }
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        self.is_locked_raw()
+    }
+}
+
+// SAFETY: `unlock_fair_raw` and `bump_raw`, as `RawMutexFair`'s lock_api 0.5 impl.
+unsafe impl<B: FutexBackend> v04::RawMutexFair for RawMutex<B> {
+    #[inline]
+    unsafe fn unlock_fair(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex.
+        unsafe { self.unlock_fair_raw() }
+    }
+
+    #[inline]
+    unsafe fn bump(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex, and holds it after.
+        unsafe { self.bump_raw() }
+    }
+}
+
+// SAFETY: as `RawMutex` above; every unlock is the fair one (`fair_mutex.rs`).
+unsafe impl<B: FutexBackend> v04::RawMutex for RawFairMutex<B> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = RawFairMutex::new();
+
+    type GuardMarker = v04::GuardNoSend;
+
+    #[inline]
+    fn lock(&self) {
+        self.raw().lock_raw()
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        self.raw().try_lock_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex.
+        unsafe { self.raw().unlock_fair_raw() }
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        self.raw().is_locked_raw()
+    }
+}
+
+// SAFETY: as `RawMutexFair` on `RawMutex` above.
+unsafe impl<B: FutexBackend> v04::RawMutexFair for RawFairMutex<B> {
+    #[inline]
+    unsafe fn unlock_fair(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex.
+        unsafe { self.raw().unlock_fair_raw() }
+    }
+
+    #[inline]
+    unsafe fn bump(&self) {
+        // SAFETY: the trait's contract: the caller holds the mutex, and holds it after.
+        unsafe { self.raw().bump_raw() }
+    }
+}
+
+crate::select::with_std_time! {
+    // SAFETY: the timed lock of `RawMutex`'s lock_api 0.5 `RawMutexTimed`.
+    unsafe impl<B: FutexBackend> v04::RawMutexTimed for RawMutex<B> {
+        type Duration = core::time::Duration;
+        type Instant = std::time::Instant;
+
+        fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_lock_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_until(&self, instant: std::time::Instant) -> bool {
+            self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+    }
+
+    // SAFETY: as above.
+    unsafe impl<B: FutexBackend> v04::RawMutexTimed for RawFairMutex<B> {
+        type Duration = core::time::Duration;
+        type Instant = std::time::Instant;
+
+        fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_lock_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_until(&self, instant: std::time::Instant) -> bool {
+            self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+    }
+
+}
+
+// SAFETY: `StdThreadId`'s lock_api 0.5 impl (`reentrant_mutex.rs`): the address of a
+// thread-local, its own in each live thread.
+#[cfg(feature = "std")]
+unsafe impl v04::GetThreadId for super::StdThreadId {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = <super::StdThreadId as crate::sync::lock_api::GetThreadId>::INIT;
+
+    fn nonzero_thread_id(&self) -> core::num::NonZeroUsize {
+        crate::sync::lock_api::GetThreadId::nonzero_thread_id(self)
+    }
+}
