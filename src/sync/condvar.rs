@@ -270,7 +270,7 @@ mod typed {
             false
         }
 
-        /// Wakes every waiter; `0` always, as [`notify_one`](Self::notify_one) says.
+        /// Wakes every waiter; `0` always, for the reason `notify_one` gives.
         #[inline]
         fn notify_all(&self) -> usize {
             self.notify_all_raw();

@@ -1,4 +1,5 @@
-//! Locks and signals built on the futex, on any backend: [`Mutex`], [`RwLock`], [`Condvar`],
+//! Locks and signals built on the futex, on any backend: [`Mutex`], [`FairMutex`],
+//! [`ReentrantMutex`], [`RwLock`], [`Condvar`],
 //! [`Once`], [`OnceLock`], [`LazyLock`], [`Semaphore`], [`ResetEvent`], [`WaitGroup`],
 //! [`Barrier`], [`Parker`] (feature `sync`, on by default; no std, no heap).
 //!
@@ -6,7 +7,9 @@
 //! |---|---|---|
 //! | [`Mutex<T>`] / [`generic::Mutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawMutex<B>`]: spins and yields briefly, then sleeps; eventually fair (a sleeper that keeps losing to running threads is handed the lock); `const fn new`; no poisoning |
 //! | [`RwLock<T>`] / [`generic::RwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRwLock<B>`]: many readers or one writer, writers preferred, downgrade |
-//! | [`Condvar`] / [`generic::Condvar<B>`] | one `u32` | waits with the guard of any `lock_api` mutex: `wait`, `wait_while`, `wait_for` and friends, `notify_one`, `notify_all` |
+//! | [`FairMutex<T>`] / [`generic::FairMutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawFairMutex<B>`]: every unlock hands the mutex to a waiting thread (parking_lot's `FairMutex`) |
+//! | [`ReentrantMutex<T>`] / [`generic::ReentrantMutex<B, G, T>`] | a `u32`, a `usize` owner, a count + `T` | `lock_api::ReentrantMutex` over [`RawMutex<B>`]: its holder may lock it again; threads told apart by [`StdThreadId`] (std) or your `lock_api::GetThreadId` |
+//! | [`Condvar`] / [`generic::Condvar<B, R>`] | one `u32` | `lock_api::Condvar` over [`RawCondvar<B, R>`], for the guards of any `lock_api` raw mutex `R` (ours by default): `wait`, `wait_while`, `wait_for` and friends (std), [`CondvarExt`]'s `wait_by`, `wait_while_by`, `wait_timeout` (any target), `notify_one`, `notify_all` |
 //! | [`Once`] / [`generic::Once<B>`] | one `u32` | runs a closure exactly once; poisoned by a panic, `call_once_force` ([`OnceState`]) |
 //! | [`OnceLock<T>`] / [`generic::OnceLock<B, T>`] | one `u32` + `T` | a cell written once: `get`, `set`, `get_or_init`, `get_or_try_init`, `take`, `into_inner` |
 //! | [`LazyLock<T>`] / [`generic::LazyLock<B, T, F>`] | one `u32` + `T` + `F` | a value computed on first access; a panicking initialiser is run again by the next access |
@@ -90,15 +93,15 @@
 //! - With `std`: `lock_api`'s timed functions (`try_lock_for`, `try_lock_until`, `try_read_for`,
 //!   `try_write_until`...) take a `core::time::Duration` or a `std::time::Instant`, on every
 //!   backend (the raw locks implement `RawMutexTimed` and `RawRwLockTimed`, timed by
-//!   [`Deadline`] on `StdClock`), and so does `Condvar::wait_while_for`.
+//!   [`Deadline`] on `StdClock`), and so do `Condvar::wait_for`, `wait_until`,
+//!   `wait_while_for` and `wait_while_until` (`RawCondvarTimed`).
 //! - Without `std` there is no clock to default to (nor on wasm32-unknown-unknown, where std
 //!   has none), so those traits are not implemented. Bring
 //!   your [`Clock`](crate::Clock) in a [`Deadline`]: [`generic::try_lock_by`],
 //!   [`generic::try_read_by`], [`generic::try_write_by`] and
-//!   [`Condvar::wait_while_by`](generic::Condvar::wait_while_by) work on any target and any
-//!   clock (with std too).
-//! - [`Condvar::wait_for`](generic::Condvar::wait_for) needs no clock at all (the backend times
-//!   its one wait), so it is there everywhere.
+//!   [`CondvarExt::wait_while_by`] work on any target and any clock (with std too).
+//! - [`CondvarExt::wait_timeout`] needs no clock at all (the backend times its one wait), so
+//!   it is there everywhere.
 //!
 //! A timed lock that gives up has really waited its time; one whose time runs out just as the
 //! lock frees may still take it and report success.
@@ -120,9 +123,9 @@
 //! | `catch_unwind(\|\| m.lock().len())` | `catch_unwind(AssertUnwindSafe(\|\| m.lock().len()))` | lock_api's `Mutex` and `RwLock` are not `RefUnwindSafe` (an `UnsafeCell` inside, no impl; std's have one, backed by poisoning) |
 //! | `g = cv.wait(g).unwrap()` | `cv.wait(&mut g)` | takes the guard by `&mut`, relocks it in place, returns `()` |
 //! | `g = cv.wait_while(g, cond).unwrap()` | `cv.wait_while(&mut g, cond)` | the same |
-//! | `let (g, r) = cv.wait_timeout(g, d).unwrap()` | `let r = cv.wait_for(&mut g, d)` | returns only the [`WaitTimeoutResult`]; `r.timed_out()` as std's (example 3) |
-//! | `let (g, r) = cv.wait_timeout_while(g, d, cond).unwrap()` | `let r = cv.wait_while_for(&mut g, d, cond)` | needs std's clock; without it, `cv.wait_while_by(&mut g, &mut deadline, cond)` |
-//! | a `Condvar` waits with std's `MutexGuard` | any `lock_api::MutexGuard` | ours on any backend, or `parking_lot`'s; not a mapped guard |
+//! | `let (g, r) = cv.wait_timeout(g, d).unwrap()` | `let r = cv.wait_for(&mut g, d)` | returns only lock_api's `WaitTimeoutResult`; `r.timed_out()` as std's (example 3) |
+//! | `let (g, r) = cv.wait_timeout_while(g, d, cond).unwrap()` | `let r = cv.wait_while_for(&mut g, cond, d)` | the condition before the time, as lock_api orders them; needs std's clock; without it, `cv.wait_while_by(&mut g, &mut deadline, cond)` ([`CondvarExt`]) |
+//! | a `Condvar` waits with std's `MutexGuard` | `Condvar` with our `Mutex`; `generic::Condvar<B, R>` with any `lock_api` raw mutex `R` | lock_api ties a condvar to its raw mutex type; not a mapped guard |
 //! | `LazyLock::new(move \|\| v)` (an `FnOnce`) | `LazyLock::new(move \|\| v.clone())` | the initialiser is `F: Fn`, kept to run again (next row); sharing the `LazyLock` between threads needs `F: Send`, as std's (example 4) |
 //! | a panicking initialiser poisons a `LazyLock` for good | nothing | the next access runs the initialiser again (example 4) |
 //! | `LazyLock::get_mut(&mut lazy)` | `LazyLock::force_mut(&mut lazy)` to initialise, `LazyLock::get` to look | no `get_mut` yet |
@@ -202,7 +205,7 @@
 //! let changed = Condvar::new();
 //! let mut guard = ready.lock();
 //! // std: let (guard, result) = changed.wait_timeout_while(guard, d, |r| !*r).unwrap();
-//! let result = changed.wait_while_for(&mut guard, Duration::from_millis(1), |ready| !*ready);
+//! let result = changed.wait_while_for(&mut guard, |ready| !*ready, Duration::from_millis(1));
 //! assert!(result.timed_out()); // nobody set it
 //! assert!(!*guard); // still locked, still ours
 //! ```
@@ -284,26 +287,31 @@
 //!
 //! ## From parking_lot
 //!
-//! `parking_lot::Mutex<T>` and ours are both `lock_api::Mutex<_, T>`, and so on for the other
-//! locks: the guards and their methods are the same code, and each method is there when the raw
-//! lock implements the `lock_api` trait it needs. Ours implement `RawMutex`, `RawRwLock` and
-//! `RawRwLockDowngrade` everywhere, and `RawMutexTimed` and `RawRwLockTimed` (`try_lock_for`,
-//! `try_read_until`...) with `std` (not on wasm32-unknown-unknown); the other traits are not
-//! implemented yet, and are planned:
+//! parking_lot 0.13's `Mutex<T>` and ours are both lock_api 0.5's `Mutex<_, T>`, and so on for
+//! the other locks: the guards and their methods are the same code, and each method is there
+//! when the raw lock implements the `lock_api` trait it needs. Ours implement, on every
+//! backend: `RawMutex`, `RawMutexFair` (`unlock_fair`, `unlocked_fair`, `bump`), `RawRwLock`,
+//! `RawRwLockDowngrade`, `RawRwLockFair`, `RawRwLockUpgrade`, `RawRwLockUpgradeDowngrade`,
+//! `RawRwLockUpgradeFair`, `RawCondvar`, `GetThreadId` ([`StdThreadId`], std); and with std
+//! (not on wasm32-unknown-unknown) the timed `RawMutexTimed`, `RawRwLockTimed`,
+//! `RawRwLockUpgradeTimed`, `RawCondvarTimed`. So code written for parking_lot's types
+//! compiles against ours with the names changed, but for:
 //!
 //! | parking_lot | here | why |
 //! |---|---|---|
-//! | `MutexGuard::unlock_fair(g)`, `unlocked_fair`, `bump`; `FairMutex` | `drop(g)`, `MutexGuard::unlocked`; `Mutex` | no `RawMutexFair` (nor `RawRwLockFair`) yet; our mutex hands itself to a waiter that keeps losing anyway |
-//! | `upgradable_read()`, `RwLockUpgradableReadGuard::upgrade` | `write()` from the start, or `read()`, drop, `write()` and look again | no `RawRwLockUpgrade` (nor its `Fair`, `Downgrade`, `Timed` forms) yet |
-//! | `read_recursive()` | pass down the read guard you hold | no `RawRwLockRecursive` yet; readers queue behind a waiting writer, so a second `read()` on the same thread can deadlock |
-//! | `ReentrantMutex<T>` | `lock_api::ReentrantMutex<RawMutex<DefaultBackend>, G, T>` | you write `G: lock_api::GetThreadId`; needs lock_api's `atomic_usize` feature (a `lock_api` dependency of yours with its default features) |
-//! | `cv.notify_one()`: `bool`, `cv.notify_all()`: `usize` | both return `()` | the counts are planned, not there yet |
-//! | `cv.wait_until(&mut g, at)`, `wait_while_until` | `cv.wait_for(&mut g, at.saturating_duration_since(Instant::now()))`, `wait_while_for` | no `Instant` forms on the condvar |
-//! | `call_once_force(\|s\| s.poisoned())` (`OnceState` by value), `once.state()` | `call_once_force(\|s\| s.is_poisoned())` (a `&OnceState`), `once.is_completed()` | our `Once` is std's |
+//! | `RecursiveRwLock<T>`, `read()` while holding a read | [`RecursiveRwLock<T>`] (and lock_api 0.4's `read_recursive()` under `lock_api_04`) | the same split as parking_lot 0.13: a plain `RwLock`'s readers queue behind a waiting writer, so a second `read()` on one thread can deadlock there |
+//! | `cv.notify_one()`: `true` if it woke a waiter, `notify_all()`: the count | always `false` and `0` | our waits may return spuriously, and lock_api then prescribes `false`/`0` ([`RawCondvar`]'s docs) |
+//! | `call_once_force(\|s\| s.poisoned())` (`OnceState` by value), `once.state()` | `call_once_force(\|s\| s.is_poisoned())` (a `&OnceState`, std's), `once.state()` returning [`OnceStatus`] (`New`, `Poisoned`, `InProgress`, `Done`) | our `Once` is std's; parking_lot's state enum is here under another name |
+//! | `ReentrantMutex<T>` (`RawThreadId`) | [`ReentrantMutex<T>`] ([`StdThreadId`]); without std, `generic::ReentrantMutex<B, G, T>` with your `G` | |
 //! | `const_mutex(v)`, `const_rwlock(v)` | `Mutex::new(v)`, `RwLock::new(v)` | `new` is `const` |
 //! | feature `send_guard` | none | guards are never `Send`, as std's |
-//! | features `arc_lock` (`lock_arc`), `serde` | `lock_api = { version = "0.4", features = ["arc_lock"] }` in your `Cargo.toml` | they are lock_api's features, turned on for the one `lock_api` every crate shares |
+//! | features `arc_lock` (`lock_arc`), `serde`, `owning_ref` | ours of the same names | they turn on lock_api's |
 //! | feature `deadlock_detection` | none | |
+//!
+//! Code still on lock_api 0.4 (parking_lot 0.12's types, a crate's own `lock_api::Mutex<R,
+//! T>`): the feature `lock_api_04` implements lock_api 0.4's traits on the same raw locks,
+//! `RawRwLockRecursive` and its timed form included; that lock_api is re-exported as
+//! `sync::lock_api_04`.
 //!
 //! # `SingleThreaded`
 //!

@@ -662,7 +662,7 @@ mod traits {
         /// As std's guards: they may not move to another thread. Nothing is kept per
         /// acquisition: the word says everything.
         type SharedGuard = lock_api::GuardNoSend;
-        /// As [`SharedGuard`](Self::SharedGuard).
+        /// As the shared guard.
         type ExclusiveGuard = lock_api::GuardNoSend;
 
         #[inline]

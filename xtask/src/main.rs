@@ -367,6 +367,8 @@ fn bench() -> Result {
     // Once/OnceLock/LazyLock after initialisation, signals with nobody waiting, Barrier and
     // Parker beside std's.
     cargo(&["bench", "--bench", "sync_signals"])?;
+    // Fair unlocks, upgradable reads and recursive reads beside parking_lot's.
+    cargo(&["bench", "--bench", "lock_api_ext"])?;
     windows::bench()
 }
 
