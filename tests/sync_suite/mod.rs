@@ -756,6 +756,39 @@ pub fn condvar_with_another_backends_mutex<B: FutexBackend + 'static, M: FutexBa
     })
 }
 
+/// A condvar wait whose clock panics unwinds with the mutex held again (the guard then
+/// releases it as it drops): nobody is left locked out.
+pub fn condvar_unwinding_wait_retakes_the_mutex<B: FutexBackend + 'static>() {
+    silent_panics();
+    watchdog("a condvar wait with a panicking clock to unwind", || {
+        /// Reads the time once, then panics.
+        struct Breaks(std::cell::Cell<u32>);
+        impl portable_futex::Clock for Breaks {
+            fn now(&self) -> Duration {
+                self.0.set(self.0.get() + 1);
+                if self.0.get() > 1 {
+                    std::panic::panic_any(EXPECTED_PANIC);
+                }
+                Duration::ZERO
+            }
+        }
+        let mutex = Mutex::<B, u32>::new(0);
+        let cv = Condvar::<B>::new();
+        let unwound = catch_unwind(AssertUnwindSafe(|| {
+            let mut guard = mutex.lock();
+            *guard += 1;
+            let mut deadline =
+                Deadline::<B, _>::with_clock(Some(Duration::from_secs(30)), Breaks(0.into()));
+            // The clock panics in the wait, with the mutex released; it must be retaken
+            // before the unwind reaches the guard, whose drop releases it once.
+            let _ = cv.wait_by(&mut guard, &mut deadline);
+        }));
+        assert!(unwound.is_err(), "the clock's panic should unwind out of the wait");
+        assert!(!mutex.is_locked(), "the unwind left the mutex locked");
+        assert_eq!(*mutex.try_lock().expect("a free mutex"), 1);
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Instantiation
 
@@ -849,6 +882,10 @@ macro_rules! sync_tests {
         #[test]
         fn condvar_timed_wait_is_notified() {
             suite::condvar_timed_wait_is_notified::<B>();
+        }
+        #[test]
+        fn condvar_unwinding_wait_retakes_the_mutex() {
+            suite::condvar_unwinding_wait_retakes_the_mutex::<B>();
         }
         #[test]
         fn mutex_unlock_fair_hands_over() {
