@@ -373,6 +373,22 @@ fn lock_api_0_4_types_over_our_raw_locks() {
         }
         assert_eq!((*mutex.lock(), *fair.lock()), (8000, 4000));
 
+        // A recursive read beside a waiting writer, through lock_api 0.4's `read_recursive`.
+        let rw = Arc::new(v04::RwLock::<portable_futex::sync::RawRwLock<B>, u32>::new(1));
+        let first = rw.read();
+        let writer = {
+            let rw = rw.clone();
+            thread::spawn(move || *rw.write() += 1)
+        };
+        // SAFETY: only read, for its `Debug`.
+        while !format!("{:?}", unsafe { rw.raw() }).contains("writers_waiting: true") {
+            thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(*rw.read_recursive() + *first, 2);
+        drop(first);
+        writer.join().unwrap();
+        assert_eq!(*rw.read(), 2);
+
         let re = v04::ReentrantMutex::<RawMutex<B>, StdThreadId, u32>::new(7);
         let outer = re.lock();
         assert_eq!(*re.lock() + *outer, 14);

@@ -9,7 +9,7 @@
 //!
 //! A lock taken through one version may be released through the other: the word is the same.
 
-use super::{RawFairMutex, RawMutex};
+use super::{RawFairMutex, RawMutex, RawRecursiveRwLock, RawRwLock};
 use crate::FutexBackend;
 
 use lock_api_04 as v04;
@@ -104,6 +104,130 @@ unsafe impl<B: FutexBackend> v04::RawMutexFair for RawFairMutex<B> {
     }
 }
 
+// SAFETY: the lock of `RawRwLock`'s lock_api 0.5 impl (`rwlock.rs`): a writer alone, readers
+// together, Acquire on every take and Release on every release.
+unsafe impl<B: FutexBackend> v04::RawRwLock for RawRwLock<B> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = RawRwLock::new();
+
+    type GuardMarker = v04::GuardNoSend;
+
+    #[inline]
+    fn lock_shared(&self) {
+        self.read_raw()
+    }
+
+    #[inline]
+    fn try_lock_shared(&self) -> bool {
+        self.try_read_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock_shared(&self) {
+        // SAFETY: the trait's contract: the caller holds a read lock.
+        unsafe { self.read_unlock_raw() }
+    }
+
+    #[inline]
+    fn lock_exclusive(&self) {
+        self.write_raw()
+    }
+
+    #[inline]
+    fn try_lock_exclusive(&self) -> bool {
+        self.try_write_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock_exclusive(&self) {
+        // SAFETY: the trait's contract: the caller holds the write lock.
+        unsafe { self.write_unlock_raw() }
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        self.is_locked_raw()
+    }
+
+    #[inline]
+    fn is_locked_exclusive(&self) -> bool {
+        self.is_write_locked_raw()
+    }
+}
+
+// SAFETY: `downgrade_raw`, as the lock_api 0.5 impl.
+unsafe impl<B: FutexBackend> v04::RawRwLockDowngrade for RawRwLock<B> {
+    #[inline]
+    unsafe fn downgrade(&self) {
+        // SAFETY: the trait's contract: the caller holds the write lock.
+        unsafe { self.downgrade_raw() }
+    }
+}
+
+// SAFETY: the recursive read joins by the same compare-and-swap rule as the plain read, only
+// without waiting for the writers' bit (`rwlock.rs`, "read, recursive").
+unsafe impl<B: FutexBackend> v04::RawRwLockRecursive for RawRwLock<B> {
+    #[inline]
+    fn lock_shared_recursive(&self) {
+        self.read_recursive_raw()
+    }
+
+    #[inline]
+    fn try_lock_shared_recursive(&self) -> bool {
+        self.try_read_recursive_raw()
+    }
+}
+
+// SAFETY: as `RawRwLock` above, the reads recursive (`recursive_rwlock.rs`).
+unsafe impl<B: FutexBackend> v04::RawRwLock for RawRecursiveRwLock<B> {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const INIT: Self = RawRecursiveRwLock::new();
+
+    type GuardMarker = v04::GuardNoSend;
+
+    #[inline]
+    fn lock_shared(&self) {
+        self.raw().read_recursive_raw()
+    }
+
+    #[inline]
+    fn try_lock_shared(&self) -> bool {
+        self.raw().try_read_recursive_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock_shared(&self) {
+        // SAFETY: the trait's contract: the caller holds a read lock.
+        unsafe { self.raw().read_unlock_raw() }
+    }
+
+    #[inline]
+    fn lock_exclusive(&self) {
+        self.raw().write_raw()
+    }
+
+    #[inline]
+    fn try_lock_exclusive(&self) -> bool {
+        self.raw().try_write_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock_exclusive(&self) {
+        // SAFETY: the trait's contract: the caller holds the write lock.
+        unsafe { self.raw().write_unlock_raw() }
+    }
+
+    #[inline]
+    fn is_locked(&self) -> bool {
+        self.raw().is_locked_raw()
+    }
+
+    #[inline]
+    fn is_locked_exclusive(&self) -> bool {
+        self.raw().is_write_locked_raw()
+    }
+}
+
 crate::select::with_std_time! {
     // SAFETY: the timed lock of `RawMutex`'s lock_api 0.5 `RawMutexTimed`.
     unsafe impl<B: FutexBackend> v04::RawMutexTimed for RawMutex<B> {
@@ -116,6 +240,40 @@ crate::select::with_std_time! {
 
         fn try_lock_until(&self, instant: std::time::Instant) -> bool {
             self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+    }
+
+    // SAFETY: the timed forms of `RawRwLock`'s lock_api 0.5 `RawRwLockTimed`.
+    unsafe impl<B: FutexBackend> v04::RawRwLockTimed for RawRwLock<B> {
+        type Duration = core::time::Duration;
+        type Instant = std::time::Instant;
+
+        fn try_lock_shared_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_read_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_shared_until(&self, instant: std::time::Instant) -> bool {
+            self.try_lock_shared_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+
+        fn try_lock_exclusive_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_write_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_exclusive_until(&self, instant: std::time::Instant) -> bool {
+            self.try_lock_exclusive_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+    }
+
+    // SAFETY: the recursive read's timed form, as `RawRwLockRecursive` above.
+    unsafe impl<B: FutexBackend> v04::RawRwLockRecursiveTimed for RawRwLock<B> {
+        fn try_lock_shared_recursive_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_read_recursive_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_shared_recursive_until(&self, instant: std::time::Instant) -> bool {
+            let left = instant.saturating_duration_since(std::time::Instant::now());
+            self.try_lock_shared_recursive_for(left)
         }
     }
 

@@ -213,6 +213,35 @@ fn loom_rwlock_writer_handoff() {
     });
 }
 
+/// A reader that reads again, recursively, while a writer queues (and may be the one the last
+/// reader woke, with readers kept out), and a second recursive reader: every read gets in, the
+/// writer's wake survives readers that slip in under it, and the lock ends clean.
+#[test]
+fn loom_rwlock_recursive_read_beside_a_writer() {
+    model(|| {
+        let l = rwlock();
+        l.lock.read_raw();
+        let writer = writer(&l);
+        let other = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.read_recursive_raw();
+                let seen = read(&l.data);
+                // SAFETY: taken just above.
+                unsafe { l.lock.read_unlock_raw() };
+                seen
+            })
+        };
+        l.lock.read_recursive_raw();
+        assert_eq!(read(&l.data), 0, "a writer got in beside two reads");
+        // SAFETY: two reads taken above.
+        unsafe { (l.lock.read_unlock_raw(), l.lock.read_unlock_raw()) };
+        writer.join().unwrap();
+        assert!(other.join().unwrap() <= 1);
+        rwlock_ends_clean(&l);
+    });
+}
+
 /// The rwlock of the models, with the count it guards.
 type Shared = Arc<Guarded<RawRwLock<Model>>>;
 

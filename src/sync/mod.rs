@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | [`Mutex<T>`] / [`generic::Mutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawMutex<B>`]: spins and yields briefly, then sleeps; eventually fair (a sleeper that keeps losing to running threads is handed the lock); `const fn new`; no poisoning |
 //! | [`RwLock<T>`] / [`generic::RwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRwLock<B>`]: many readers or one writer, writers preferred, downgrade |
+//! | [`RecursiveRwLock<T>`] / [`generic::RecursiveRwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRecursiveRwLock<B>`]: readers never wait behind a waiting writer, so a thread may read twice (parking_lot 0.13's) |
 //! | [`FairMutex<T>`] / [`generic::FairMutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawFairMutex<B>`]: every unlock hands the mutex to a waiting thread (parking_lot's `FairMutex`) |
 //! | [`ReentrantMutex<T>`] / [`generic::ReentrantMutex<B, G, T>`] | a `u32`, a `usize` owner, a count + `T` | `lock_api::ReentrantMutex` over [`RawMutex<B>`]: its holder may lock it again; threads told apart by [`StdThreadId`] (std) or your `lock_api::GetThreadId` |
 //! | [`Condvar`] / [`generic::Condvar<B, R>`] | one `u32` | `lock_api::Condvar` over [`RawCondvar<B, R>`], for the guards of any `lock_api` raw mutex `R` (ours by default): `wait`, `wait_while`, `wait_for` and friends (std), [`CondvarExt`]'s `wait_by`, `wait_while_by`, `wait_timeout` (any target), `notify_one`, `notify_all` |
@@ -373,6 +374,8 @@ mod fair_mutex;
 #[cfg(all(feature = "lock_api_04", not(all(loom, test))))]
 mod lock_api_v04;
 mod mutex;
+#[cfg(not(all(loom, test)))]
+mod recursive_rwlock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 mod reentrant_mutex;
 mod rwlock;
@@ -410,6 +413,8 @@ pub use self::condvar::{RawCondvar, WaitTimeoutResult};
 pub use self::fair_mutex::RawFairMutex;
 pub use self::mutex::RawMutex;
 pub use self::once::{OnceState, OnceStatus};
+#[cfg(not(all(loom, test)))]
+pub use self::recursive_rwlock::RawRecursiveRwLock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use self::reentrant_mutex::StdThreadId;
 pub use self::rwlock::RawRwLock;
@@ -463,6 +468,19 @@ pub type MappedRwLockReadGuard<'a, T> =
 /// An [`RwLockWriteGuard`] mapped to a part of the data.
 pub type MappedRwLockWriteGuard<'a, T> =
     lock_api::MappedRwLockWriteGuard<'a, RawRwLock<DefaultBackend>, T>;
+
+/// A reader-writer lock whose readers never wait behind a waiting writer, so that a thread
+/// may read it twice, on the default backend: `RecursiveRwLock::new(value)` (parking_lot
+/// 0.13's `RecursiveRwLock`). [`generic::RecursiveRwLock<B, T>`] names another backend.
+#[cfg(not(all(loom, test)))]
+pub type RecursiveRwLock<T> = generic::RecursiveRwLock<DefaultBackend, T>;
+/// The guard of a read-locked [`RecursiveRwLock`].
+#[cfg(not(all(loom, test)))]
+pub type RecursiveRwLockReadGuard<'a, T> = generic::RecursiveRwLockReadGuard<'a, DefaultBackend, T>;
+/// The guard of a write-locked [`RecursiveRwLock`].
+#[cfg(not(all(loom, test)))]
+pub type RecursiveRwLockWriteGuard<'a, T> =
+    generic::RecursiveRwLockWriteGuard<'a, DefaultBackend, T>;
 
 /// A condition variable for [`Mutex`], on the default backend: `Condvar::new()`, in a `static`
 /// too. `lock_api`'s `Condvar` over [`RawCondvar`]: no spurious wake-ups, so `notify_one` and
@@ -554,6 +572,18 @@ pub mod generic {
 
     /// A reader-writer lock that sleeps through backend `B`.
     pub type RwLock<B, T> = lock_api::RwLock<RawRwLock<B>, T>;
+    /// A reader-writer lock that sleeps through backend `B`, whose readers never wait behind
+    /// a waiting writer ([`RawRecursiveRwLock<B>`](super::RawRecursiveRwLock)).
+    #[cfg(not(all(loom, test)))]
+    pub type RecursiveRwLock<B, T> = lock_api::RwLock<super::RawRecursiveRwLock<B>, T>;
+    /// The guard of a read-locked [`RecursiveRwLock`].
+    #[cfg(not(all(loom, test)))]
+    pub type RecursiveRwLockReadGuard<'a, B, T> =
+        lock_api::RwLockReadGuard<'a, super::RawRecursiveRwLock<B>, T>;
+    /// The guard of a write-locked [`RecursiveRwLock`].
+    #[cfg(not(all(loom, test)))]
+    pub type RecursiveRwLockWriteGuard<'a, B, T> =
+        lock_api::RwLockWriteGuard<'a, super::RawRecursiveRwLock<B>, T>;
     /// The guard of a read-locked [`RwLock`].
     pub type RwLockReadGuard<'a, B, T> = lock_api::RwLockReadGuard<'a, RawRwLock<B>, T>;
     /// The guard of a write-locked [`RwLock`].

@@ -42,6 +42,16 @@
 //! - **read, fast**: `count += 1` if readable (Acquire).
 //! - **read, slow**: spin a little ([`Backoff::spin`]) while a writer holds it and nobody waits;
 //!   set RW (Relaxed) and sleep on the exact value seen; look again when woken.
+//! - **read, recursive** (`RecursiveRwLock`'s read, lock_api 0.4's `read_recursive`): as
+//!   **read**, but it joins whenever no writer holds the lock and there is room, WW or RW set
+//!   or not (Acquire): a thread that holds a read lock must not wait behind a writer that waits
+//!   for that very lock. It sleeps (RW set, on the exact value) only while a writer holds it
+//!   or the count is full, and is woken as a reader is. Joining while WW is set, it may take
+//!   the lock from under a writer that the last reader just woke (readers kept out): that
+//!   writer finds readers again and sleeps again, and the recursive reader's own unlock, the
+//!   last one out with WW set, wakes it as a read unlock does. So no wake is lost; a stream
+//!   of recursive readers can keep a writer out (the trade parking_lot's `RecursiveRwLock`
+//!   makes too).
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
 //!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
 //!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
@@ -190,6 +200,12 @@ fn has_waiters(state: u32) -> bool {
 /// A reader may join: no writer holds or waits, nobody sleeps, and there is room.
 fn is_readable(state: u32) -> bool {
     count(state) < MAX_READERS && !has_waiters(state)
+}
+
+/// A recursive reader may join: no writer holds the lock, and there is room (waiting writers
+/// and sleepers do not stop it: see "read, recursive").
+fn is_readable_recursively(state: u32) -> bool {
+    count(state) < MAX_READERS
 }
 
 /// A reader-writer lock in two `u32`s that sleeps through backend `B`: the raw lock behind
@@ -344,9 +360,48 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// Joins as a reader, or gives up once `sleep` reports `Timeout`. True if joined.
     #[cold]
     pub(crate) fn read_slow(&self, sleep: &mut impl Sleep) -> bool {
+        self.read_slow_with(sleep, is_readable)
+    }
+
+    /// Joins as a reader even while writers wait (only a writer that holds the lock, or a full
+    /// count, makes it wait): the read of a thread that may already hold one. Never fails
+    /// while the lock is so readable.
+    #[inline]
+    pub(crate) fn read_recursive_raw(&self) {
+        if !self.try_read_recursive_raw() {
+            self.read_slow_with(&mut Forever::<B>::new(), is_readable_recursively);
+        }
+    }
+
+    /// [`read_recursive_raw`](Self::read_recursive_raw) if it would not wait.
+    #[inline]
+    pub(crate) fn try_read_recursive_raw(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while is_readable_recursively(state) {
+            match self.state.compare_exchange(state, state + READ_LOCKED, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// Joins as a recursive reader unless `deadline` passes first (on any
+    /// [`Clock`](crate::Clock)). True if joined.
+    #[cfg(not(all(loom, test)))]
+    pub(crate) fn try_read_recursive_by<C: crate::Clock>(
+        &self,
+        deadline: &mut crate::Deadline<B, C>,
+    ) -> bool {
+        self.try_read_recursive_raw() || self.read_slow_with(deadline, is_readable_recursively)
+    }
+
+    /// [`read_slow`](Self::read_slow) with the rule for joining as a parameter.
+    #[inline]
+    fn read_slow_with(&self, sleep: &mut impl Sleep, readable: fn(u32) -> bool) -> bool {
         let mut state = self.spin_read();
         loop {
-            if is_readable(state) {
+            if readable(state) {
                 match self.state.compare_exchange_weak(state, state + READ_LOCKED, Acquire, Relaxed)
                 {
                     Ok(_) => return true,

@@ -20,6 +20,8 @@ use portable_futex::sync::{CondvarExt, RawMutex};
 
 mod fair;
 pub use fair::*;
+mod recursive;
+pub use recursive::*;
 use portable_futex::{Deadline, FutexBackend, StdClock};
 
 #[path = "../common/watchdog.rs"]
@@ -886,6 +888,18 @@ macro_rules! sync_tests {
         #[test]
         fn condvar_unwinding_wait_retakes_the_mutex() {
             suite::condvar_unwinding_wait_retakes_the_mutex::<B>();
+        }
+        #[test]
+        fn recursive_read_beside_a_waiting_writer() {
+            suite::recursive_read_beside_a_waiting_writer::<B>();
+        }
+        #[test]
+        fn plain_read_waits_behind_a_waiting_writer() {
+            suite::plain_read_waits_behind_a_waiting_writer::<B>();
+        }
+        #[test]
+        fn recursive_rwlock_exclusion() {
+            suite::recursive_rwlock_exclusion::<B>(T, suite::scaled(2_000, 20));
         }
         #[test]
         fn mutex_unlock_fair_hands_over() {
