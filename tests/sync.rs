@@ -210,21 +210,29 @@ fn debug_follows_the_state() {
         let rw = sync::RawRwLock::<B>::new();
         let shown = |rw: &sync::RawRwLock<B>| format!("{rw:?}");
         let idle = "RawRwLock { write_locked: false, readers: 0, readers_waiting: false, \
-                    writers_waiting: false }";
+                    writers_waiting: false, upgradable: false }";
         assert_eq!(shown(&rw), idle);
         let (first, second) = (rw.lock_shared(), rw.lock_shared());
         assert_eq!(
             shown(&rw),
             "RawRwLock { write_locked: false, readers: 2, readers_waiting: false, \
-             writers_waiting: false }"
+             writers_waiting: false, upgradable: false }"
         );
         // SAFETY: two read locks taken just above, on this thread.
         unsafe { (rw.unlock_shared(first), rw.unlock_shared(second)) };
+        let up = sync::lock_api::RawRwLockUpgrade::lock_upgradable(&rw);
+        assert_eq!(
+            shown(&rw),
+            "RawRwLock { write_locked: false, readers: 1, readers_waiting: false, \
+             writers_waiting: false, upgradable: true }"
+        );
+        // SAFETY: taken just above, on this thread.
+        unsafe { sync::lock_api::RawRwLockUpgrade::unlock_upgradable(&rw, up) };
         let guard = rw.lock_exclusive();
         assert_eq!(
             shown(&rw),
             "RawRwLock { write_locked: true, readers: 0, readers_waiting: false, \
-             writers_waiting: false }"
+             writers_waiting: false, upgradable: false }"
         );
         // SAFETY: write-locked just above, on this thread.
         unsafe { rw.unlock_exclusive(guard) };

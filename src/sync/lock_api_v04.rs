@@ -178,6 +178,53 @@ unsafe impl<B: FutexBackend> v04::RawRwLockRecursive for RawRwLock<B> {
     }
 }
 
+// SAFETY: the upgradable read of `RawRwLock`'s lock_api 0.5 `RawRwLockUpgrade` impl.
+unsafe impl<B: FutexBackend> v04::RawRwLockUpgrade for RawRwLock<B> {
+    #[inline]
+    fn lock_upgradable(&self) {
+        self.upgradable_raw()
+    }
+
+    #[inline]
+    fn try_lock_upgradable(&self) -> bool {
+        self.try_upgradable_raw()
+    }
+
+    #[inline]
+    unsafe fn unlock_upgradable(&self) {
+        // SAFETY: the trait's contract: the caller holds the upgradable read.
+        unsafe { self.upgradable_unlock_raw() }
+    }
+
+    #[inline]
+    unsafe fn upgrade(&self) {
+        let guard = crate::sync::lock_api::GuardNoSend::new();
+        // SAFETY: the trait's contract: the caller holds the upgradable read.
+        let _ = unsafe { crate::sync::lock_api::RawRwLockUpgrade::upgrade(self, guard) };
+    }
+
+    #[inline]
+    unsafe fn try_upgrade(&self) -> bool {
+        // SAFETY: the trait's contract: the caller holds the upgradable read.
+        unsafe { self.try_upgrade_raw() }
+    }
+}
+
+// SAFETY: the downgrades of the lock_api 0.5 `RawRwLockUpgradeDowngrade` impl.
+unsafe impl<B: FutexBackend> v04::RawRwLockUpgradeDowngrade for RawRwLock<B> {
+    #[inline]
+    unsafe fn downgrade_upgradable(&self) {
+        // SAFETY: the trait's contract: the caller holds the upgradable read.
+        unsafe { self.downgrade_upgradable_raw() }
+    }
+
+    #[inline]
+    unsafe fn downgrade_to_upgradable(&self) {
+        // SAFETY: the trait's contract: the caller holds the write lock.
+        unsafe { self.downgrade_to_upgradable_raw() }
+    }
+}
+
 // SAFETY: as `RawRwLock` above, the reads recursive (`recursive_rwlock.rs`).
 unsafe impl<B: FutexBackend> v04::RawRwLock for RawRecursiveRwLock<B> {
     #[allow(clippy::declare_interior_mutable_const)]
@@ -262,6 +309,29 @@ crate::select::with_std_time! {
 
         fn try_lock_exclusive_until(&self, instant: std::time::Instant) -> bool {
             self.try_lock_exclusive_for(instant.saturating_duration_since(std::time::Instant::now()))
+        }
+    }
+
+    // SAFETY: the timed upgradable read and upgrade of the lock_api 0.5 impl.
+    unsafe impl<B: FutexBackend> v04::RawRwLockUpgradeTimed for RawRwLock<B> {
+        fn try_lock_upgradable_for(&self, timeout: core::time::Duration) -> bool {
+            self.try_upgradable_by(&mut crate::Deadline::<B, _>::after(timeout))
+        }
+
+        fn try_lock_upgradable_until(&self, instant: std::time::Instant) -> bool {
+            let left = instant.saturating_duration_since(std::time::Instant::now());
+            self.try_lock_upgradable_for(left)
+        }
+
+        unsafe fn try_upgrade_for(&self, timeout: core::time::Duration) -> bool {
+            // SAFETY: the trait's contract: the caller holds the upgradable read.
+            unsafe { self.try_upgrade_by(&mut crate::Deadline::<B, _>::after(timeout)) }
+        }
+
+        unsafe fn try_upgrade_until(&self, instant: std::time::Instant) -> bool {
+            let left = instant.saturating_duration_since(std::time::Instant::now());
+            // SAFETY: the caller's promise, passed on.
+            unsafe { self.try_upgrade_for(left) }
         }
     }
 

@@ -242,6 +242,50 @@ fn loom_rwlock_recursive_read_beside_a_writer() {
     });
 }
 
+/// An upgradable reader upgrades while a plain reader is inside and a writer queues: the
+/// upgrade waits for the reader (its last unlock must wake the upgrader among the writers),
+/// acquires from that reader's unlock, writes alone, and the lock ends clean.
+#[test]
+fn loom_rwlock_upgrade_past_a_reader_and_a_writer() {
+    model(|| {
+        let l = rwlock();
+        l.lock.read_raw();
+        let upgrader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.upgradable_raw();
+                let seen = read(&l.data);
+                // SAFETY: we hold the upgradable read.
+                if !unsafe { l.lock.try_upgrade_raw() } {
+                    // SAFETY: as above; an untimed sleep never gives up.
+                    unsafe { l.lock.upgrade_slow(&mut word::Forever::<Model>::new()) };
+                }
+                assert_eq!(read(&l.data), seen, "a write between the read and the upgrade");
+                add_one(&l.data);
+                // SAFETY: the upgrade made us the writer.
+                unsafe { l.lock.write_unlock_raw() };
+            })
+        };
+        let writer = writer(&l);
+        assert_eq!(read(&l.data), 0);
+        // SAFETY: taken above.
+        unsafe { l.lock.read_unlock_raw() };
+        upgrader.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(read_locked(&l), 2);
+        rwlock_ends_clean(&l);
+    });
+}
+
+/// The count, read under a read lock.
+fn read_locked(l: &Shared) -> u32 {
+    l.lock.read_raw();
+    let seen = read(&l.data);
+    // SAFETY: taken just above.
+    unsafe { l.lock.read_unlock_raw() };
+    seen
+}
+
 /// The rwlock of the models, with the count it guards.
 type Shared = Arc<Guarded<RawRwLock<Model>>>;
 

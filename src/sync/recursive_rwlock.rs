@@ -148,6 +148,42 @@ unsafe impl<B: FutexBackend> lock_api::RawRwLockDowngrade for RawRecursiveRwLock
     }
 }
 
+// SAFETY: `RawRwLock`'s upgradable read and upgrade, unchanged.
+unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgrade for RawRecursiveRwLock<B> {
+    type UpgradableGuard = lock_api::GuardNoSend;
+
+    #[inline]
+    fn lock_upgradable(&self) -> Self::UpgradableGuard {
+        lock_api::RawRwLockUpgrade::lock_upgradable(&self.0)
+    }
+
+    #[inline]
+    fn try_lock_upgradable(&self) -> Option<Self::UpgradableGuard> {
+        lock_api::RawRwLockUpgrade::try_lock_upgradable(&self.0)
+    }
+
+    #[inline]
+    unsafe fn unlock_upgradable(&self, guard: Self::UpgradableGuard) {
+        // SAFETY: the trait's contract, passed on.
+        unsafe { lock_api::RawRwLockUpgrade::unlock_upgradable(&self.0, guard) }
+    }
+
+    #[inline]
+    unsafe fn upgrade(&self, guard: Self::UpgradableGuard) -> Self::ExclusiveGuard {
+        // SAFETY: the trait's contract, passed on.
+        unsafe { lock_api::RawRwLockUpgrade::upgrade(&self.0, guard) }
+    }
+
+    #[inline]
+    unsafe fn try_upgrade(
+        &self,
+        guard: Self::UpgradableGuard,
+    ) -> Result<Self::ExclusiveGuard, Self::UpgradableGuard> {
+        // SAFETY: the trait's contract, passed on.
+        unsafe { lock_api::RawRwLockUpgrade::try_upgrade(&self.0, guard) }
+    }
+}
+
 crate::select::with_std_time! {
     // SAFETY: `RawRwLock`'s timed forms, the read one recursive.
     // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).

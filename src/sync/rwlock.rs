@@ -8,23 +8,24 @@
 //! the 24 above are a sequence that every waker of writers bumps ([`WAKE_SEQ`]).
 //!
 //! ```text
-//!   31   30   29                               0
-//!  +----+----+----------------------------------+
-//!  | WW | RW |  count: readers, or all ones for  |
-//!  |    |    |  one writer (WRITE_LOCKED)        |
-//!  +----+----+----------------------------------+
+//!   31   30   29   28                          0
+//!  +----+----+----+-----------------------------+
+//!  | WW | RW | U  | count: readers, or all ones  |
+//!  |    |    |    | for one writer (WRITE_LOCKED)|
+//!  +----+----+----+-----------------------------+
 //! ```
 //!
 //! | `count` | meaning |
 //! |---|---|
 //! | `0` | free |
 //! | `1 ..= MAX_READERS` | held by that many readers |
-//! | `WRITE_LOCKED` (`2^30 − 1`) | held by one writer |
+//! | `WRITE_LOCKED` (`2^29 − 1`) | held by one writer |
 //!
 //! | bit | meaning |
 //! |---|---|
 //! | `READERS_WAITING` (RW) | readers sleep (or are about to) on `state` |
-//! | `WRITERS_WAITING` (WW) | writers sleep (or are about to) on `writer_wake` |
+//! | `WRITERS_WAITING` (WW) | writers sleep (or are about to) on `writer_wake`; or the upgradable reader waits to upgrade |
+//! | `UPGRADABLE` (U) | one of the readers counted is the upgradable one (at most one at a time) |
 //!
 //! # Who goes first
 //!
@@ -52,6 +53,23 @@
 //!   last one out with WW set, wakes it as a read unlock does. So no wake is lost; a stream
 //!   of recursive readers can keep a writer out (the trade parking_lot's `RecursiveRwLock`
 //!   makes too).
+//! - **upgradable read**: as **read** (writers preferred), and only while U is clear:
+//!   `count += 1, U` in one compare-and-swap (Acquire); else sleep as a reader (RW set).
+//! - **upgradable unlock**: `count −= 1, −U` (Release); if that freed the lock with a bit set,
+//!   as **read unlock**; else, if RW is set and WW clear, clear RW and wake every reader (an
+//!   upgradable reader may sleep there, waiting for U).
+//! - **upgradable downgrade** (to a plain read): `−U` (Release), then the same wake of readers.
+//! - **upgrade**: when the count is 1 (ours alone), `count: 1 + U → WRITE_LOCKED` keeping the
+//!   bits (Acquire: from the readers' unlocks). Else set WW (new plain readers now wait), spin a
+//!   little, register as a sleeper on `writer_wake` as a writer does, look again (count 1:
+//!   take it; WW clear: set it again), sleep on `writer_wake`. The read unlock that leaves
+//!   the count at 1 with U and WW set bumps `writer_wake` (Release) and wakes *every* writer
+//!   registered (the upgrader is one of them; plain writers look, find the lock held, sleep
+//!   again). Giving up (timed): clear WW and RW and wake every writer and reader, as a writer
+//!   that gives up over readers does (not across processes: leave the bits); we still hold
+//!   the upgradable read.
+//! - **write downgrade to upgradable**: `WRITE_LOCKED → 1 + U` (Release), then as
+//!   **downgrade**.
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
 //!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
 //!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
@@ -148,11 +166,13 @@ use crate::FutexBackend;
 /// One reader, counted in bits 0..30.
 const READ_LOCKED: u32 = 1;
 /// The count bits; all ones means one writer holds the lock.
-const MASK: u32 = (1 << 30) - 1;
+const MASK: u32 = (1 << 29) - 1;
 /// One writer holds the lock.
 const WRITE_LOCKED: u32 = MASK;
 /// The most readers at once (one less than `WRITE_LOCKED`). Past it, readers wait.
 const MAX_READERS: u32 = MASK - 1;
+/// One of the readers counted holds the upgradable read (at most one at a time).
+const UPGRADABLE: u32 = 1 << 29;
 /// Readers sleep on `state`, or are about to.
 const READERS_WAITING: u32 = 1 << 30;
 /// Writers sleep on `writer_wake`, or are about to.
@@ -200,6 +220,11 @@ fn has_waiters(state: u32) -> bool {
 /// A reader may join: no writer holds or waits, nobody sleeps, and there is room.
 fn is_readable(state: u32) -> bool {
     count(state) < MAX_READERS && !has_waiters(state)
+}
+
+/// An upgradable reader may join: readable, and nobody holds the upgradable read.
+fn is_upgradable(state: u32) -> bool {
+    is_readable(state) && state & UPGRADABLE == 0
 }
 
 /// A recursive reader may join: no writer holds the lock, and there is room (waiting writers
@@ -255,6 +280,7 @@ impl<B> core::fmt::Debug for RawRwLock<B> {
             .field("readers", &if is_write_locked(state) { 0 } else { count(state) })
             .field("readers_waiting", &(state & READERS_WAITING != 0))
             .field("writers_waiting", &(state & WRITERS_WAITING != 0))
+            .field("upgradable", &(state & UPGRADABLE != 0))
             .finish()
     }
 }
@@ -297,6 +323,178 @@ impl<B: FutexBackend> RawRwLock<B> {
         // past `MAX_READERS`): the last reader out wakes them.
         if is_unlocked(state) && has_waiters(state) {
             self.wake_after_readers(state);
+        } else if count(state) == 1 && state & (UPGRADABLE | WRITERS_WAITING) != 0 {
+            self.wake_upgrader(state);
+        }
+    }
+
+    /// A read unlock left only the upgradable reader's share: if it waits to upgrade (WW set),
+    /// wake it. It sleeps among the writers on `writer_wake`, and the futex cannot pick it, so
+    /// every registered writer is woken (the others find the lock held and sleep again).
+    #[cold]
+    fn wake_upgrader(&self, state: u32) {
+        if state & (UPGRADABLE | WRITERS_WAITING) != UPGRADABLE | WRITERS_WAITING {
+            return;
+        }
+        // Release: an upgrader whose registration reads this bump sees our decrement.
+        if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+            super::word::wake::<B>(&self.writer_wake, u32::MAX);
+        }
+    }
+
+    /// Takes the upgradable read: joins as a reader while nobody else holds it.
+    #[inline]
+    pub(crate) fn upgradable_raw(&self) {
+        if !self.try_upgradable_raw() {
+            self.read_slow_with(&mut Forever::<B>::new(), is_upgradable, READ_LOCKED + UPGRADABLE);
+        }
+    }
+
+    /// [`upgradable_raw`](Self::upgradable_raw) if it would not wait.
+    #[inline]
+    pub(crate) fn try_upgradable_raw(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while is_upgradable(state) {
+            let taken = state + READ_LOCKED + UPGRADABLE;
+            match self.state.compare_exchange(state, taken, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// Takes the upgradable read unless `sleep` reports `Timeout` first. True if taken.
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) fn upgradable_by(&self, sleep: &mut impl Sleep) -> bool {
+        self.try_upgradable_raw()
+            || self.read_slow_with(sleep, is_upgradable, READ_LOCKED + UPGRADABLE)
+    }
+
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read.
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) unsafe fn upgradable_unlock_raw(&self) {
+        let gone = READ_LOCKED + UPGRADABLE;
+        let state = self.state.fetch_sub(gone, Release).wrapping_sub(gone);
+        if is_unlocked(state) && has_waiters(state) {
+            self.wake_after_readers(state);
+        } else if state & (READERS_WAITING | WRITERS_WAITING) == READERS_WAITING {
+            // An upgradable reader may sleep there, waiting for U.
+            self.wake_readers_after_downgrade();
+        }
+    }
+
+    /// The upgradable read becomes a plain one.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read.
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) unsafe fn downgrade_upgradable_raw(&self) {
+        let state = self.state.fetch_sub(UPGRADABLE, Release).wrapping_sub(UPGRADABLE);
+        if state & (READERS_WAITING | WRITERS_WAITING) == READERS_WAITING {
+            self.wake_readers_after_downgrade();
+        }
+    }
+
+    /// The write lock becomes the upgradable read.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the write lock.
+    #[inline]
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) unsafe fn downgrade_to_upgradable_raw(&self) {
+        // `WRITE_LOCKED → 1 + U`, as one wrapping addition (the count bits go down).
+        let change = (READ_LOCKED + UPGRADABLE).wrapping_sub(WRITE_LOCKED);
+        let state = self.state.fetch_add(change, Release).wrapping_add(change);
+        if state & (READERS_WAITING | WRITERS_WAITING) == READERS_WAITING {
+            self.wake_readers_after_downgrade();
+        }
+    }
+
+    /// Upgrades at once if ours is the only read. True if upgraded.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read.
+    #[inline]
+    pub(crate) unsafe fn try_upgrade_raw(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while count(state) == 1 {
+            // Acquire: from the read unlocks of the readers who were inside with us.
+            let write = (state & !(UPGRADABLE | MASK)) | WRITE_LOCKED;
+            match self.state.compare_exchange(state, write, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        false
+    }
+
+    /// Upgrades, waiting for the other readers to leave, or gives up (still holding the
+    /// upgradable read) once `sleep` reports `Timeout`. True if upgraded.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read.
+    #[cold]
+    pub(crate) unsafe fn upgrade_slow(&self, sleep: &mut impl Sleep) -> bool {
+        let mut waited = false;
+        loop {
+            // SAFETY: the caller holds the upgradable read.
+            if unsafe { self.try_upgrade_raw() } {
+                return true;
+            }
+            let state = self.state.load(Relaxed);
+            if state & WRITERS_WAITING == 0 {
+                // Hold new plain readers back (writers preferred), and ask the last one out
+                // to wake us.
+                let flagged = state | WRITERS_WAITING;
+                if self.state.compare_exchange(state, flagged, Relaxed, Relaxed).is_err() {
+                    continue;
+                }
+            }
+            if !waited {
+                waited = true;
+                self.spin_while(|state| count(state) != 1);
+                continue;
+            }
+            // As a writer: register, then look again (a read unlock decrements before it bumps
+            // the counter, Release, and our Acquire registration that reads the bump sees it).
+            let me = Sleeper::register(&self.writer_wake);
+            let state = self.state.load(Relaxed);
+            if count(state) == 1 || state & WRITERS_WAITING == 0 {
+                continue;
+            }
+            let unwinding = UnwindWake(self);
+            let slept = sleep.sleep(&self.writer_wake, me.seen);
+            core::mem::forget(unwinding);
+            drop(me);
+            if slept.is_err() {
+                // SAFETY: the caller holds the upgradable read.
+                if unsafe { self.try_upgrade_raw() } {
+                    return true;
+                }
+                self.upgrader_gives_up();
+                return false;
+            }
+        }
+    }
+
+    /// An upgrader whose time is up, still holding its upgradable read: WW may be ours alone
+    /// (it would hold readers back for nothing) and we may have absorbed a writer's wake, so
+    /// clear WW and RW and wake every writer and reader; those that still wait set their bit
+    /// again. Across processes leave the bits (as `writer_gives_up`): the holder's unlock
+    /// clears them.
+    #[cold]
+    fn upgrader_gives_up(&self) {
+        if !B::PROCESS_SHARED {
+            self.wake_all_after_unwind();
         }
     }
 
@@ -360,7 +558,7 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// Joins as a reader, or gives up once `sleep` reports `Timeout`. True if joined.
     #[cold]
     pub(crate) fn read_slow(&self, sleep: &mut impl Sleep) -> bool {
-        self.read_slow_with(sleep, is_readable)
+        self.read_slow_with(sleep, is_readable, READ_LOCKED)
     }
 
     /// Joins as a reader even while writers wait (only a writer that holds the lock, or a full
@@ -369,7 +567,7 @@ impl<B: FutexBackend> RawRwLock<B> {
     #[inline]
     pub(crate) fn read_recursive_raw(&self) {
         if !self.try_read_recursive_raw() {
-            self.read_slow_with(&mut Forever::<B>::new(), is_readable_recursively);
+            self.read_slow_with(&mut Forever::<B>::new(), is_readable_recursively, READ_LOCKED);
         }
     }
 
@@ -393,17 +591,18 @@ impl<B: FutexBackend> RawRwLock<B> {
         &self,
         deadline: &mut crate::Deadline<B, C>,
     ) -> bool {
-        self.try_read_recursive_raw() || self.read_slow_with(deadline, is_readable_recursively)
+        self.try_read_recursive_raw()
+            || self.read_slow_with(deadline, is_readable_recursively, READ_LOCKED)
     }
 
-    /// [`read_slow`](Self::read_slow) with the rule for joining as a parameter.
+    /// [`read_slow`](Self::read_slow) with the rule for joining and what joining adds (one
+    /// reader, and U for the upgradable one) as parameters.
     #[inline]
-    fn read_slow_with(&self, sleep: &mut impl Sleep, readable: fn(u32) -> bool) -> bool {
+    fn read_slow_with(&self, sleep: &mut impl Sleep, readable: fn(u32) -> bool, add: u32) -> bool {
         let mut state = self.spin_read();
         loop {
             if readable(state) {
-                match self.state.compare_exchange_weak(state, state + READ_LOCKED, Acquire, Relaxed)
-                {
+                match self.state.compare_exchange_weak(state, state + add, Acquire, Relaxed) {
                     Ok(_) => return true,
                     Err(now) => {
                         state = now;
@@ -776,6 +975,121 @@ mod traits {
         }
     }
 
+    /// Releases the upgradable read if an upgrade unwinds (a user's backend or clock may
+    /// panic in its sleep): lock_api's rule for an operation that consumes guard state.
+    struct ReleaseOnUnwind<'a, B: FutexBackend>(&'a RawRwLock<B>);
+
+    impl<B: FutexBackend> Drop for ReleaseOnUnwind<'_, B> {
+        fn drop(&mut self) {
+            // SAFETY: built only while the upgradable read is held, and forgotten once the
+            // upgrade is done (or given up) without unwinding.
+            unsafe { self.0.upgradable_unlock_raw() }
+        }
+    }
+
+    // SAFETY: U is set only by a compare-and-swap from a value without it (`is_upgradable`),
+    // so one upgradable reader at a time; it is counted as a reader, so writers stay out as
+    // for any reader. `upgrade` turns `1 + U` (our share alone) into `WRITE_LOCKED` in one
+    // compare-and-swap (Acquire, from the other readers' Release unlocks), so no other thread
+    // holds the lock when it is ours for writing; nothing but the holder clears U.
+    unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgrade for RawRwLock<B> {
+        /// As the shared guard.
+        type UpgradableGuard = lock_api::GuardNoSend;
+
+        #[inline]
+        fn lock_upgradable(&self) -> Self::UpgradableGuard {
+            self.upgradable_raw();
+            lock_api::GuardNoSend::new()
+        }
+
+        #[inline]
+        fn try_lock_upgradable(&self) -> Option<Self::UpgradableGuard> {
+            self.try_upgradable_raw().then(lock_api::GuardNoSend::new)
+        }
+
+        #[inline]
+        unsafe fn unlock_upgradable(&self, _: Self::UpgradableGuard) {
+            // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+            unsafe { self.upgradable_unlock_raw() }
+        }
+
+        #[inline]
+        unsafe fn upgrade(&self, _: Self::UpgradableGuard) -> Self::ExclusiveGuard {
+            // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+            if !unsafe { self.try_upgrade_raw() } {
+                let release = ReleaseOnUnwind(self);
+                // SAFETY: as above; an untimed sleep never gives up.
+                unsafe { self.upgrade_slow(&mut Forever::<B>::new()) };
+                core::mem::forget(release);
+            }
+            lock_api::GuardNoSend::new()
+        }
+
+        #[inline]
+        unsafe fn try_upgrade(
+            &self,
+            guard: Self::UpgradableGuard,
+        ) -> Result<Self::ExclusiveGuard, Self::UpgradableGuard> {
+            // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+            if unsafe { self.try_upgrade_raw() } {
+                Ok(lock_api::GuardNoSend::new())
+            } else {
+                Err(guard)
+            }
+        }
+    }
+
+    // SAFETY: `−U` leaves a plain read (the share stays counted); `WRITE_LOCKED → 1 + U` in
+    // one addition, with no other holder possible in between (we held the write lock).
+    unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgradeDowngrade for RawRwLock<B> {
+        #[inline]
+        unsafe fn downgrade_upgradable(&self, _: Self::UpgradableGuard) -> Self::SharedGuard {
+            // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+            unsafe { self.downgrade_upgradable_raw() };
+            lock_api::GuardNoSend::new()
+        }
+
+        #[inline]
+        unsafe fn downgrade_to_upgradable(&self, _: Self::ExclusiveGuard) -> Self::UpgradableGuard {
+            // SAFETY: `lock_api`'s contract: the caller holds the write lock.
+            unsafe { self.downgrade_to_upgradable_raw() };
+            lock_api::GuardNoSend::new()
+        }
+    }
+
+    impl<B: FutexBackend> RawRwLock<B> {
+        /// Takes the upgradable read unless `deadline` passes first (on any
+        /// [`Clock`](crate::Clock)). True if taken.
+        pub fn try_upgradable_by<C: crate::Clock>(
+            &self,
+            deadline: &mut crate::Deadline<B, C>,
+        ) -> bool {
+            self.upgradable_by(deadline)
+        }
+
+        /// Upgrades the upgradable read unless `deadline` passes first (on any
+        /// [`Clock`](crate::Clock)). True if upgraded; if not, the upgradable read is still
+        /// held.
+        ///
+        /// # Safety
+        ///
+        /// The calling context holds the upgradable read.
+        pub unsafe fn try_upgrade_by<C: crate::Clock>(
+            &self,
+            deadline: &mut crate::Deadline<B, C>,
+        ) -> bool {
+            // SAFETY: the caller's promise.
+            if unsafe { self.try_upgrade_raw() } {
+                return true;
+            }
+            let release = ReleaseOnUnwind(self);
+            // SAFETY: the caller's promise.
+            let upgraded = unsafe { self.upgrade_slow(deadline) };
+            core::mem::forget(release);
+            upgraded
+        }
+    }
+
     impl<B: FutexBackend> RawRwLock<B> {
         /// Joins as a reader unless `deadline` passes first (on any [`Clock`](crate::Clock)).
         /// True if joined. The safe, typed form is
@@ -789,6 +1103,53 @@ mod traits {
         /// [`generic::try_write_by`](crate::sync::generic::try_write_by).
         pub fn try_write_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {
             self.try_write_raw() || self.write_slow(deadline)
+        }
+    }
+
+    crate::select::with_std_time! {
+        // SAFETY: the upgradable read and the upgrade as above; the timed forms only add a way
+        // to give up, which takes nothing (the read) or keeps the upgradable read (the upgrade).
+        // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).
+        unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgradeTimed for RawRwLock<B> {
+            fn try_lock_upgradable_for(
+                &self,
+                timeout: core::time::Duration,
+            ) -> Option<Self::UpgradableGuard> {
+                self.try_upgradable_by(&mut crate::Deadline::<B, _>::after(timeout))
+                    .then(lock_api::GuardNoSend::new)
+            }
+
+            fn try_lock_upgradable_until(
+                &self,
+                instant: std::time::Instant,
+            ) -> Option<Self::UpgradableGuard> {
+                let left = instant.saturating_duration_since(std::time::Instant::now());
+                self.try_lock_upgradable_for(left)
+            }
+
+            unsafe fn try_upgrade_for(
+                &self,
+                guard: Self::UpgradableGuard,
+                timeout: core::time::Duration,
+            ) -> Result<Self::ExclusiveGuard, Self::UpgradableGuard> {
+                let mut deadline = crate::Deadline::<B, _>::after(timeout);
+                // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+                if unsafe { self.try_upgrade_by(&mut deadline) } {
+                    Ok(lock_api::GuardNoSend::new())
+                } else {
+                    Err(guard)
+                }
+            }
+
+            unsafe fn try_upgrade_until(
+                &self,
+                guard: Self::UpgradableGuard,
+                instant: std::time::Instant,
+            ) -> Result<Self::ExclusiveGuard, Self::UpgradableGuard> {
+                let left = instant.saturating_duration_since(std::time::Instant::now());
+                // SAFETY: the caller's promise, passed on.
+                unsafe { self.try_upgrade_for(guard, left) }
+            }
         }
     }
 

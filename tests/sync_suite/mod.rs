@@ -17,12 +17,14 @@ use std::time::{Duration, Instant};
 use portable_futex::sync::generic::{self, Condvar, Mutex, RwLock};
 use portable_futex::sync::lock_api::{MutexGuard, RwLockWriteGuard};
 use portable_futex::sync::{CondvarExt, RawMutex};
+use portable_futex::{Deadline, FutexBackend, StdClock};
 
 mod fair;
 pub use fair::*;
 mod recursive;
 pub use recursive::*;
-use portable_futex::{Deadline, FutexBackend, StdClock};
+mod upgrade;
+pub use upgrade::*;
 
 #[path = "../common/watchdog.rs"]
 mod watchdog;
@@ -900,6 +902,18 @@ macro_rules! sync_tests {
         #[test]
         fn recursive_rwlock_exclusion() {
             suite::recursive_rwlock_exclusion::<B>(T, suite::scaled(2_000, 20));
+        }
+        #[test]
+        fn rwlock_upgradable_basics() {
+            suite::rwlock_upgradable_basics::<B>();
+        }
+        #[test]
+        fn rwlock_upgrade_waits_for_readers() {
+            suite::rwlock_upgrade_waits_for_readers::<B>();
+        }
+        #[test]
+        fn rwlock_upgraders_readers_writers() {
+            suite::rwlock_upgraders_readers_writers::<B>(T, suite::scaled(2_000, 20));
         }
         #[test]
         fn mutex_unlock_fair_hands_over() {
