@@ -143,6 +143,12 @@
 //!   RW bit a dead waiter set is cleared by the next unlock that finds the lock free, which
 //!   a living holder (one exists while either bit can be set) makes.
 //!
+//! - an upgradable reader that dies holding its read leaves U set with its share: no other
+//!   upgradable read until the lock is reinitialised, as a dead reader's share keeps writers
+//!   out; one that dies waiting to upgrade is a dead writer (WW and a registration left),
+//!   and the read unlock that would have woken it wakes every writer, as all wakes of
+//!   writers do there.
+//!
 //! A process that dies holding the lock, for reading or writing, leaves it held: a dead
 //! reader's share stays counted (other readers still get in while no writer waits). So does,
 //! in effect, one killed inside an unlock, between freeing the lock and its wakes: the
