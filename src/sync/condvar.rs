@@ -31,8 +31,9 @@
 //! `0`, as `lock_api::RawCondvar` prescribes for such an implementation. (Counting signals
 //! instead, so that each wait consumes one, lets a thread that notifies and then waits take
 //! its own signal back from the waiter it was for: in a ping-pong of turns on one condvar
-//! that waiter sleeps for good. Exact counts need waiters told apart by when they came,
-//! which one word cannot hold for an unbounded wait: see CHANGELOG, not yet done.)
+//! that waiter sleeps for good. Exact counts need waiters told apart by when they came, which
+//! one word cannot hold for an unbounded wait: a second word, or glibc's two groups of
+//! waiters, would. Not done yet.)
 //!
 //! # Orderings
 //!
