@@ -210,6 +210,33 @@ unsafe impl<B: FutexBackend> v04::RawRwLockUpgrade for RawRwLock<B> {
     }
 }
 
+// SAFETY: the fair unlocks of the lock_api 0.5 `RawRwLockFair` impl.
+unsafe impl<B: FutexBackend> v04::RawRwLockFair for RawRwLock<B> {
+    #[inline]
+    unsafe fn unlock_shared_fair(&self) {
+        let guard = crate::sync::lock_api::GuardNoSend::new();
+        // SAFETY: the trait's contract: the caller holds a read lock.
+        unsafe { crate::sync::lock_api::RawRwLockFair::unlock_shared_fair(self, guard) }
+    }
+
+    #[inline]
+    unsafe fn unlock_exclusive_fair(&self) {
+        let guard = crate::sync::lock_api::GuardNoSend::new();
+        // SAFETY: the trait's contract: the caller holds the write lock.
+        unsafe { crate::sync::lock_api::RawRwLockFair::unlock_exclusive_fair(self, guard) }
+    }
+}
+
+// SAFETY: the fair upgradable unlock of the lock_api 0.5 impl.
+unsafe impl<B: FutexBackend> v04::RawRwLockUpgradeFair for RawRwLock<B> {
+    #[inline]
+    unsafe fn unlock_upgradable_fair(&self) {
+        let guard = crate::sync::lock_api::GuardNoSend::new();
+        // SAFETY: the trait's contract: the caller holds the upgradable read.
+        unsafe { crate::sync::lock_api::RawRwLockUpgradeFair::unlock_upgradable_fair(self, guard) }
+    }
+}
+
 // SAFETY: the downgrades of the lock_api 0.5 `RawRwLockUpgradeDowngrade` impl.
 unsafe impl<B: FutexBackend> v04::RawRwLockUpgradeDowngrade for RawRwLock<B> {
     #[inline]

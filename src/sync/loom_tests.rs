@@ -277,6 +277,52 @@ fn loom_rwlock_upgrade_past_a_reader_and_a_writer() {
     });
 }
 
+/// Fair unlocks of the rwlock: a writer hands the write lock to a registered writer (the
+/// other writer or the timed one, whose time is up in its sleep), and a reader waits behind:
+/// no two writers inside, the critical sections ordered through the hand-off, the hand-off
+/// always picked up (or a deadlock is reported), and the lock ends clean.
+#[test]
+fn loom_rwlock_fair_unlock() {
+    model(|| {
+        let l = rwlock();
+        l.lock.write_raw();
+        let fair = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.write_raw();
+                add_one(&l.data);
+                // SAFETY: taken just above.
+                if !unsafe { l.lock.hand_over_raw(super::rwlock::WRITE_LOCKED) } {
+                    // SAFETY: still ours.
+                    unsafe { l.lock.write_unlock_raw() };
+                }
+            })
+        };
+        let timed = {
+            let l = l.clone();
+            thread::spawn(move || {
+                let taken = l.lock.write_slow(&mut ExpiresInSleep);
+                if taken {
+                    add_one(&l.data);
+                    // SAFETY: taken just above.
+                    unsafe { l.lock.write_unlock_raw() };
+                }
+                taken
+            })
+        };
+        add_one(&l.data);
+        // SAFETY: we hold the write lock.
+        if !unsafe { l.lock.hand_over_raw(super::rwlock::WRITE_LOCKED) } {
+            // SAFETY: still ours.
+            unsafe { l.lock.write_unlock_raw() };
+        }
+        fair.join().unwrap();
+        let taken = timed.join().unwrap();
+        assert_eq!(read_locked(&l), 2 + taken as u32);
+        rwlock_ends_clean(&l);
+    });
+}
+
 /// The count, read under a read lock.
 fn read_locked(l: &Shared) -> u32 {
     l.lock.read_raw();

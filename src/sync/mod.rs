@@ -292,15 +292,15 @@
 //! the other locks: the guards and their methods are the same code, and each method is there
 //! when the raw lock implements the `lock_api` trait it needs. Ours implement, on every
 //! backend: `RawMutex`, `RawMutexFair` (`unlock_fair`, `unlocked_fair`, `bump`), `RawRwLock`,
-//! `RawRwLockDowngrade`, `RawRwLockUpgrade`, `RawRwLockUpgradeDowngrade`, `RawCondvar`,
-//! `GetThreadId` ([`StdThreadId`], std); and with std
+//! `RawRwLockDowngrade`, `RawRwLockFair`, `RawRwLockUpgrade`, `RawRwLockUpgradeDowngrade`,
+//! `RawRwLockUpgradeFair`, `RawCondvar`, `GetThreadId` ([`StdThreadId`], std); and with std
 //! (not on wasm32-unknown-unknown) the timed `RawMutexTimed`, `RawRwLockTimed`,
 //! `RawRwLockUpgradeTimed`, `RawCondvarTimed`. So code written for parking_lot's types
 //! compiles against ours with the names changed, but for:
 //!
 //! | parking_lot | here | why |
 //! |---|---|---|
-//! | `RwLockWriteGuard::unlock_fair`, `bump`, and the read and upgradable forms | `drop(g)`, `unlocked` | no `RawRwLockFair` (nor `RawRwLockUpgradeFair`) yet: the rwlock has no hand-off to a waiter |
+//! | `RwLockWriteGuard::unlock_fair` with only readers waiting | the same call, a plain unlock there | the rwlock hands over only to a writer registered to sleep; readers woken by it compete with arrivals |
 //! | `RecursiveRwLock<T>`, `read()` while holding a read | [`RecursiveRwLock<T>`] (and lock_api 0.4's `read_recursive()` under `lock_api_04`) | the same split as parking_lot 0.13: a plain `RwLock`'s readers queue behind a waiting writer, so a second `read()` on one thread can deadlock there |
 //! | `cv.notify_one()`: `true` if it woke a waiter, `notify_all()`: the count | always `false` and `0` | our waits may return spuriously, and lock_api then prescribes `false`/`0` ([`RawCondvar`]'s docs) |
 //! | `call_once_force(\|s\| s.poisoned())` (`OnceState` by value), `once.state()` | `call_once_force(\|s\| s.is_poisoned())` (a `&OnceState`, std's), `once.state()` returning [`OnceStatus`] (`New`, `Poisoned`, `InProgress`, `Done`) | our `Once` is std's; parking_lot's state enum is here under another name |

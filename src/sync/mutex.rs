@@ -205,7 +205,7 @@ const HUNGRY_AFTER: u32 = if cfg!(all(loom, test)) { 1 } else { 16 };
 /// is not scheduled at all (a lower-priority task under an RTOS that yields only to its equals)
 /// costs the newcomer no more than a fraction of a millisecond before it goes on. The
 /// benchmark's `unlock_fair` row and `tests/sync_suite/fair.rs` measure it. Under loom, 1.
-const HAND_OFF_YIELDS: u32 = if cfg!(all(loom, test)) { 1 } else { 1024 };
+pub(crate) const HAND_OFF_YIELDS: u32 = if cfg!(all(loom, test)) { 1 } else { 1024 };
 
 /// A mutual-exclusion lock in one `u32` that sleeps through backend `B`: the raw lock behind
 /// [`generic::Mutex<B, T>`](crate::sync::generic::Mutex) (`lock_api::Mutex<RawMutex<B>, T>`).

@@ -184,6 +184,21 @@ unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgrade for RawRecursiveRwLock<B
     }
 }
 
+// SAFETY: `RawRwLock`'s fair unlocks, unchanged.
+unsafe impl<B: FutexBackend> lock_api::RawRwLockFair for RawRecursiveRwLock<B> {
+    #[inline]
+    unsafe fn unlock_shared_fair(&self, guard: Self::SharedGuard) {
+        // SAFETY: the trait's contract, passed on.
+        unsafe { lock_api::RawRwLockFair::unlock_shared_fair(&self.0, guard) }
+    }
+
+    #[inline]
+    unsafe fn unlock_exclusive_fair(&self, guard: Self::ExclusiveGuard) {
+        // SAFETY: the trait's contract, passed on.
+        unsafe { lock_api::RawRwLockFair::unlock_exclusive_fair(&self.0, guard) }
+    }
+}
+
 crate::select::with_std_time! {
     // SAFETY: `RawRwLock`'s timed forms, the read one recursive.
     // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).

@@ -8,24 +8,25 @@
 //! the 24 above are a sequence that every waker of writers bumps ([`WAKE_SEQ`]).
 //!
 //! ```text
-//!   31   30   29   28                          0
-//!  +----+----+----+-----------------------------+
-//!  | WW | RW | U  | count: readers, or all ones  |
-//!  |    |    |    | for one writer (WRITE_LOCKED)|
-//!  +----+----+----+-----------------------------+
+//!   31   30   29   28   27                     0
+//!  +----+----+----+----+------------------------+
+//!  | WW | RW | U  | H  | count: readers, or all |
+//!  |    |    |    |    | ones for one writer    |
+//!  +----+----+----+----+------------------------+
 //! ```
 //!
 //! | `count` | meaning |
 //! |---|---|
 //! | `0` | free |
 //! | `1 ..= MAX_READERS` | held by that many readers |
-//! | `WRITE_LOCKED` (`2^29 − 1`) | held by one writer |
+//! | `WRITE_LOCKED` (`2^28 − 1`) | held by one writer (or handed to one, with H) |
 //!
 //! | bit | meaning |
 //! |---|---|
 //! | `READERS_WAITING` (RW) | readers sleep (or are about to) on `state` |
 //! | `WRITERS_WAITING` (WW) | writers sleep (or are about to) on `writer_wake`; or the upgradable reader waits to upgrade |
 //! | `UPGRADABLE` (U) | one of the readers counted is the upgradable one (at most one at a time) |
+//! | `HANDED` (H) | with `WRITE_LOCKED`: a fair unlock handed the write lock to a registered writer, which has not picked it up yet |
 //!
 //! # Who goes first
 //!
@@ -70,6 +71,23 @@
 //!   the upgradable read.
 //! - **write downgrade to upgradable**: `WRITE_LOCKED → 1 + U` (Release), then as
 //!   **downgrade**.
+//! - **fair unlocks** (`RawRwLockFair`; not across processes, where they are the plain ones):
+//!   a write unlock, or the read (or upgradable) unlock of the last reader, that finds WW set
+//!   and a writer registered to sleep on `writer_wake` does not free the lock: one
+//!   compare-and-swap (Release) makes it `WRITE_LOCKED + H`, keeping the bits; then bump
+//!   `writer_wake` (Release) and wake one writer. A writer that has registered (or gives up)
+//!   picks it up, `−H` (Acquire); a writer that has not yet registered yields to it (up to the
+//!   mutex's `HAND_OFF_YIELDS`) first. Readers and arriving writers find it write-locked.
+//!   Otherwise (no writer registered) the plain unlock: readers woken compete with arrivals.
+//!   Why H is always picked up: it is set only while a writer is registered, and a registered
+//!   writer looks at `state` after the bump (its registration, Acquire, either reads the bump
+//!   and then sees H, or comes first and is woken, or finds its sleep's value changed); it
+//!   leaves only by taking the lock, picking H up (giving up takes it), or unwinding, which
+//!   releases a handed lock and wakes everyone. And the count it is judged by is not stale:
+//!   a writer that leaves without the lock ends its registration before a Release on `state`
+//!   (giving up, unwinding), so the next holder, whose Acquire on `state` comes later, sees
+//!   the count without it (loom found the interleaving where a Relaxed give-up let a fair
+//!   unlock hand the lock to a writer already gone).
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
 //!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
 //!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
@@ -172,11 +190,13 @@ use crate::FutexBackend;
 /// One reader, counted in bits 0..30.
 const READ_LOCKED: u32 = 1;
 /// The count bits; all ones means one writer holds the lock.
-const MASK: u32 = (1 << 29) - 1;
+const MASK: u32 = (1 << 28) - 1;
 /// One writer holds the lock.
-const WRITE_LOCKED: u32 = MASK;
+pub(crate) const WRITE_LOCKED: u32 = MASK;
 /// The most readers at once (one less than `WRITE_LOCKED`). Past it, readers wait.
 const MAX_READERS: u32 = MASK - 1;
+/// With `WRITE_LOCKED`: the write lock was handed to a registered writer by a fair unlock.
+const HANDED: u32 = 1 << 28;
 /// One of the readers counted holds the upgradable read (at most one at a time).
 const UPGRADABLE: u32 = 1 << 29;
 /// Readers sleep on `state`, or are about to.
@@ -346,6 +366,59 @@ impl<B: FutexBackend> RawRwLock<B> {
         if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
             super::word::wake::<B>(&self.writer_wake, u32::MAX);
         }
+    }
+
+    /// A fair unlock: releases `gone` (`WRITE_LOCKED` for the writer; one reader, plus U for
+    /// the upgradable one) and, if that would free the lock while a writer is registered to
+    /// sleep with WW set, hands the write lock to a registered writer instead ("fair unlocks"
+    /// in the module docs). Else the plain unlock. True if handed over.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds what `gone` releases.
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the lock_api impls
+    pub(crate) unsafe fn hand_over_raw(&self, gone: u32) -> bool {
+        if B::PROCESS_SHARED {
+            return false;
+        }
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let left = state.wrapping_sub(gone);
+            // A full count is sticky (`SLEEPERS_FULL`): it no longer says that anyone is
+            // registered, so it is no ground for a hand-off.
+            let registered = sleepers(self.writer_wake.load(Relaxed));
+            if !is_unlocked(left)
+                || left & WRITERS_WAITING == 0
+                || registered == 0
+                || registered == SLEEPERS_FULL
+            {
+                return false;
+            }
+            // Release: the writer that picks H up (Acquire) takes our critical section with it.
+            let handed = left | WRITE_LOCKED | HANDED;
+            match self.state.compare_exchange(state, handed, Release, Relaxed) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        // Release: a writer whose registration reads the bump sees H.
+        if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+            super::word::wake::<B>(&self.writer_wake, 1);
+        }
+        true
+    }
+
+    /// While a fair unlock's hand-off waits to be picked up, and for at most the mutex's
+    /// `HAND_OFF_YIELDS` yields (none if the backend cannot yield), let the registered writers
+    /// run first. Returns the last value seen.
+    #[inline]
+    fn yield_to_hand_off(&self, mut state: u32) -> u32 {
+        let mut yields = 0;
+        while state & HANDED != 0 && yields < super::mutex::HAND_OFF_YIELDS && B::yield_now() {
+            yields += 1;
+            state = self.state.load(Relaxed);
+        }
+        state
     }
 
     /// Takes the upgradable read: joins as a reader while nobody else holds it.
@@ -640,7 +713,19 @@ impl<B: FutexBackend> RawRwLock<B> {
         // WRITERS_WAITING once we have slept: keep the bit for the writers that may still sleep.
         let mut keep = 0;
         let mut waited = false;
+        // Whether we have registered: only then may we pick up a fair unlock's hand-off.
+        let mut registered = false;
         loop {
+            if registered && state & HANDED != 0 {
+                // Acquire: the fair unlock's Release.
+                match self.state.compare_exchange(state, state & !HANDED, Acquire, Relaxed) {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
             if is_unlocked(state) {
                 let taken = state | WRITE_LOCKED | keep;
                 match self.state.compare_exchange(state, taken, Acquire, Relaxed) {
@@ -672,9 +757,15 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Register as a sleeper, reading the counter in the same step, before checking
             // `state` again: a waker clears WW before it bumps the counter (see the module
             // docs). The guard takes the registration back however we leave, unwinding too.
+            if !registered {
+                // A fair unlock's hand-off is for the writers registered before us: let them
+                // run first.
+                self.yield_to_hand_off(state);
+            }
             let me = Sleeper::register(&self.writer_wake);
+            registered = true;
             state = self.state.load(Relaxed);
-            if is_unlocked(state) || state & WRITERS_WAITING == 0 {
+            if is_unlocked(state) || state & (WRITERS_WAITING | HANDED) != WRITERS_WAITING {
                 continue;
             }
             let unwinding = UnwindWake(self);
@@ -704,6 +795,16 @@ impl<B: FutexBackend> RawRwLock<B> {
     fn writer_gives_up(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
+            if state & HANDED != 0 {
+                // Handed to the registered writers, of which we are one: ours.
+                match self.state.compare_exchange(state, state & !HANDED, Acquire, Relaxed) {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
             let new = if is_unlocked(state) {
                 state | WRITE_LOCKED | WRITERS_WAITING
             } else if B::PROCESS_SHARED {
@@ -713,7 +814,10 @@ impl<B: FutexBackend> RawRwLock<B> {
             } else {
                 state & !(WRITERS_WAITING | READERS_WAITING)
             };
-            match self.state.compare_exchange(state, new, Acquire, Relaxed) {
+            // AcqRel: Acquire for a lock we take; Release so that our registration's end (the
+            // `Sleeper` dropped before this) happens before whoever next takes the lock, whose
+            // fair unlock then does not count us as a writer to hand the lock to.
+            match self.state.compare_exchange(state, new, AcqRel, Relaxed) {
                 Ok(_) if is_unlocked(state) => return true,
                 Ok(_) => break,
                 Err(now) => state = now,
@@ -793,7 +897,21 @@ impl<B: FutexBackend> RawRwLock<B> {
             // bits and waking would strand the sleepers: leave it to the holder's unlock.
             return;
         }
-        self.state.fetch_and(!(WRITERS_WAITING | READERS_WAITING), Relaxed);
+        // A write lock handed to the registered writers may have been for us: release it, so
+        // that nobody waits for a pick-up that may not come.
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let mut new = state & !(WRITERS_WAITING | READERS_WAITING);
+            if state & HANDED != 0 {
+                new = (new & !HANDED) - WRITE_LOCKED;
+            }
+            // Release: as in `writer_gives_up`, our registration's end happens before the next
+            // holder's fair unlock.
+            match self.state.compare_exchange(state, new, Release, Relaxed) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
         // As in `wake_writer_or_readers`: WW cleared before the bump (Release).
         self.writer_wake.fetch_add(WAKE_SEQ, Release);
         super::word::wake::<B>(&self.writer_wake, u32::MAX);
@@ -1060,6 +1178,46 @@ mod traits {
             // SAFETY: `lock_api`'s contract: the caller holds the write lock.
             unsafe { self.downgrade_to_upgradable_raw() };
             lock_api::GuardNoSend::new()
+        }
+    }
+
+    // SAFETY: a fair unlock either is the plain one or turns the lock, in one compare-and-swap,
+    // from held by us into `WRITE_LOCKED + H`, held for the registered writers, of which only
+    // the one whose compare-and-swap clears H becomes the writer: no moment with two holders,
+    // and none with the lock free for an arrival. Release on the hand-off, Acquire on the
+    // pick-up. The `bump` forms are lock_api's defaults (fair unlock, then lock).
+    unsafe impl<B: FutexBackend> lock_api::RawRwLockFair for RawRwLock<B> {
+        #[inline]
+        unsafe fn unlock_shared_fair(&self, _: Self::SharedGuard) {
+            // SAFETY: `lock_api`'s contract: the caller holds a read lock.
+            unsafe {
+                if !self.hand_over_raw(READ_LOCKED) {
+                    self.read_unlock_raw()
+                }
+            }
+        }
+
+        #[inline]
+        unsafe fn unlock_exclusive_fair(&self, _: Self::ExclusiveGuard) {
+            // SAFETY: `lock_api`'s contract: the caller holds the write lock.
+            unsafe {
+                if !self.hand_over_raw(WRITE_LOCKED) {
+                    self.write_unlock_raw()
+                }
+            }
+        }
+    }
+
+    // SAFETY: as `RawRwLockFair`, releasing the upgradable share and U.
+    unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgradeFair for RawRwLock<B> {
+        #[inline]
+        unsafe fn unlock_upgradable_fair(&self, _: Self::UpgradableGuard) {
+            // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
+            unsafe {
+                if !self.hand_over_raw(READ_LOCKED + UPGRADABLE) {
+                    self.upgradable_unlock_raw()
+                }
+            }
         }
     }
 

@@ -912,6 +912,10 @@ macro_rules! sync_tests {
             suite::rwlock_upgrade_waits_for_readers::<B>();
         }
         #[test]
+        fn rwlock_unlock_fair_hands_over() {
+            suite::rwlock_unlock_fair_hands_over::<B>();
+        }
+        #[test]
         fn rwlock_upgraders_readers_writers() {
             suite::rwlock_upgraders_readers_writers::<B>(T, suite::scaled(2_000, 20));
         }

@@ -126,3 +126,43 @@ pub fn rwlock_upgraders_readers_writers<B: FutexBackend + 'static>(threads: usiz
         assert_eq!(*lock.read(), (writes, writes));
     })
 }
+
+/// A fair write unlock with a writer asleep behind it hands the lock over: the unlocking
+/// thread cannot take it (or read) straight back, and the sleeper gets in. (The hand-off needs
+/// the writer registered to sleep, which only time shows from outside: the case is tried
+/// until it happened once, and must happen.)
+pub fn rwlock_unlock_fair_hands_over<B: FutexBackend + 'static>() {
+    watchdog("a fair write unlock to hand the lock to a sleeping writer", || {
+        let mut handed = 0;
+        for _ in 0..50 {
+            let lock = Arc::new(RwLock::<B, u32>::new(0));
+            let guard = lock.write();
+            let writer = {
+                let lock = lock.clone();
+                thread::spawn(move || *lock.write() += 1)
+            };
+            // SAFETY: only read, for its `Debug`.
+            while !format!("{:?}", unsafe { lock.raw() }).contains("writers_waiting: true") {
+                thread::sleep(Duration::from_millis(1));
+            }
+            thread::sleep(Duration::from_millis(10));
+            RwLockWriteGuard::unlock_fair(guard);
+            let stolen = lock.try_write().is_some() || lock.try_read().is_some();
+            writer.join().unwrap();
+            assert_eq!(*lock.read(), 1);
+            if !stolen {
+                handed += 1;
+                break;
+            }
+        }
+        assert!(handed > 0, "no fair unlock kept the lock for the sleeping writer");
+        // Readers: a fair read unlock with nobody waiting, and `bump_shared`.
+        let lock = RwLock::<B, u32>::new(0);
+        let mut read = lock.read();
+        portable_futex::sync::lock_api::RwLockReadGuard::bump(&mut read);
+        portable_futex::sync::lock_api::RwLockReadGuard::unlock_fair(read);
+        let up = lock.upgradable_read();
+        RwLockUpgradableReadGuard::unlock_fair(up);
+        assert!(lock.try_write().is_some());
+    })
+}
