@@ -365,12 +365,11 @@ crate::select::with_std_time! {
     // SAFETY: the recursive read's timed form, as `RawRwLockRecursive` above.
     unsafe impl<B: FutexBackend> v04::RawRwLockRecursiveTimed for RawRwLock<B> {
         fn try_lock_shared_recursive_for(&self, timeout: core::time::Duration) -> bool {
-            self.try_read_recursive_by(&mut crate::Deadline::<B, _>::after(timeout))
+            self.try_read_recursive_for(timeout)
         }
 
         fn try_lock_shared_recursive_until(&self, instant: std::time::Instant) -> bool {
-            let left = instant.saturating_duration_since(std::time::Instant::now());
-            self.try_lock_shared_recursive_for(left)
+            self.try_read_recursive_until(instant)
         }
     }
 

@@ -323,6 +323,151 @@ fn loom_rwlock_fair_unlock() {
     });
 }
 
+/// The rwlock of the upgradable models: the count, and a token that only the holder of the
+/// upgradable read writes, so that two upgradable reads at once are reported as a race.
+struct Upgradables {
+    l: Shared,
+    token: UnsafeCell<u32>,
+}
+
+// SAFETY: `token` is only written with the upgradable read held (that is what the model checks).
+unsafe impl Sync for Upgradables {}
+
+/// An upgradable read alongside a second would-be upgradable reader and a writer: the
+/// upgradable read excludes the other upgradable (it sleeps as a reader until U is released)
+/// and the writer, but not readers: its holder downgrades to a plain read, and the other then
+/// takes U beside that read. No two upgradable reads at once, no writer beside a read, every
+/// thread gets in, and the lock ends clean. (Without U in the upgradable read's rule, loom
+/// reports the two holders' writes to `token` as a race.)
+#[test]
+fn loom_rwlock_upgradable_beside_a_reader_and_a_writer() {
+    model(|| {
+        let u = Arc::new(Upgradables { l: rwlock(), token: UnsafeCell::new(0) });
+        u.l.lock.upgradable_raw();
+        let other = {
+            let u = u.clone();
+            thread::spawn(move || {
+                u.l.lock.upgradable_raw();
+                add_one(&u.token);
+                let seen = read(&u.l.data);
+                // SAFETY: taken just above.
+                unsafe { u.l.lock.upgradable_unlock_raw() };
+                seen
+            })
+        };
+        let writer = writer(&u.l);
+        add_one(&u.token);
+        let seen = read(&u.l.data);
+        // SAFETY: we hold the upgradable read.
+        unsafe { u.l.lock.downgrade_upgradable_raw() };
+        assert_eq!(read(&u.l.data), seen, "a write beside a read");
+        // SAFETY: the downgrade left us a read.
+        unsafe { u.l.lock.read_unlock_raw() };
+        assert!(other.join().unwrap() <= 1);
+        writer.join().unwrap();
+        assert_eq!(read_locked(&u.l), 1);
+        rwlock_ends_clean(&u.l);
+    });
+}
+
+/// A plain reader arrives while one thread holds the upgradable read and another waits for
+/// it (asleep as a reader, RW set): the plain reader does not queue behind that one, so the
+/// holder can wait for it (here: join it) while still holding its upgradable read. Then the
+/// waiting one gets U, no two at once. (With plain readers kept out by RW whatever U says,
+/// this deadlocks.)
+#[test]
+fn loom_rwlock_reader_beside_an_upgradable_and_a_waiting_one() {
+    model(|| {
+        let u = Arc::new(Upgradables { l: rwlock(), token: UnsafeCell::new(0) });
+        u.l.lock.upgradable_raw();
+        let other = {
+            let u = u.clone();
+            thread::spawn(move || {
+                u.l.lock.upgradable_raw();
+                add_one(&u.token);
+                // SAFETY: taken just above.
+                unsafe { u.l.lock.upgradable_unlock_raw() };
+            })
+        };
+        let reader = reader(&u.l);
+        add_one(&u.token);
+        assert_eq!(reader.join().unwrap(), 0);
+        // SAFETY: we hold the upgradable read.
+        unsafe { u.l.lock.upgradable_unlock_raw() };
+        other.join().unwrap();
+        rwlock_ends_clean(&u.l);
+    });
+}
+
+/// An upgrade that waited for a reader, while a plain reader queued behind it (WW), then
+/// writes and goes back to an upgradable read: the queued reader gets in beside it (here the
+/// upgradable holder waits for it), so the upgrade leaves no writers' bit of its own behind
+/// to keep readers asleep. Writes ordered, the lock ends clean. (Without the upgrade's
+/// `upgraded_after_waiting` this deadlocks; with it but without its bump and wake,
+/// `loom_rwlock_upgrade_past_a_reader_and_a_writer` does.)
+#[test]
+fn loom_rwlock_upgrade_then_downgrade_lets_queued_readers_in() {
+    model(|| {
+        let l = rwlock();
+        l.lock.read_raw();
+        let queued = reader(&l);
+        let upgrader = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.upgradable_raw();
+                // SAFETY: we hold the upgradable read.
+                if !unsafe { l.lock.try_upgrade_raw() } {
+                    // SAFETY: as above; an untimed sleep never gives up.
+                    unsafe { l.lock.upgrade_slow(&mut word::Forever::<Model>::new()) };
+                }
+                add_one(&l.data);
+                // SAFETY: the upgrade made us the writer.
+                unsafe { l.lock.downgrade_to_upgradable_raw() };
+                let seen = queued.join().unwrap();
+                assert!(seen <= 1);
+                // SAFETY: the downgrade left us the upgradable read.
+                unsafe { l.lock.upgradable_unlock_raw() };
+            })
+        };
+        assert_eq!(read(&l.data), 0);
+        // SAFETY: taken above.
+        unsafe { l.lock.read_unlock_raw() };
+        upgrader.join().unwrap();
+        assert_eq!(read_locked(&l), 1);
+        rwlock_ends_clean(&l);
+    });
+}
+
+/// The fair unlock of the last reader (the upgradable one) with a writer waiting and a reader
+/// queued behind it: the lock goes to the writer without ever being free (the reader cannot
+/// slip in), the writer's critical section comes after the read (the hand-off's Release, the
+/// pick-up's Acquire), U goes with the read, nobody is left asleep, and the lock ends clean.
+/// (Without the hand-off's wake it deadlocks. A Relaxed hand-off, the Release missing, is
+/// found only with a preemption bound of 4, in about a minute, not at the models' 3.)
+#[test]
+fn loom_rwlock_fair_read_unlock_hands_over() {
+    model(|| {
+        let l = rwlock();
+        l.lock.upgradable_raw();
+        let writer = writer(&l);
+        let reader = reader(&l);
+        assert_eq!(read(&l.data), 0);
+        // SAFETY: we hold the upgradable read.
+        if !unsafe { l.lock.hand_over_raw(super::rwlock::READ_LOCKED + super::rwlock::UPGRADABLE) }
+        {
+            // SAFETY: still ours.
+            unsafe { l.lock.upgradable_unlock_raw() };
+        }
+        writer.join().unwrap();
+        assert!(reader.join().unwrap() <= 1);
+        assert_eq!(read_locked(&l), 1);
+        l.lock.upgradable_raw();
+        // SAFETY: taken just above.
+        unsafe { l.lock.upgradable_unlock_raw() };
+        rwlock_ends_clean(&l);
+    });
+}
+
 /// The count, read under a read lock.
 fn read_locked(l: &Shared) -> u32 {
     l.lock.read_raw();

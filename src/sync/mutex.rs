@@ -348,7 +348,9 @@ impl<B: FutexBackend> RawMutex<B> {
     }
 
     /// Lets a waiter have the mutex if one is registered, and takes it back: nothing at all
-    /// when nobody waits.
+    /// when nobody waits. If taking it back unwinds (a user's backend may panic), the process
+    /// aborts: the caller's guard would be left without its lock, which lock_api's `bump`
+    /// forbids.
     ///
     /// # Safety
     ///
@@ -359,7 +361,16 @@ impl<B: FutexBackend> RawMutex<B> {
         if self.state.load(Relaxed) >= WAITER {
             // SAFETY: the caller holds the mutex.
             unsafe { self.unlock_fair_raw() };
+            /// Dropped only if the retake unwinds: a panic while unwinding aborts.
+            struct Abort;
+            impl Drop for Abort {
+                fn drop(&mut self) {
+                    panic!("aborting: a bump could not take its mutex back");
+                }
+            }
+            let abort = Abort;
             self.lock_raw();
+            core::mem::forget(abort);
         }
     }
 

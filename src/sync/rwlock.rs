@@ -41,7 +41,11 @@
 //!
 //! # Transitions
 //!
-//! - **read, fast**: `count += 1` if readable (Acquire).
+//! - **read, fast**: `count += 1` if readable (Acquire): no writer holds or waits (WW), there
+//!   is room, and RW is clear, or U is set. While the upgradable read is held the readers
+//!   asleep may be upgradable ones waiting for U, which plain readers do not queue behind (an
+//!   upgradable read coexists with plain ones); readers asleep for any other reason wait for a
+//!   writer (WW) or a full count, which keep plain readers out by themselves.
 //! - **read, slow**: spin a little ([`Backoff::spin`]) while a writer holds it and nobody waits;
 //!   set RW (Relaxed) and sleep on the exact value seen; look again when woken.
 //! - **read, recursive** (`RecursiveRwLock`'s read, lock_api 0.4's `read_recursive`): as
@@ -53,9 +57,11 @@
 //!   writer finds readers again and sleeps again, and the recursive reader's own unlock, the
 //!   last one out with WW set, wakes it as a read unlock does. So no wake is lost; a stream
 //!   of recursive readers can keep a writer out (the trade parking_lot's `RecursiveRwLock`
-//!   makes too).
-//! - **upgradable read**: as **read** (writers preferred), and only while U is clear:
-//!   `count += 1, U` in one compare-and-swap (Acquire); else sleep as a reader (RW set).
+//!   makes too). Its timed forms give up as a plain reader does: leaving RW set strands
+//!   nobody, since readers are woken all together.
+//! - **upgradable read**: as **read** (writers preferred), and only while U is clear (so RW
+//!   clear too: it queues behind the readers asleep): `count += 1, U` in one compare-and-swap
+//!   (Acquire); else sleep as a reader (RW set).
 //! - **upgradable unlock**: `count −= 1, −U` (Release); if that freed the lock with a bit set,
 //!   as **read unlock**; else, if RW is set and WW clear, clear RW and wake every reader (an
 //!   upgradable reader may sleep there, waiting for U).
@@ -66,9 +72,13 @@
 //!   take it; WW clear: set it again), sleep on `writer_wake`. The read unlock that leaves
 //!   the count at 1 with U and WW set bumps `writer_wake` (Release) and wakes *every* writer
 //!   registered (the upgrader is one of them; plain writers look, find the lock held, sleep
-//!   again). Giving up (timed): clear WW and RW and wake every writer and reader, as a writer
-//!   that gives up over readers does (not across processes: leave the bits); we still hold
-//!   the upgradable read.
+//!   again). Having waited, once it holds the write lock: if no writer is registered, WW is
+//!   most likely its own, and would keep readers asleep through a later downgrade; clear it
+//!   (Relaxed), bump `writer_wake` (Release) and wake one writer if the bump shows one
+//!   registered, as a waker does (a writer still waiting sets WW again). Giving up (timed):
+//!   clear WW and RW and wake every writer and reader, as a writer that gives up over
+//!   readers does (not across processes: leave the bits); we still hold the upgradable
+//!   read.
 //! - **write downgrade to upgradable**: `WRITE_LOCKED → 1 + U` (Release), then as
 //!   **downgrade**.
 //! - **fair unlocks** (`RawRwLockFair`; not across processes, where they are the plain ones):
@@ -78,7 +88,10 @@
 //!   `writer_wake` (Release) and wake one writer. A writer that has registered (or gives up)
 //!   picks it up, `−H` (Acquire); a writer that has not yet registered yields to it (up to the
 //!   mutex's `HAND_OFF_YIELDS`) first. Readers and arriving writers find it write-locked.
-//!   Otherwise (no writer registered) the plain unlock: readers woken compete with arrivals.
+//!   Any registered writer may pick it up, not only one registered before the hand-off: the
+//!   wake of one may reach a writer that registered after it, and a rule that sent that one
+//!   back to sleep could leave the hand-off to a writer that no wake reaches. So an arrival is
+//!   kept out for as long as its yields last (as at the mutex), then counts as a waiter.
 //!   Why H is always picked up: it is set only while a writer is registered, and a registered
 //!   writer looks at `state` after the bump (its registration, Acquire, either reads the bump
 //!   and then sees H, or comes first and is woken, or finds its sleep's value changed); it
@@ -88,6 +101,24 @@
 //!   (giving up, unwinding), so the next holder, whose Acquire on `state` comes later, sees
 //!   the count without it (loom found the interleaving where a Relaxed give-up let a fair
 //!   unlock hand the lock to a writer already gone).
+//!
+//!   Where there is nothing a hand-off could safely go to, a fair unlock is the plain one, and
+//!   an arrival may get in ahead of the waiters:
+//!   - a read unlock that leaves other readers inside: the lock is still theirs;
+//!   - only readers wait (RW, no writer registered). RW says that readers *may* sleep, not
+//!     that one does: readers are not counted (a reader that gives up leaves RW set, and
+//!     nothing takes it off again for it), so a lock kept for "the readers" could stay kept
+//!     with no reader ever coming for it, and writers would be shut out for good. Handing the
+//!     lock to readers would need a count of sleeping readers, as `writer_wake` keeps of
+//!     writers, which the two words leave no room for; the readers woken compete with
+//!     arrivals;
+//!   - WW set with no writer registered yet (it is about to look again: it takes the lock,
+//!     or queues), or the sleeper count full (sticky there: it no longer says that one is);
+//!   - across processes (see there).
+//! - **bump** (`bump_shared`, `bump_exclusive`, `bump_upgradable`): if no waiting bit is set
+//!   (one load, Relaxed: a waiter whose bit we do not see yet came after), nothing: nobody to
+//!   yield to. Else the fair unlock, then the lock again as an arrival would, aborting if that
+//!   unwinds (lock_api's rule: a bump unwinds only with its lock).
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
 //!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
 //!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
@@ -111,24 +142,34 @@
 //!   `FutexBackend::wake` does not return one.
 //! - **downgrade**: `count: WRITE_LOCKED → 1` (Release); if readers sleep and no writer waits,
 //!   clear RW and wake them.
-//! - **writer gives up** (timed, time up): if the lock is free take it (we may have absorbed
-//!   the wake meant for the next writer), keeping WW; else clear WW (and RW if readers hold
-//!   the lock) and wake every writer (and those readers): WW may have been ours alone, and
-//!   any writer still waiting sets it again. Readers are always woken all together, so a
-//!   reader that gives up strands nobody; it leaves RW set (the next wake clears it).
+//! - **writer gives up** (timed, time up): if the lock was handed over (H), pick it up
+//!   (Acquire): it may have been handed to us. If the lock is free take it (we may have
+//!   absorbed the wake meant for the next writer), keeping WW; else clear WW (and RW if
+//!   readers hold the lock; AcqRel, see "fair unlocks") and wake every writer (and those
+//!   readers): WW may have been ours alone, and any writer still waiting sets it again.
+//!   Readers are always woken all together, so a reader that gives up strands nobody; it
+//!   leaves RW set (the next wake clears it).
 //! - **writer unwinds out of its sleep** (a user's backend or clock panics): it may be the
-//!   writer an unlock chose, with readers kept out behind it, so it clears both bits and wakes
-//!   every writer and reader; those still waiting set their bits again.
+//!   writer an unlock chose, with readers kept out behind it, or the one a fair unlock handed
+//!   the lock to, so it clears both bits, frees a handed lock (`WRITE_LOCKED + H → 0`), all in
+//!   one compare-and-swap (Release), and wakes every writer and reader; those still waiting
+//!   set their bits again.
 //!
 //! # Why no wake is lost
 //!
-//! Readers: a reader sleeps only on a value with RW set and the lock not readable. Every
+//! Readers: a reader sleeps only on a value with RW set on which its own rule lets it not
+//! join (a plain reader never on one with U set and WW clear: it joins there). Every
 //! change of `state` is a read-modify-write in one modification order; the unlock that frees
 //! the lock sees RW (set before it in that order) and wakes all sleepers of `state`, or comes
 //! before the reader's check, which then sees the lock readable (or a changed value) and does
 //! not sleep. The one unlock that sees RW and leaves it set (it woke a writer instead) hands
 //! that duty on: RW keeps readers out, so the lock is next taken by a writer (the woken one,
-//! or another), and that writer's unlock sees RW in turn.
+//! or another), and that writer's unlock sees RW in turn, or by recursive readers, the last
+//! of which is again the last reader out. A fair unlock's hand-off keeps RW too, and the
+//! writer that picks it up unlocks next. An upgradable reader waiting for U (the lock held
+//! by readers) is also woken by the release of U when no writer waits (the upgradable unlock
+//! and the downgrades see RW in the same order); when one waits (WW), its wait is a reader's
+//! behind a writer, and the unlocks above wake it.
 //!
 //! Writers: a writer sets WW, then registers on `writer_wake` (a read-modify-write, Acquire),
 //! then re-reads `state`; it sleeps only if WW is still set and the lock held. A waker clears
@@ -156,6 +197,8 @@
 //!   it is free and otherwise leaves the bits (and wakes nobody), and one unwinding out of its
 //!   sleep does nothing, since a waiter killed between clearing a bit and waking would leave
 //!   sleepers behind a bit nobody sees;
+//! - fair unlocks are the plain ones: a lock handed to a writer that is dead, or dies before
+//!   it picks it up, would stay write-locked for good (only a registered writer clears H);
 //! - a dead writer's registration only makes the sleeper count too high, which costs wakes
 //!   (and makes living writers sleep sooner instead of spinning), never skips one; a WW or
 //!   RW bit a dead waiter set is cleared by the next unlock that finds the lock free, which
@@ -175,9 +218,11 @@
 //!
 //! # Orderings
 //!
-//! Acquire on every take, Release on every release (read unlock, write unlock, downgrade), so
-//! a writer's critical section happens before any later reader's or writer's, and readers'
-//! before the next writer's (the release sequence of the read unlocks' subtractions). The
+//! Acquire on every take (the upgrade's and the pick-up of a hand-off included), Release on
+//! every release (read, upgradable and write unlocks, the downgrades, the hand-off), so a
+//! writer's critical section happens before any later reader's or writer's, and readers'
+//! before the next writer's (the release sequence of the read unlocks' subtractions; the
+//! upgrade reads it too, lock_api's rule that it acquire from the reads it replaces). The
 //! waiting bits are set and cleared Relaxed: they order nothing but themselves, through the
 //! single modification order of `state`. The writer's `Acquire`/`Release` pair on
 //! `writer_wake` is the one ordering between the two words (above).
@@ -187,8 +232,8 @@ use core::marker::PhantomData;
 use super::word::{Backoff, Forever, Ordering::*, Sleep, Word};
 use crate::FutexBackend;
 
-/// One reader, counted in bits 0..30.
-const READ_LOCKED: u32 = 1;
+/// One reader, counted in bits 0..28.
+pub(crate) const READ_LOCKED: u32 = 1;
 /// The count bits; all ones means one writer holds the lock.
 const MASK: u32 = (1 << 28) - 1;
 /// One writer holds the lock.
@@ -198,7 +243,7 @@ const MAX_READERS: u32 = MASK - 1;
 /// With `WRITE_LOCKED`: the write lock was handed to a registered writer by a fair unlock.
 const HANDED: u32 = 1 << 28;
 /// One of the readers counted holds the upgradable read (at most one at a time).
-const UPGRADABLE: u32 = 1 << 29;
+pub(crate) const UPGRADABLE: u32 = 1 << 29;
 /// Readers sleep on `state`, or are about to.
 const READERS_WAITING: u32 = 1 << 30;
 /// Writers sleep on `writer_wake`, or are about to.
@@ -243,9 +288,13 @@ fn has_waiters(state: u32) -> bool {
     state & (READERS_WAITING | WRITERS_WAITING) != 0
 }
 
-/// A reader may join: no writer holds or waits, nobody sleeps, and there is room.
+/// A reader may join: no writer holds or waits, there is room, and no reader sleeps, unless
+/// the upgradable read is held: the readers asleep then may be upgradable ones waiting for U,
+/// which a plain reader does not queue behind (module docs, "read, fast").
 fn is_readable(state: u32) -> bool {
-    count(state) < MAX_READERS && !has_waiters(state)
+    count(state) < MAX_READERS
+        && state & WRITERS_WAITING == 0
+        && state & (READERS_WAITING | UPGRADABLE) != READERS_WAITING
 }
 
 /// An upgradable reader may join: readable, and nobody holds the upgradable read.
@@ -527,6 +576,9 @@ impl<B: FutexBackend> RawRwLock<B> {
         loop {
             // SAFETY: the caller holds the upgradable read.
             if unsafe { self.try_upgrade_raw() } {
+                if waited {
+                    self.upgraded_after_waiting();
+                }
                 return true;
             }
             let state = self.state.load(Relaxed);
@@ -557,11 +609,32 @@ impl<B: FutexBackend> RawRwLock<B> {
             if slept.is_err() {
                 // SAFETY: the caller holds the upgradable read.
                 if unsafe { self.try_upgrade_raw() } {
+                    self.upgraded_after_waiting();
                     return true;
                 }
                 self.upgrader_gives_up();
                 return false;
             }
+        }
+    }
+
+    /// An upgrade that waited has just taken the write lock with WW set: by us, to hold plain
+    /// readers back, or by writers too. With no writer registered to sleep it is most likely
+    /// ours alone, and kept it would outlive us: a downgrade (`with_upgraded`'s, to the
+    /// upgradable read) would leave the readers asleep, and shut out new ones, behind a writer
+    /// that does not exist. So clear it, as a waker does: then bump `writer_wake` (Release)
+    /// and, if the bump shows a writer registered meanwhile, wake one, which looks again and
+    /// sets WW again (the argument of "Why no wake is lost", writers). A writer that set WW
+    /// and has not registered yet sets it again when it looks after registering.
+    #[cold]
+    fn upgraded_after_waiting(&self) {
+        if sleepers(self.writer_wake.load(Relaxed)) != 0
+            || self.state.fetch_and(!WRITERS_WAITING, Relaxed) & WRITERS_WAITING == 0
+        {
+            return;
+        }
+        if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+            super::word::wake::<B>(&self.writer_wake, 1);
         }
     }
 
@@ -663,15 +736,11 @@ impl<B: FutexBackend> RawRwLock<B> {
         false
     }
 
-    /// Joins as a recursive reader unless `deadline` passes first (on any
-    /// [`Clock`](crate::Clock)). True if joined.
-    #[cfg(not(all(loom, test)))]
-    pub(crate) fn try_read_recursive_by<C: crate::Clock>(
-        &self,
-        deadline: &mut crate::Deadline<B, C>,
-    ) -> bool {
+    /// Joins as a recursive reader unless `sleep` reports `Timeout` first. True if joined.
+    #[cfg_attr(all(loom, test), allow(dead_code))] // used by the timed forms
+    fn read_recursive_by(&self, sleep: &mut impl Sleep) -> bool {
         self.try_read_recursive_raw()
-            || self.read_slow_with(deadline, is_readable_recursively, READ_LOCKED)
+            || self.read_slow_with(sleep, is_readable_recursively, READ_LOCKED)
     }
 
     /// [`read_slow`](Self::read_slow) with the rule for joining and what joining adds (one
@@ -1023,7 +1092,7 @@ impl Drop for Sleeper<'_> {
 #[cfg(not(all(loom, test)))]
 mod traits {
     use super::*;
-    use crate::sync::lock_api;
+    use crate::sync::lock_api::{self, GuardNoSend};
 
     // SAFETY: the count bits change only by read-modify-writes that check them first: a
     // reader adds one only to a count below `MAX_READERS` (never reaching `WRITE_LOCKED`), a
@@ -1181,11 +1250,32 @@ mod traits {
         }
     }
 
+    /// Armed while a bump takes its lock back after the fair unlock, forgotten after: if that
+    /// unwinds (a user's backend panics in its sleep), the caller's guard would outlive its
+    /// lock, which lock_api forbids ("restoration fails, they must abort"); a panic while
+    /// unwinding aborts.
+    struct AbortOnUnwind;
+
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            panic!("aborting: a bump could not take its rwlock back");
+        }
+    }
+
+    /// The slow half of the bumps: the lock was released fairly; take it back with `take`.
+    #[cold]
+    fn relock(take: impl FnOnce()) {
+        let abort = AbortOnUnwind;
+        take();
+        core::mem::forget(abort);
+    }
+
     // SAFETY: a fair unlock either is the plain one or turns the lock, in one compare-and-swap,
     // from held by us into `WRITE_LOCKED + H`, held for the registered writers, of which only
     // the one whose compare-and-swap clears H becomes the writer: no moment with two holders,
     // and none with the lock free for an arrival. Release on the hand-off, Acquire on the
-    // pick-up. The `bump` forms are lock_api's defaults (fair unlock, then lock).
+    // pick-up. A bump keeps the lock when nobody waits, else is the fair unlock and the lock
+    // again (lock_api's default), aborting if the lock unwinds.
     unsafe impl<B: FutexBackend> lock_api::RawRwLockFair for RawRwLock<B> {
         #[inline]
         unsafe fn unlock_shared_fair(&self, _: Self::SharedGuard) {
@@ -1206,6 +1296,27 @@ mod traits {
                 }
             }
         }
+
+        #[inline]
+        unsafe fn bump_shared(&self, guard: &mut Self::SharedGuard) {
+            if has_waiters(self.state.load(Relaxed)) {
+                // SAFETY: `lock_api`'s contract: the caller holds a read lock (and gets it back).
+                unsafe { self.unlock_shared_fair(core::mem::replace(guard, GuardNoSend::new())) };
+                relock(|| self.read_raw());
+            }
+        }
+
+        #[inline]
+        unsafe fn bump_exclusive(&self, guard: &mut Self::ExclusiveGuard) {
+            if has_waiters(self.state.load(Relaxed)) {
+                // SAFETY: `lock_api`'s contract: the caller holds the write lock (and gets it
+                // back).
+                unsafe {
+                    self.unlock_exclusive_fair(core::mem::replace(guard, GuardNoSend::new()))
+                };
+                relock(|| self.write_raw());
+            }
+        }
     }
 
     // SAFETY: as `RawRwLockFair`, releasing the upgradable share and U.
@@ -1217,6 +1328,38 @@ mod traits {
                 if !self.hand_over_raw(READ_LOCKED + UPGRADABLE) {
                     self.upgradable_unlock_raw()
                 }
+            }
+        }
+
+        #[inline]
+        unsafe fn bump_upgradable(&self, guard: &mut Self::UpgradableGuard) {
+            if has_waiters(self.state.load(Relaxed)) {
+                let gone = core::mem::replace(guard, GuardNoSend::new());
+                // SAFETY: `lock_api`'s contract: the caller holds the upgradable read (and gets
+                // it back).
+                unsafe { self.unlock_upgradable_fair(gone) };
+                relock(|| self.upgradable_raw());
+            }
+        }
+    }
+
+    crate::select::with_std_time! {
+        // For lock_api 0.4's `RawRwLockRecursiveTimed` (under `lock_api_04`, in
+        // `lock_api_v04.rs`), which is these two.
+        impl<B: FutexBackend> RawRwLock<B> {
+            /// [`try_read_recursive_by`](Self::try_read_recursive_by) for at most `timeout`,
+            /// on [`StdClock`](crate::StdClock). True if joined.
+            #[cfg_attr(not(feature = "lock_api_04"), allow(dead_code))] // lock_api_v04.rs
+            pub(crate) fn try_read_recursive_for(&self, timeout: core::time::Duration) -> bool {
+                self.read_recursive_by(&mut crate::Deadline::<B, _>::after(timeout))
+            }
+
+            /// [`try_read_recursive_by`](Self::try_read_recursive_by) until `instant`, on
+            /// [`StdClock`](crate::StdClock). True if joined.
+            #[cfg_attr(not(feature = "lock_api_04"), allow(dead_code))] // lock_api_v04.rs
+            pub(crate) fn try_read_recursive_until(&self, instant: std::time::Instant) -> bool {
+                let left = instant.saturating_duration_since(std::time::Instant::now());
+                self.try_read_recursive_for(left)
             }
         }
     }
@@ -1233,7 +1376,8 @@ mod traits {
 
         /// Upgrades the upgradable read unless `deadline` passes first (on any
         /// [`Clock`](crate::Clock)). True if upgraded; if not, the upgradable read is still
-        /// held.
+        /// held. If the wait unwinds (a user's backend or clock panics), the upgradable read
+        /// is released first, as lock_api asks of an upgrade.
         ///
         /// # Safety
         ///
@@ -1260,6 +1404,21 @@ mod traits {
         /// [`generic::try_read_by`](crate::sync::generic::try_read_by).
         pub fn try_read_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {
             self.try_read_raw() || self.read_slow(deadline)
+        }
+
+        /// Joins as a reader *recursively* unless `deadline` passes first (on any
+        /// [`Clock`](crate::Clock)): as [`try_read_by`](Self::try_read_by), but it joins
+        /// whenever no writer holds the lock, writers waiting or not, so that a thread that
+        /// already holds a read lock can take another without waiting behind a writer that
+        /// waits for it (module docs of `rwlock.rs`, "read, recursive"). True if joined; the
+        /// caller then holds a read lock, released as any other
+        /// ([`RawRwLock::unlock_shared`](lock_api::RawRwLock::unlock_shared)). The safe,
+        /// typed form of these reads is [`RecursiveRwLock`](crate::sync::RecursiveRwLock).
+        pub fn try_read_recursive_by<C: crate::Clock>(
+            &self,
+            deadline: &mut crate::Deadline<B, C>,
+        ) -> bool {
+            self.read_recursive_by(deadline)
         }
 
         /// Takes the write lock unless `deadline` passes first (on any
@@ -1363,7 +1522,10 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::test_support::{take_wake_counts, take_wakes, watchdog, Recording, RecordingShared};
+    use crate::sync::lock_api;
+    use crate::test_support::{
+        take_wake_counts, take_wakes, watchdog, Recording, RecordingShared, TimesOut,
+    };
     use crate::Timeout;
 
     /// Which word a recorded wake went to.
@@ -1638,5 +1800,335 @@ mod tests {
         assert!(is_readable(MASK - 2));
         assert!(!is_readable(MASK - 1));
         assert!(!is_write_locked(MASK - 1));
+    }
+
+    /// A lock on `B` with its words set by hand, and the wakes recorded so far dropped.
+    fn lock_at<B: FutexBackend>(state: u32, sleeping: u32) -> RawRwLock<B> {
+        let lock = RawRwLock::<B>::new();
+        lock.state.store(state, Relaxed);
+        lock.writer_wake.store(sleeping * SLEEPER, Relaxed);
+        take_wakes();
+        lock
+    }
+
+    /// Both words of `lock`.
+    fn words<B>(lock: &RawRwLock<B>) -> (u32, u32) {
+        (lock.state.load(Relaxed), lock.writer_wake.load(Relaxed))
+    }
+
+    const U: u32 = UPGRADABLE;
+    const WW: u32 = WRITERS_WAITING;
+    const RW: u32 = READERS_WAITING;
+
+    #[test]
+    fn an_upgradable_read_joins_readers_but_excludes_upgradables_and_writers() {
+        let lock = lock_at::<Recording>(0, 0);
+        assert!(lock.try_upgradable_raw());
+        assert_eq!(words(&lock), (1 | U, 0));
+        assert!(!lock.try_upgradable_raw(), "two upgradable reads");
+        assert!(!lock.try_write_raw(), "a writer beside the upgradable read");
+        assert!(lock.try_read_raw() && lock.try_read_recursive_raw());
+        assert_eq!(words(&lock), (3 | U, 0));
+        // Writers preferred: not while a writer waits or readers sleep, as a plain read.
+        for state in [2 | WW, RW, WRITE_LOCKED, WRITE_LOCKED | HANDED | WW] {
+            lock.state.store(state, Relaxed);
+            assert!(!lock.try_upgradable_raw(), "joined {state:#x}");
+            assert_eq!(lock.state.load(Relaxed), state);
+        }
+        // When it must wait it sleeps as a reader: RW set, on `state`, the exact value.
+        lock.state.store(1 | U, Relaxed);
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        assert!(!lock.upgradable_by(&mut sleep));
+        assert_eq!((sleep.slept_on, lock.state.load(Relaxed)), (std::vec![1 | U | RW], 1 | U | RW));
+        assert_eq!(woke_on(&lock), []);
+    }
+
+    #[test]
+    fn a_plain_read_does_not_queue_behind_readers_waiting_for_u() {
+        // RW with U held: the sleepers may wait for U; a plain reader joins.
+        let lock = lock_at::<Recording>(1 | U | RW, 0);
+        assert!(lock.try_read_raw());
+        assert_eq!(lock.state.load(Relaxed), 2 | U | RW);
+        // Not an upgradable one, nor a plain one once a writer waits or without U.
+        assert!(!lock.try_upgradable_raw());
+        for state in [1 | U | RW | WW, 1 | RW, RW] {
+            lock.state.store(state, Relaxed);
+            assert!(!lock.try_read_raw(), "joined {state:#x}");
+        }
+    }
+
+    #[test]
+    fn the_upgradable_unlock_lets_waiting_readers_in_or_wakes_as_the_last_reader() {
+        for (state, sleeping, after, woke) in [
+            // Nobody waits.
+            (1 | U, 0, (0, 0), std::vec![]),
+            // A reader (an upgradable one, waiting for U) sleeps, no writer waits: let it in.
+            (2 | U | RW, 0, (1, 0), std::vec![Woke::Readers(u32::MAX)]),
+            // A writer waits: readers stay behind it.
+            (2 | U | RW | WW, 1, (1 | RW | WW, SLEEPER), std::vec![]),
+            // The last reader out, a writer registered: keep the bits for it, wake it.
+            (1 | U | RW | WW, 1, (RW | WW, WAKE_SEQ + SLEEPER), std::vec![Woke::Writers(1)]),
+        ] {
+            let lock = lock_at::<Recording>(state, sleeping);
+            // SAFETY: words set by hand; nobody else uses the lock.
+            unsafe { lock.upgradable_unlock_raw() };
+            assert_eq!((words(&lock), woke_on(&lock)), (after, woke), "from {state:#x}");
+        }
+    }
+
+    #[test]
+    fn the_downgrades_keep_a_share_and_let_waiting_readers_in_unless_a_writer_waits() {
+        type Downgrade = unsafe fn(&RawRwLock<Recording>);
+        let plain: Downgrade = RawRwLock::downgrade_upgradable_raw;
+        let to_upgradable: Downgrade = RawRwLock::downgrade_to_upgradable_raw;
+        for (downgrade, state, after, woke) in [
+            (plain, 2 | U, 2, std::vec![]),
+            (plain, 1 | U | RW, 1, std::vec![Woke::Readers(u32::MAX)]),
+            (plain, 1 | U | RW | WW, 1 | RW | WW, std::vec![]),
+            (to_upgradable, WRITE_LOCKED, 1 | U, std::vec![]),
+            (to_upgradable, WRITE_LOCKED | RW, 1 | U, std::vec![Woke::Readers(u32::MAX)]),
+            (to_upgradable, WRITE_LOCKED | RW | WW, 1 | U | RW | WW, std::vec![]),
+        ] {
+            let lock = lock_at::<Recording>(state, 0);
+            // SAFETY: words set by hand; nobody else uses the lock.
+            unsafe { downgrade(&lock) };
+            assert_eq!((lock.state.load(Relaxed), woke_on(&lock)), (after, woke), "{state:#x}");
+        }
+    }
+
+    #[test]
+    fn try_upgrade_takes_our_share_alone_keeping_the_bits() {
+        let lock = lock_at::<Recording>(1 | U | RW | WW, 0);
+        // SAFETY: words set by hand: "we" hold the upgradable read.
+        assert!(unsafe { lock.try_upgrade_raw() });
+        assert_eq!(words(&lock), (WRITE_LOCKED | RW | WW, 0));
+        let lock = lock_at::<Recording>(2 | U, 0);
+        // SAFETY: as above.
+        assert!(!unsafe { lock.try_upgrade_raw() }, "upgraded past a reader");
+        assert_eq!(words(&lock), (2 | U, 0));
+    }
+
+    #[test]
+    fn the_read_unlock_that_leaves_the_upgrader_alone_wakes_every_writer() {
+        for (state, sleeping, after, woke) in [
+            // The upgrader waits (U, WW) among the registered writers: all of them are woken,
+            // the futex cannot pick it out.
+            (2 | U | WW, 1, (1 | U | WW, WAKE_SEQ + SLEEPER), std::vec![Woke::Writers(u32::MAX)]),
+            // Nobody registered yet (it is about to look): the bump alone.
+            (2 | U | WW, 0, (1 | U | WW, WAKE_SEQ), std::vec![]),
+            // Other readers still inside, or no upgrader waiting, or no upgradable reader.
+            (3 | U | WW, 1, (2 | U | WW, SLEEPER), std::vec![]),
+            (2 | U, 1, (1 | U, SLEEPER), std::vec![]),
+            (2 | WW, 1, (1 | WW, SLEEPER), std::vec![]),
+        ] {
+            let lock = lock_at::<Recording>(state, sleeping);
+            // SAFETY: words set by hand; nobody else uses the lock.
+            unsafe { lock.read_unlock_raw() };
+            assert_eq!((words(&lock), woke_on(&lock)), (after, woke), "from {state:#x}");
+        }
+    }
+
+    #[test]
+    fn an_upgrade_sleeps_among_the_writers_until_the_last_reader_leaves() {
+        watchdog("an upgrade to take the lock once the reader leaves", || {
+            /// The sleep of the upgrader: what it slept on, and the other reader leaving
+            /// meanwhile (its read unlock, on this thread, so that its wakes are recorded).
+            struct ReaderLeaves<'a> {
+                lock: &'a RawRwLock<Recording>,
+                slept_on: Vec<(u32, u32)>,
+            }
+            impl Sleep for ReaderLeaves<'_> {
+                fn sleep(&mut self, word: &Word, expect: u32) -> Result<(), Timeout> {
+                    assert!(core::ptr::eq(word, &self.lock.writer_wake), "not among the writers");
+                    self.slept_on.push((self.lock.state.load(Relaxed), expect));
+                    // SAFETY: the other reader's read, set by hand below.
+                    unsafe { self.lock.read_unlock_raw() };
+                    Ok(())
+                }
+            }
+            let lock = lock_at::<Recording>(2 | U, 0);
+            let mut sleep = ReaderLeaves { lock: &lock, slept_on: std::vec![] };
+            // SAFETY: "we" hold the upgradable read (set by hand).
+            assert!(unsafe { lock.upgrade_slow(&mut sleep) });
+            // It set WW (new readers wait), registered (the value it slept on), and was woken
+            // by the reader's unlock; with no writer registered behind it, it takes WW back
+            // (a bump, nobody to wake), so that a downgrade lets readers in.
+            assert_eq!(sleep.slept_on, [(2 | U | WW, SLEEPER)]);
+            assert_eq!(words(&lock), (WRITE_LOCKED, 2 * WAKE_SEQ));
+            assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX)]);
+            // A writer registered behind it: WW stays for it.
+            let lock = lock_at::<Recording>(2 | U, 1);
+            let mut sleep = ReaderLeaves { lock: &lock, slept_on: std::vec![] };
+            // SAFETY: as above.
+            assert!(unsafe { lock.upgrade_slow(&mut sleep) });
+            assert_eq!(sleep.slept_on, [(2 | U | WW, 2 * SLEEPER)]);
+            assert_eq!(words(&lock), (WRITE_LOCKED | WW, WAKE_SEQ + SLEEPER));
+        });
+    }
+
+    #[test]
+    fn an_upgrader_whose_time_is_up_keeps_its_read_and_lets_everyone_look_again() {
+        let lock = lock_at::<Recording>(2 | U | RW, 0);
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        // SAFETY: "we" hold the upgradable read (set by hand).
+        assert!(!unsafe { lock.upgrade_slow(&mut sleep) });
+        assert_eq!(sleep.slept_on, [SLEEPER], "slept registered among the writers");
+        // WW (maybe ours alone) and RW cleared, everyone woken; the read still ours.
+        assert_eq!(words(&lock), (2 | U, WAKE_SEQ));
+        assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]);
+        // Across processes it leaves the bits to the holders' unlocks and wakes nobody.
+        let lock = lock_at::<RecordingShared>(2 | U, 0);
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+        // SAFETY: as above.
+        assert!(!unsafe { lock.upgrade_slow(&mut sleep) });
+        assert_eq!((words(&lock), take_wake_counts()), ((2 | U | WW, 0), std::vec![]));
+    }
+
+    #[test]
+    fn a_fair_unlock_hands_the_write_lock_to_a_registered_writer() {
+        let writer = WRITE_LOCKED;
+        for (state, gone) in [
+            (WRITE_LOCKED | RW | WW, writer),
+            (WRITE_LOCKED | WW, writer),
+            (1 | WW | RW, READ_LOCKED),
+            (1 | U | WW, READ_LOCKED + U),
+        ] {
+            let lock = lock_at::<Recording>(state, 1);
+            // SAFETY: words set by hand: "we" hold what `gone` releases.
+            assert!(unsafe { lock.hand_over_raw(gone) }, "from {state:#x}");
+            // Held for the writers (the bits kept, U gone with its share), one writer woken.
+            let handed = (state & (RW | WW)) | WRITE_LOCKED | HANDED;
+            assert_eq!(words(&lock), (handed, WAKE_SEQ + SLEEPER), "from {state:#x}");
+            assert_eq!(woke_on(&lock), [Woke::Writers(1)]);
+            // Nobody else gets in: not a reader, recursive or not, nor an arriving writer.
+            assert!(!lock.try_read_raw() && !lock.try_read_recursive_raw());
+            assert!(!lock.try_upgradable_raw() && !lock.try_write_raw());
+            assert!(lock.is_write_locked_raw());
+        }
+    }
+
+    #[test]
+    fn a_fair_unlock_is_the_plain_one_where_no_hand_off_is_safe() {
+        for (state, gone, sleeping) in [
+            // Other readers stay inside.
+            (2 | WW, READ_LOCKED, 1),
+            // No writer registered: readers (RW) are not counted, WW's writer is about to look.
+            (WRITE_LOCKED | RW, WRITE_LOCKED, 0),
+            (WRITE_LOCKED | RW | WW, WRITE_LOCKED, 0),
+            // A registered writer that is not waiting (it is about to look again).
+            (WRITE_LOCKED | RW, WRITE_LOCKED, 1),
+            // The sticky full count says nothing.
+            (1 | WW, READ_LOCKED, SLEEPERS_FULL),
+        ] {
+            let lock = lock_at::<Recording>(state, sleeping);
+            // SAFETY: words set by hand: "we" hold what `gone` releases.
+            assert!(!unsafe { lock.hand_over_raw(gone) }, "from {state:#x}");
+            assert_eq!(words(&lock), (state, sleeping * SLEEPER), "from {state:#x}");
+            assert_eq!(woke_on(&lock), []);
+        }
+        // Across processes, never: the writer may be dead.
+        let lock = lock_at::<RecordingShared>(WRITE_LOCKED | WW, 1);
+        // SAFETY: as above.
+        assert!(!unsafe { lock.hand_over_raw(WRITE_LOCKED) });
+        assert_eq!((words(&lock), take_wake_counts()), ((WRITE_LOCKED | WW, SLEEPER), std::vec![]));
+    }
+
+    #[test]
+    fn a_hand_off_is_picked_up_by_a_registered_writer_or_one_giving_up_and_freed_on_unwind() {
+        watchdog("a writer to pick a hand-off up", || {
+            let handed = WRITE_LOCKED | HANDED | WW | RW;
+            // A writer in its slow path (the backend cannot yield: no yields) registers, sees
+            // H, and takes the lock with it, the bits kept.
+            let lock = lock_at::<Recording>(handed, 1);
+            assert!(lock.write_slow(&mut Forever::<Recording>::new()));
+            assert_eq!(words(&lock), (WRITE_LOCKED | WW | RW, SLEEPER));
+            // One whose time is up picks it up too: it may have been handed to it.
+            let lock = lock_at::<Recording>(handed, 0);
+            assert!(lock.writer_gives_up());
+            assert_eq!((words(&lock), woke_on(&lock)), ((WRITE_LOCKED | WW | RW, 0), std::vec![]));
+            // One unwinding out of its sleep frees it, and everyone looks again.
+            let lock = lock_at::<Recording>(handed, 0);
+            lock.wake_all_after_unwind();
+            assert_eq!(words(&lock), (0, WAKE_SEQ));
+            assert_eq!(woke_on(&lock), [Woke::Writers(u32::MAX), Woke::Readers(u32::MAX)]);
+        });
+    }
+
+    #[test]
+    fn a_bump_keeps_the_lock_when_nobody_waits_and_else_goes_through_the_fair_unlock() {
+        use lock_api::{RawRwLockFair as _, RawRwLockUpgradeFair as _};
+        watchdog("the bumps to take the lock back", || {
+            let mut guard = lock_api::GuardNoSend::new();
+            for state in [1, 3 | U, WRITE_LOCKED] {
+                let lock = lock_at::<Recording>(state, 0);
+                // SAFETY: words set by hand: "we" hold what each bump names.
+                unsafe {
+                    match state {
+                        1 => lock.bump_shared(&mut guard),
+                        WRITE_LOCKED => lock.bump_exclusive(&mut guard),
+                        _ => lock.bump_upgradable(&mut guard),
+                    }
+                }
+                assert_eq!((words(&lock), woke_on(&lock)), ((state, 0), std::vec![]));
+            }
+            // A writer registered: the write lock is handed to it, and ours is taken back
+            // behind it (here, no other thread: by our own relock, registered in its turn).
+            let lock = lock_at::<Recording>(WRITE_LOCKED | WW, 1);
+            // SAFETY: as above.
+            unsafe { lock.bump_exclusive(&mut guard) };
+            assert_eq!(words(&lock), (WRITE_LOCKED | WW, WAKE_SEQ + SLEEPER));
+            assert_eq!(woke_on(&lock), [Woke::Writers(1)]);
+            // Readers asleep behind our read (a stale RW): woken by the unlock, read again.
+            let lock = lock_at::<Recording>(1 | RW, 0);
+            // SAFETY: as above.
+            unsafe { lock.bump_shared(&mut guard) };
+            assert_eq!((words(&lock), woke_on(&lock)), ((1, 0), [Woke::Readers(u32::MAX)].into()));
+        });
+    }
+
+    #[test]
+    fn a_recursive_read_joins_past_waiting_writers_but_not_a_writer() {
+        // Readers inside, or the lock kept free for a woken writer (both bits): it joins.
+        for state in [1 | WW | RW, WW | RW, 2 | U | WW] {
+            let lock = lock_at::<Recording>(state, 1);
+            assert!(lock.try_read_recursive_raw(), "from {state:#x}");
+            assert_eq!(words(&lock), (state + 1, SLEEPER));
+        }
+        // A writer holds it, or the lock is handed to one, or the count is full: it waits.
+        for state in [WRITE_LOCKED, WRITE_LOCKED | HANDED | WW, MAX_READERS] {
+            let lock = lock_at::<Recording>(state, 0);
+            assert!(!lock.try_read_recursive_raw(), "from {state:#x}");
+            let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &|| {} };
+            assert!(!lock.read_recursive_by(&mut sleep));
+            // As a reader: RW set, on `state`, the exact value; giving up leaves RW.
+            assert_eq!(sleep.slept_on, [state | RW]);
+            assert_eq!(words(&lock), (state | RW, 0));
+        }
+        // Woken when the writer leaves, it joins past a writer that waits meanwhile.
+        let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
+        let free_with_a_writer_waiting = || lock.state.store(WW | RW, Relaxed);
+        let mut sleep = TimesOut { slept_on: std::vec![], meanwhile: &free_with_a_writer_waiting };
+        assert!(!lock.read_recursive_by(&mut sleep), "gave up after the sleep");
+        assert!(lock.read_recursive_by(&mut Forever::<Recording>::new()));
+        assert_eq!(lock.state.load(Relaxed), 1 | WW | RW);
+    }
+
+    #[test]
+    fn the_timed_recursive_reads_give_up_no_sooner_than_asked() {
+        let t = core::time::Duration::from_millis(5);
+        let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
+        let start = std::time::Instant::now();
+        assert!(!lock.try_read_recursive_for(t));
+        assert!(start.elapsed() >= t);
+        let start = std::time::Instant::now();
+        assert!(!lock.try_read_recursive_until(start + t));
+        assert!(start.elapsed() >= t);
+        let mut deadline = crate::Deadline::<Recording, _>::after(t);
+        assert!(!lock.try_read_recursive_by(&mut deadline));
+        // Beside readers and a waiting writer: at once.
+        lock.state.store(1 | WW, Relaxed);
+        assert!(lock.try_read_recursive_for(core::time::Duration::ZERO));
+        assert!(lock.try_read_recursive_until(std::time::Instant::now()));
+        assert_eq!(lock.state.load(Relaxed), 3 | WW);
     }
 }

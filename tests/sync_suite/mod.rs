@@ -25,6 +25,8 @@ mod recursive;
 pub use recursive::*;
 mod upgrade;
 pub use upgrade::*;
+mod rwlock_ext;
+pub use rwlock_ext::*;
 
 #[path = "../common/watchdog.rs"]
 mod watchdog;
@@ -914,6 +916,26 @@ macro_rules! sync_tests {
         #[test]
         fn rwlock_unlock_fair_hands_over() {
             suite::rwlock_unlock_fair_hands_over::<B>();
+        }
+        #[test]
+        fn rwlock_upgradable_excludes_upgradables_and_writers() {
+            suite::rwlock_upgradable_excludes_upgradables_and_writers::<B>();
+        }
+        #[test]
+        fn rwlock_upgrade_and_downgrades_across_threads() {
+            suite::rwlock_upgrade_and_downgrades_across_threads::<B>();
+        }
+        #[test]
+        fn rwlock_fair_unlocks_and_bumps_let_a_waiting_writer_in() {
+            suite::rwlock_fair_unlocks_and_bumps_let_a_waiting_writer_in::<B>();
+        }
+        #[test]
+        fn rwlock_timed_upgradable_lower_bound() {
+            suite::rwlock_timed_upgradable_lower_bound::<B>();
+        }
+        #[test]
+        fn rwlock_raw_recursive_read_beside_a_waiting_writer() {
+            suite::rwlock_raw_recursive_read_beside_a_waiting_writer::<B>();
         }
         #[test]
         fn rwlock_upgraders_readers_writers() {
