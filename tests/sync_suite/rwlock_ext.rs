@@ -208,12 +208,17 @@ pub fn rwlock_fair_unlocks_and_bumps_let_a_waiting_writer_in<B: FutexBackend + '
             drop(up);
             first
         });
-        lets_a_sleeping_writer_in!("write bump", |lock| lock.write(), |mut write| {
-            RwLockWriteGuard::bump(&mut write);
-            let first = *write == 1;
-            drop(write);
-            first
-        });
+        // The write bump retakes the lock as a writer, and a writer that registers may pick a
+        // hand-off up: it yields to the sleeping one first, which a backend that cannot yield
+        // cannot do (`RawRwLock`'s "fair unlocks"), so there it may come first every time.
+        if B::yield_now() {
+            lets_a_sleeping_writer_in!("write bump", |lock| lock.write(), |mut write| {
+                RwLockWriteGuard::bump(&mut write);
+                let first = *write == 1;
+                drop(write);
+                first
+            });
+        }
         // Nobody waits: a bump keeps the lock (no other thread could have changed it anyway).
         let lock = RwLock::<B, u32>::new(7);
         let mut write = lock.write();
