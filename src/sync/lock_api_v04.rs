@@ -14,95 +14,87 @@ use crate::FutexBackend;
 
 use lock_api_04 as v04;
 
-// SAFETY: the lock of `RawMutex`'s lock_api 0.5 impl (`mutex.rs`), whose argument holds for
-// these same functions: one owner at a time, Acquire on every take, Release on every unlock.
-unsafe impl<B: FutexBackend> v04::RawMutex for RawMutex<B> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = RawMutex::new();
+/// lock_api 0.4's mutex traits (`RawMutex`, `RawMutexFair`, with std `RawMutexTimed`) on one
+/// of our mutexes: `$word` reaches its [`RawMutex`] word from `$this`, and `$unlock` is the
+/// word's function that lock_api 0.4's plain `unlock` calls.
+macro_rules! v04_mutex {
+    ($mutex:ident, |$this:ident| $word:expr, $unlock:ident) => {
+        // SAFETY: the lock of `RawMutex`'s lock_api 0.5 impl (`mutex.rs`), whose argument
+        // holds for these same functions: one owner at a time, Acquire on every take, Release
+        // on every unlock (the fair one included, `fair_mutex.rs`).
+        unsafe impl<B: FutexBackend> v04::RawMutex for $mutex<B> {
+            #[allow(clippy::declare_interior_mutable_const)]
+            const INIT: Self = $mutex::new();
 
-    /// Not `Send`, as std's guards and our lock_api 0.5 guards.
-    type GuardMarker = v04::GuardNoSend;
+            /// Not `Send`, as std's guards and our lock_api 0.5 guards.
+            type GuardMarker = v04::GuardNoSend;
 
-    #[inline]
-    fn lock(&self) {
-        self.lock_raw()
-    }
+            #[inline]
+            fn lock(&self) {
+                let $this = self;
+                $word.lock_raw()
+            }
 
-    #[inline]
-    fn try_lock(&self) -> bool {
-        self.try_lock_raw()
-    }
+            #[inline]
+            fn try_lock(&self) -> bool {
+                let $this = self;
+                $word.try_lock_raw()
+            }
 
-    #[inline]
-    unsafe fn unlock(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex.
-        unsafe { self.unlock_raw() }
-    }
+            #[inline]
+            unsafe fn unlock(&self) {
+                let $this = self;
+                // SAFETY: the trait's contract: the caller holds the mutex.
+                unsafe { $word.$unlock() }
+            }
 
-    #[inline]
-    fn is_locked(&self) -> bool {
-        self.is_locked_raw()
-    }
+            #[inline]
+            fn is_locked(&self) -> bool {
+                let $this = self;
+                $word.is_locked_raw()
+            }
+        }
+
+        // SAFETY: `unlock_fair_raw` and `bump_raw`, as `RawMutexFair`'s lock_api 0.5 impl.
+        unsafe impl<B: FutexBackend> v04::RawMutexFair for $mutex<B> {
+            #[inline]
+            unsafe fn unlock_fair(&self) {
+                let $this = self;
+                // SAFETY: the trait's contract: the caller holds the mutex.
+                unsafe { $word.unlock_fair_raw() }
+            }
+
+            #[inline]
+            unsafe fn bump(&self) {
+                let $this = self;
+                // SAFETY: the trait's contract: the caller holds the mutex, and holds it
+                // after.
+                unsafe { $word.bump_raw() }
+            }
+        }
+
+        crate::select::with_std_time! {
+            // SAFETY: the timed lock of the lock_api 0.5 `RawMutexTimed` impl.
+            unsafe impl<B: FutexBackend> v04::RawMutexTimed for $mutex<B> {
+                type Duration = core::time::Duration;
+                type Instant = std::time::Instant;
+
+                fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
+                    self.try_lock_by(&mut crate::Deadline::<B, _>::after(timeout))
+                }
+
+                fn try_lock_until(&self, instant: std::time::Instant) -> bool {
+                    let left = instant.saturating_duration_since(std::time::Instant::now());
+                    self.try_lock_for(left)
+                }
+            }
+        }
+    };
 }
 
-// SAFETY: `unlock_fair_raw` and `bump_raw`, as `RawMutexFair`'s lock_api 0.5 impl.
-unsafe impl<B: FutexBackend> v04::RawMutexFair for RawMutex<B> {
-    #[inline]
-    unsafe fn unlock_fair(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex.
-        unsafe { self.unlock_fair_raw() }
-    }
-
-    #[inline]
-    unsafe fn bump(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex, and holds it after.
-        unsafe { self.bump_raw() }
-    }
-}
-
-// SAFETY: as `RawMutex` above; every unlock is the fair one (`fair_mutex.rs`).
-unsafe impl<B: FutexBackend> v04::RawMutex for RawFairMutex<B> {
-    #[allow(clippy::declare_interior_mutable_const)]
-    const INIT: Self = RawFairMutex::new();
-
-    type GuardMarker = v04::GuardNoSend;
-
-    #[inline]
-    fn lock(&self) {
-        self.raw().lock_raw()
-    }
-
-    #[inline]
-    fn try_lock(&self) -> bool {
-        self.raw().try_lock_raw()
-    }
-
-    #[inline]
-    unsafe fn unlock(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex.
-        unsafe { self.raw().unlock_fair_raw() }
-    }
-
-    #[inline]
-    fn is_locked(&self) -> bool {
-        self.raw().is_locked_raw()
-    }
-}
-
-// SAFETY: as `RawMutexFair` on `RawMutex` above.
-unsafe impl<B: FutexBackend> v04::RawMutexFair for RawFairMutex<B> {
-    #[inline]
-    unsafe fn unlock_fair(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex.
-        unsafe { self.raw().unlock_fair_raw() }
-    }
-
-    #[inline]
-    unsafe fn bump(&self) {
-        // SAFETY: the trait's contract: the caller holds the mutex, and holds it after.
-        unsafe { self.raw().bump_raw() }
-    }
-}
+v04_mutex!(RawMutex, |this| this, unlock_raw);
+// Every unlock of the fair mutex is the fair one.
+v04_mutex!(RawFairMutex, |this| this.raw(), unlock_fair_raw);
 
 // SAFETY: the lock of `RawRwLock`'s lock_api 0.5 impl (`rwlock.rs`): a writer alone, readers
 // together, Acquire on every take and Release on every release.
@@ -303,20 +295,6 @@ unsafe impl<B: FutexBackend> v04::RawRwLock for RawRecursiveRwLock<B> {
 }
 
 crate::select::with_std_time! {
-    // SAFETY: the timed lock of `RawMutex`'s lock_api 0.5 `RawMutexTimed`.
-    unsafe impl<B: FutexBackend> v04::RawMutexTimed for RawMutex<B> {
-        type Duration = core::time::Duration;
-        type Instant = std::time::Instant;
-
-        fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
-            self.try_lock_by(&mut crate::Deadline::<B, _>::after(timeout))
-        }
-
-        fn try_lock_until(&self, instant: std::time::Instant) -> bool {
-            self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
-        }
-    }
-
     // SAFETY: the timed forms of `RawRwLock`'s lock_api 0.5 `RawRwLockTimed`.
     unsafe impl<B: FutexBackend> v04::RawRwLockTimed for RawRwLock<B> {
         type Duration = core::time::Duration;
@@ -372,21 +350,6 @@ crate::select::with_std_time! {
             self.try_read_recursive_until(instant)
         }
     }
-
-    // SAFETY: as above.
-    unsafe impl<B: FutexBackend> v04::RawMutexTimed for RawFairMutex<B> {
-        type Duration = core::time::Duration;
-        type Instant = std::time::Instant;
-
-        fn try_lock_for(&self, timeout: core::time::Duration) -> bool {
-            self.try_lock_by(&mut crate::Deadline::<B, _>::after(timeout))
-        }
-
-        fn try_lock_until(&self, instant: std::time::Instant) -> bool {
-            self.try_lock_for(instant.saturating_duration_since(std::time::Instant::now()))
-        }
-    }
-
 }
 
 // SAFETY: `StdThreadId`'s lock_api 0.5 impl (`reentrant_mutex.rs`): the address of a

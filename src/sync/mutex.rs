@@ -118,8 +118,8 @@
 //! `unlock_fair` (and so every unlock of [`RawFairMutex`](crate::sync::RawFairMutex)) hands the
 //! mutex to a registered waiter without ever leaving it free: a thread that arrives meanwhile
 //! finds it held and waits a little (its first wait does not stop for a hand-off) before it
-//! registers, and then yields to the waiters (up to [`HAND_OFF_YIELDS`] times) while the
-//! hand-off waits. The futex picks which sleeper wakes (the longest one on Linux and `Queue`),
+//! registers, and then yields to the waiters (up to
+//! [`HAND_OFF_YIELDS`](super::word::HAND_OFF_YIELDS) times) while the hand-off waits. The futex picks which sleeper wakes (the longest one on Linux and `Queue`),
 //! and a waiter that is awake and registered may pick the hand-off up first: fair among
 //! waiters, closed to arrivals for as long as those yields last. After them a newcomer
 //! registers and may pick the hand-off up itself: the word cannot name the waiter it is for,
@@ -194,18 +194,6 @@ pub(crate) const WAITER: u32 = 16;
 /// module docs, "Across processes"): a flag, not a threshold out of reach, since the sleep
 /// count saturates.
 const HUNGRY_AFTER: u32 = if cfg!(all(loom, test)) { 1 } else { 16 };
-
-/// How many times a thread that arrives while a fair unlock's hand-off waits to be picked up
-/// yields to the waiters before it registers (and may pick the hand-off up itself): the
-/// "closed to arrivals" of a fair unlock lasts this long.
-///
-/// The woken waiter needs a wake-up, which takes microseconds to tens of microseconds when it
-/// runs on another processor; a yield with nothing else to run costs a few hundred
-/// nanoseconds, so 1024 of them cover the common case many times over, while a waiter that
-/// is not scheduled at all (a lower-priority task under an RTOS that yields only to its equals)
-/// costs the newcomer no more than a fraction of a millisecond before it goes on. The
-/// benchmark's `unlock_fair` row and `tests/sync_suite/fair.rs` measure it. Under loom, 1.
-pub(crate) const HAND_OFF_YIELDS: u32 = if cfg!(all(loom, test)) { 1 } else { 1024 };
 
 /// A mutual-exclusion lock in one `u32` that sleeps through backend `B`: the raw lock behind
 /// [`generic::Mutex<B, T>`](crate::sync::generic::Mutex) (`lock_api::Mutex<RawMutex<B>, T>`).
@@ -429,7 +417,8 @@ impl<B: FutexBackend> RawMutex<B> {
         // Spin first, while the holder is probably still running; and if a fair unlock has
         // just handed the mutex on, give the waiter it is for a while longer to pick it up.
         let mut state = self.spin(0);
-        state = self.yield_to_hand_off(state);
+        state =
+            super::word::yield_while::<B>(&self.state, state, |s| s & (GIVEN | HUNGRY) == GIVEN);
         while state & LOCKED == 0 {
             match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
                 Ok(_) => return true,
@@ -519,20 +508,6 @@ impl<B: FutexBackend> RawMutex<B> {
                 return state;
             }
         }
-    }
-
-    /// While a fair unlock's hand-off (`G` without `H`) waits to be picked up, and for at most
-    /// [`HAND_OFF_YIELDS`] yields of the backend (none if it cannot yield), let the registered
-    /// waiters run: the hand-off is theirs, and a newcomer that registered now could pick it
-    /// up first. Returns the last value seen.
-    #[inline]
-    fn yield_to_hand_off(&self, mut state: u32) -> u32 {
-        let mut yields = 0;
-        while state & (GIVEN | HUNGRY) == GIVEN && yields < HAND_OFF_YIELDS && B::yield_now() {
-            yields += 1;
-            state = self.state.load(Relaxed);
-        }
-        state
     }
 
     /// Takes the mutex without ever claiming a hand-off (the loom models of the other rules).

@@ -87,7 +87,7 @@
 //!   compare-and-swap (Release) makes it `WRITE_LOCKED + H`, keeping the bits; then bump
 //!   `writer_wake` (Release) and wake one writer. A writer that has registered (or gives up)
 //!   picks it up, `−H` (Acquire); a writer that has not yet registered yields to it (up to the
-//!   mutex's `HAND_OFF_YIELDS`) first. Readers and arriving writers find it write-locked.
+//!   `HAND_OFF_YIELDS`) first. Readers and arriving writers find it write-locked.
 //!   Any registered writer may pick it up, not only one registered before the hand-off: the
 //!   wake of one may reach a writer that registered after it, and a rule that sent that one
 //!   back to sleep could leave the hand-off to a writer that no wake reaches. So an arrival is
@@ -457,19 +457,6 @@ impl<B: FutexBackend> RawRwLock<B> {
         true
     }
 
-    /// While a fair unlock's hand-off waits to be picked up, and for at most the mutex's
-    /// `HAND_OFF_YIELDS` yields (none if the backend cannot yield), let the registered writers
-    /// run first. Returns the last value seen.
-    #[inline]
-    fn yield_to_hand_off(&self, mut state: u32) -> u32 {
-        let mut yields = 0;
-        while state & HANDED != 0 && yields < super::mutex::HAND_OFF_YIELDS && B::yield_now() {
-            yields += 1;
-            state = self.state.load(Relaxed);
-        }
-        state
-    }
-
     /// Takes the upgradable read: joins as a reader while nobody else holds it.
     #[inline]
     pub(crate) fn upgradable_raw(&self) {
@@ -829,7 +816,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             if !registered {
                 // A fair unlock's hand-off is for the writers registered before us: let them
                 // run first.
-                self.yield_to_hand_off(state);
+                super::word::yield_while::<B>(&self.state, state, |s| s & HANDED != 0);
             }
             let me = Sleeper::register(&self.writer_wake);
             registered = true;

@@ -114,6 +114,37 @@ impl Backoff {
     }
 }
 
+/// How many times a thread that arrives while a fair unlock's hand-off waits to be picked up
+/// yields to the waiters before it registers (and may pick the hand-off up itself): the
+/// "closed to arrivals" of a fair unlock (the mutex's and the rwlock's) lasts this long.
+///
+/// The woken waiter needs a wake-up, which takes microseconds to tens of microseconds when it
+/// runs on another processor; a yield with nothing else to run costs a few hundred
+/// nanoseconds, so 1024 of them cover the common case many times over, while a waiter that
+/// is not scheduled at all (a lower-priority task under an RTOS that yields only to its equals)
+/// costs the newcomer no more than a fraction of a millisecond before it goes on. The
+/// benchmark's `unlock_fair` row and `tests/sync_suite/fair.rs` measure it. Under loom, 1.
+pub(crate) const HAND_OFF_YIELDS: u32 = if cfg!(all(loom, test)) { 1 } else { 1024 };
+
+/// While `hand_off_pending` holds for the word's value, and for at most [`HAND_OFF_YIELDS`]
+/// yields of the backend (none if it cannot yield), lets the registered waiters run: a fair
+/// unlock's hand-off is theirs, and an arrival that registered now could pick it up first.
+/// Starts from `state`, the caller's last look; returns the last value seen.
+#[inline]
+pub(crate) fn yield_while<B: FutexBackend>(
+    word: &Word,
+    mut state: u32,
+    hand_off_pending: impl Fn(u32) -> bool,
+) -> u32 {
+    let mut yields = 0;
+    while hand_off_pending(state) && yields < HAND_OFF_YIELDS && B::yield_now() {
+        yields += 1;
+        // Relaxed: only a hint of when to stop yielding; the caller's CAS decides.
+        state = word.load(Ordering::Relaxed);
+    }
+    state
+}
+
 /// How a slow path sleeps on a word: until woken (or spuriously), or until a deadline.
 pub(crate) trait Sleep {
     /// Sleeps while `*word == expect`. `Ok` on a wake, a changed value or spuriously;

@@ -148,9 +148,12 @@ fn ci() -> Result {
     frugal_builds();
     for phase in &PHASES {
         println!("xtask ci: {} ({})", phase.name, disk_free());
+        let phase_start = Instant::now();
         (phase.setup)()?;
         (phase.check)()?;
         prune_target_dir();
+        // One line per phase, so a run's log says where CI's time budget goes.
+        println!("xtask ci: {} took {:.0?}", phase.name, phase_start.elapsed());
     }
     println!("xtask ci: all checks passed in {:.0?} ({})", start.elapsed(), disk_free());
     Ok(())
