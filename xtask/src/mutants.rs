@@ -60,16 +60,21 @@ const RUNS: [Run; 4] = [
     // build and run of some twenty binaries to each of these ~650 mutants.
     Run {
         name: "sync",
-        features: &[],
+        // lock_api 0.4's impls too (`tests/sync.rs` runs them under the feature).
+        features: &["lock_api_04"],
         files: &[
             "src/sync/barrier.rs",
             "src/sync/condvar.rs",
+            "src/sync/fair_mutex.rs",
             "src/sync/lazy_lock.rs",
+            "src/sync/lock_api_v04.rs",
             "src/sync/mod.rs",
             "src/sync/mutex.rs",
             "src/sync/once.rs",
             "src/sync/once_lock.rs",
             "src/sync/parker.rs",
+            "src/sync/recursive_rwlock.rs",
+            "src/sync/reentrant_mutex.rs",
             "src/sync/reset_event.rs",
             "src/sync/rwlock.rs",
             "src/sync/semaphore.rs",
