@@ -17,6 +17,11 @@
 //! whose `FutexBackend::PROCESS_SHARED` is true, with a build error (evaluated when the
 //! program is compiled to code: `cargo build`, not `cargo check`).
 //!
+//! A requeue (`FutexBackend::requeue`) wakes instead of moving, through the provided form of
+//! the trait (and so through `Counted`'s own `wake`): a waiter is counted on the address it
+//! came in on, and a waiter that `B` moved to another address would still be counted there,
+//! so a wake of its new address could skip it. Woken instead, it returns and looks again.
+//!
 //! The ordering argument is the queue's (see `queue/mod.rs`): the waiter counts itself and
 //! fences before the kernel compares the word; the waker changes the word, fences, and reads
 //! the count. Either the waker's fence comes first in the SeqCst order, and the kernel's

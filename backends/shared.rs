@@ -32,7 +32,7 @@ use core::marker::PhantomData;
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
-use crate::{FutexBackend, Timeout};
+use crate::{FutexBackend, Requeued, Timeout, WordChanged};
 
 /// Backend `B` in the process-shared scope: waiters and wakers in different processes meet on
 /// a word in memory they all map (`mmap(MAP_SHARED)`, `shm_open`, `memfd_create`).
@@ -141,6 +141,25 @@ pub trait SharedScope: FutexBackend {
     /// [`FutexBackend::wake`] in the process-shared scope: the address alone, never
     /// dereferenced.
     fn wake_shared(futex: *const AtomicU32, max_waiters: u32);
+
+    /// [`FutexBackend::requeue`] in the process-shared scope. The provided form wakes
+    /// instead of moving, as `FutexBackend`'s does, through [`wake_shared`](Self::wake_shared);
+    /// `Linux` moves (`FUTEX_CMP_REQUEUE` without the private flag).
+    fn requeue_shared(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        let _ = to;
+        crate::requeue::wake_instead(
+            from,
+            expect,
+            max_wake.saturating_add(max_move),
+            Self::wake_shared,
+        )
+    }
 }
 
 impl<B: SharedScope> FutexBackend for Shared<B> {
@@ -155,6 +174,17 @@ impl<B: SharedScope> FutexBackend for Shared<B> {
     #[inline]
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         B::wake_shared(futex, max_waiters)
+    }
+
+    #[inline]
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        B::requeue_shared(from, expect, to, max_wake, max_move)
     }
 
     #[inline]

@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
 
-use crate::{DefaultBackend, FutexBackend, Timeout};
+use crate::{DefaultBackend, FutexBackend, Requeued, Timeout, WordChanged};
 
 /// The futex operations on backend `B`.
 ///
@@ -23,6 +23,8 @@ use crate::{DefaultBackend, FutexBackend, Timeout};
 /// | `wait` | `B::wait(futex, expect, None)` |
 /// | `wake(_, 0)` | nothing |
 /// | `wake(_, n)` with `n > 0` | `B::wake(futex, n)`, `n` unchanged |
+/// | `requeue` with nothing to do, or onto its own word | compares, and wakes if asked |
+/// | `requeue` otherwise | `B::requeue(..)`, arguments unchanged |
 ///
 /// ```
 /// use core::sync::atomic::AtomicU32;
@@ -117,6 +119,53 @@ impl<B> Futex<B> {
             return;
         }
         B::wake(futex, max_waiters)
+    }
+
+    /// Wakes up to `max_wake` threads blocked in [`wait`](Self::wait) on `from` and moves up to
+    /// `max_move` more of them, still asleep, to wait on `to` instead (a later `wake` of `to`
+    /// releases them); or, if `*from != expect`, does nothing and answers [`WordChanged`].
+    /// The check and the moves are one atomic step against every `wait` and `wake` of `from`.
+    /// `u32::MAX` in either count means "all of them".
+    ///
+    /// This is how a condition variable hands its sleepers to a held mutex without waking
+    /// them to fight over it: wake none (or one) and move the rest onto the mutex's word.
+    ///
+    /// `to` is an address alone, never dereferenced, and `from` is read only for the
+    /// comparison. A moved waiter cannot tell that it moved: it returns from its `wait` as
+    /// from any wake, and looks at its own condition again, as every waiter does.
+    ///
+    /// Where the backend cannot move sleepers it wakes them instead (the moved count is then
+    /// 0): correct for any caller, since a woken waiter only returns spuriously. Natively:
+    /// [`backend::Linux`](crate::backend) (`FUTEX_CMP_REQUEUE`, which also counts whom it
+    /// woke). `Counted` wakes instead: its counts follow the address a waiter came in on.
+    ///
+    /// | call | what `Futex` does |
+    /// |---|---|
+    /// | both counts 0 | compares, moves and wakes nobody: `woken: Some(0)` |
+    /// | `from` and `to` the same address | compares, then wakes `max_wake` (none move) |
+    /// | otherwise | `B::requeue(from, expect, to, max_wake, max_move)` |
+    #[inline]
+    pub fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged>
+    where
+        B: FutexBackend,
+    {
+        if max_wake == 0 && max_move == 0 || core::ptr::eq(from, to) {
+            if Self::differs(from, expect) {
+                return Err(WordChanged);
+            }
+            if max_wake == 0 {
+                return Ok(Requeued { woken: Some(0), moved: 0 });
+            }
+            B::wake(from, max_wake);
+            return Ok(Requeued::WOKEN_UNCOUNTED);
+        }
+        B::requeue(from, expect, to, max_wake, max_move)
     }
 
     /// The user-space check that spares a mismatched wait its system call (~5 ns instead of

@@ -3,7 +3,7 @@
 use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
-use crate::Timeout;
+use crate::{Requeued, Timeout, WordChanged};
 
 /// A way to block a thread on a 32-bit word and wake it by address.
 ///
@@ -19,6 +19,7 @@ use crate::Timeout;
 /// - `timeout` is `None` for an untimed wait and `Some(t)` with `t > 0` otherwise; a zero
 ///   timeout never reaches the backend.
 /// - `wake` is called only with `max_waiters > 0`; `u32::MAX` means "all of them".
+/// - `requeue` is called only with `max_wake + max_move > 0` and two different addresses.
 ///
 /// And it must keep these promises:
 ///
@@ -40,6 +41,9 @@ use crate::Timeout;
 ///   pointer; it may only compare or hash it. (A kernel may do more with it: DragonFly's
 ///   `umtx_wakeup` adds 0 to the word, which leaves memory as it was but logs a warning when
 ///   the page is unmapped; see [`backend::DragonFly`](crate::backend) on that target.)
+/// - **A moved waiter waits on its new word.** After a `requeue` moved it, a waiter sleeps
+///   until a `wake` of the second address (or its timeout, or spuriously), as if it had
+///   waited there; it returns from its `wait` as from any wake, unable to tell that it moved.
 /// - **No panics and no allocation** for any input: any `Duration`, any `max_waiters`. A
 ///   wait that can never end is not a panic either: it blocks, as any futex wait that nobody
 ///   wakes (or, where nothing can block, returns spuriously: see `SingleThreaded`).
@@ -108,6 +112,35 @@ pub trait FutexBackend {
     ///
     /// The address alone: the word may already be freed. Never dereference it.
     fn wake(futex: *const AtomicU32, max_waiters: u32);
+
+    /// Wakes up to `max_wake` threads waiting on `from` and moves up to `max_move` more of them
+    /// to wait on the address `to` instead, still asleep; or, if `*from != expect`, does
+    /// nothing and answers [`WordChanged`]. The check and the moves are one atomic step
+    /// against every `wait` and `wake` of `from`, as `wait`'s check and sleep are.
+    ///
+    /// Moving instead of waking is what makes a condition variable's notify cheap: a waiter
+    /// moved onto a held mutex's word sleeps until the unlock wakes it, instead of waking now
+    /// only to find the mutex held and sleep again.
+    ///
+    /// `from` is read (the comparison), so it must be live; `to` is an address alone, never
+    /// dereferenced, like `wake`'s. `u32::MAX` in either count means "all of them".
+    ///
+    /// The provided form wakes instead of moving: it compares the word (not atomically with
+    /// the wake, which only risks more wakes, always allowed) and wakes up to
+    /// `max_wake + max_move` waiters of `from`, answering
+    /// [`Requeued::WOKEN_UNCOUNTED`]. That keeps every backend correct (a waiter woken
+    /// instead of moved returns spuriously and looks again); a backend whose system can move
+    /// sleepers (Linux's `FUTEX_CMP_REQUEUE`, the user-space queue) overrides it.
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        let _ = to;
+        crate::requeue::wake_instead(from, expect, max_wake.saturating_add(max_move), Self::wake)
+    }
 
     /// Offers this thread's processor to another ready thread, and says whether the platform
     /// could: `false`, the default, where it has no such call.

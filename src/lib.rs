@@ -16,6 +16,7 @@ mod futex;
 mod futex_backend;
 // Always: the check that ties its symbols' names to the crate's version runs on every build.
 mod installed;
+mod requeue;
 mod select;
 #[cfg(feature = "sync")]
 pub mod sync;
@@ -33,6 +34,7 @@ crate::select::with_std_time! {
 pub use deadline::{Clock, Deadline, DefaultClock};
 pub use futex::Futex;
 pub use futex_backend::FutexBackend;
+pub use requeue::{Requeued, WordChanged};
 pub use select::{DefaultBackend, DefaultSharedBackend, NoDefaultBackend, NoDefaultSharedBackend};
 pub use timeout::Timeout;
 
@@ -81,5 +83,20 @@ select::with_default_backend! {
     #[inline]
     pub fn wake_ptr(futex: *const AtomicU32, max_waiters: u32) {
         Futex::<DefaultBackend>::wake_ptr(futex, max_waiters)
+    }
+
+    /// Wakes up to `max_wake` threads blocked in [`wait`] on `from` and moves up to `max_move`
+    /// more, still asleep, to wait on `to`; [`WordChanged`] if `*from != expect`.
+    ///
+    /// [`Futex::requeue`] on [`DefaultBackend`], which states the rules.
+    #[inline]
+    pub fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        Futex::<DefaultBackend>::requeue(from, expect, to, max_wake, max_move)
     }
 }

@@ -14,3 +14,11 @@ fn linux_can_yield() {
     use portable_futex::FutexBackend;
     assert!(portable_futex::backend::Linux::yield_now());
 }
+
+/// `FUTEX_CMP_REQUEUE` moves sleepers: `Linux` never falls back to waking them here.
+#[test]
+fn linux_requeue_moves() {
+    common::watchdog::watchdog("requeued sleepers on Linux", || {
+        assert!(common::requeue_moves_or_wakes::<portable_futex::backend::Linux>());
+    });
+}

@@ -20,3 +20,12 @@ backend_tests!(portable_futex::DefaultSharedBackend, threads);
 // DragonFly's `umtx_wakeup` wakes one, or all.
 #[cfg(target_os = "dragonfly")]
 backend_tests!(portable_futex::DefaultSharedBackend, threads, OneOrAll);
+
+/// `Shared<Linux>` moves sleepers with `FUTEX_CMP_REQUEUE` (without the private flag).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn shared_linux_requeue_moves() {
+    common::watchdog::watchdog("requeued sleepers on Shared<Linux>", || {
+        assert!(common::requeue_moves_or_wakes::<portable_futex::DefaultSharedBackend>());
+    });
+}

@@ -404,3 +404,102 @@ fn lock_api_0_4_types_over_our_raw_locks() {
         assert!(!re.is_locked());
     });
 }
+
+/// Every try and timed form of lock_api 0.4's traits answers as the lock's state says, on one
+/// thread: taken when free, refused when held (a timed form only after its time), for each of
+/// our raw locks.
+#[cfg(feature = "lock_api_04")]
+#[test]
+fn lock_api_0_4_try_and_timed_forms() {
+    use portable_futex::sync::lock_api_04 as v04;
+    use portable_futex::sync::{RawFairMutex, RawMutex, RawRecursiveRwLock, RawRwLock};
+    use std::time::{Duration, Instant};
+    type B = Queue;
+    let short = Duration::from_millis(5);
+    let refused_after_its_time = |try_it: &dyn Fn(Duration) -> bool| {
+        let start = Instant::now();
+        assert!(!try_it(short), "a timed form took a held lock");
+        assert!(start.elapsed() >= short, "gave up after {:?}", start.elapsed());
+    };
+
+    fn mutex_forms<R>(refused: &dyn Fn(&dyn Fn(Duration) -> bool))
+    where
+        R: v04::RawMutex + v04::RawMutexTimed<Duration = Duration, Instant = Instant>,
+    {
+        let mutex = v04::Mutex::<R, u32>::new(0);
+        assert!(!mutex.is_locked());
+        let held = mutex.try_lock().expect("a free mutex");
+        assert!(mutex.is_locked());
+        assert!(mutex.try_lock().is_none(), "try_lock of a held mutex");
+        refused(&|t| mutex.try_lock_for(t).is_some());
+        refused(&|t| mutex.try_lock_until(Instant::now() + t).is_some());
+        drop(held);
+        assert!(!mutex.is_locked());
+        assert!(mutex.try_lock_for(Duration::from_secs(1)).is_some());
+        assert!(mutex.try_lock_until(Instant::now()).is_some());
+    }
+    mutex_forms::<RawMutex<B>>(&refused_after_its_time);
+    mutex_forms::<RawFairMutex<B>>(&refused_after_its_time);
+
+    let rw = v04::RwLock::<RawRwLock<B>, u32>::new(1);
+    let read = rw.try_read().expect("a free rwlock");
+    assert!(rw.is_locked() && !rw.is_locked_exclusive());
+    assert!(rw.try_write().is_none(), "try_write beside a reader");
+    refused_after_its_time(&|t| rw.try_write_for(t).is_some());
+    refused_after_its_time(&|t| rw.try_write_until(Instant::now() + t).is_some());
+    assert!(rw.try_read_recursive().is_some() && rw.try_read_for(short).is_some());
+    assert!(rw.try_read_recursive_for(short).is_some());
+    assert!(rw.try_read_recursive_until(Instant::now()).is_some());
+    let upgradable = rw.try_upgradable_read().expect("an upgradable read beside a reader");
+    assert!(rw.try_upgradable_read().is_none(), "a second upgradable read");
+    refused_after_its_time(&|t| rw.try_upgradable_read_for(t).is_some());
+    refused_after_its_time(&|t| rw.try_upgradable_read_until(Instant::now() + t).is_some());
+    // The plain reader keeps the upgrade out: try, then timed, each refused.
+    let upgradable = v04::RwLockUpgradableReadGuard::try_upgrade(upgradable)
+        .expect_err("an upgrade beside a reader");
+    let upgradable = v04::RwLockUpgradableReadGuard::try_upgrade_for(upgradable, short)
+        .expect_err("a timed upgrade beside a reader");
+    let start = Instant::now();
+    let upgradable = v04::RwLockUpgradableReadGuard::try_upgrade_until(upgradable, start + short)
+        .expect_err("a timed upgrade beside a reader");
+    assert!(start.elapsed() >= short);
+    drop(read);
+    let mut write = v04::RwLockUpgradableReadGuard::try_upgrade(upgradable)
+        .expect("an upgrade with no other reader");
+    assert!(rw.is_locked_exclusive());
+    *write += 1;
+    assert!(rw.try_read().is_none() && rw.try_read_recursive().is_none());
+    refused_after_its_time(&|t| rw.try_read_for(t).is_some());
+    refused_after_its_time(&|t| rw.try_read_until(Instant::now() + t).is_some());
+    refused_after_its_time(&|t| rw.try_read_recursive_for(t).is_some());
+    refused_after_its_time(&|t| rw.try_read_recursive_until(Instant::now() + t).is_some());
+    let upgradable = v04::RwLockWriteGuard::downgrade_to_upgradable(write);
+    assert!(!rw.is_locked_exclusive() && rw.try_read().is_some());
+    let write = v04::RwLockUpgradableReadGuard::upgrade(upgradable);
+    let read = v04::RwLockWriteGuard::downgrade(write);
+    assert_eq!(*read, 2);
+    drop(read);
+    let upgradable = rw.upgradable_read();
+    let read = v04::RwLockUpgradableReadGuard::downgrade(upgradable);
+    assert!(rw.try_write().is_none());
+    v04::RwLockReadGuard::unlock_fair(read);
+    let write = rw.try_write_until(Instant::now()).expect("a free rwlock");
+    v04::RwLockWriteGuard::unlock_fair(write);
+    let upgradable = rw.try_upgradable_read_for(short).expect("a free rwlock");
+    let upgradable = v04::RwLockUpgradableReadGuard::try_upgrade_for(upgradable, short)
+        .expect("an upgrade alone");
+    let upgradable = v04::RwLockWriteGuard::downgrade_to_upgradable(upgradable);
+    v04::RwLockUpgradableReadGuard::unlock_fair(upgradable);
+    assert!(!rw.is_locked());
+
+    // The recursive rwlock: its reads are recursive; the rest as the plain one.
+    let re = v04::RwLock::<RawRecursiveRwLock<B>, u32>::new(3);
+    let read = re.try_read().expect("a free rwlock");
+    assert!(re.is_locked() && !re.is_locked_exclusive());
+    assert!(re.try_write().is_none());
+    drop(read);
+    let write = re.try_write().expect("a free rwlock");
+    assert!(re.is_locked_exclusive() && re.try_read().is_none());
+    drop(write);
+    assert!(!re.is_locked());
+}

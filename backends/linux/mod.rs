@@ -16,10 +16,11 @@ use core::sync::atomic::AtomicU32;
 use core::time::Duration;
 
 use self::syscall::{Errno, FUTEX_WAIT_PRIVATE, FUTEX_WAIT_SHARED};
+use self::syscall::{FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_CMP_REQUEUE_SHARED};
 use self::syscall::{FUTEX_WAKE_PRIVATE, FUTEX_WAKE_SHARED};
 use crate::backend::timespec::{max_secs, RelativeTimeout};
 use crate::backend::SharedScope;
-use crate::{FutexBackend, Timeout};
+use crate::{FutexBackend, Requeued, Timeout, WordChanged};
 
 /// The Linux (and Android) `futex(2)` backend: process-private `FUTEX_WAIT` / `FUTEX_WAKE`.
 ///
@@ -37,6 +38,25 @@ impl FutexBackend for Linux {
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake(futex, max_waiters, FUTEX_WAKE_PRIVATE)
+    }
+
+    /// `FUTEX_CMP_REQUEUE` (Linux 2.6.7): the kernel compares `from` and moves its sleepers
+    /// to `to` under the locks of both hash buckets, and says how many it woke and moved.
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        requeue(
+            from,
+            expect,
+            to,
+            max_wake,
+            max_move,
+            (FUTEX_CMP_REQUEUE_PRIVATE, FUTEX_WAKE_PRIVATE),
+        )
     }
 
     /// `sched_yield(2)`: the thread goes to the end of its priority's run queue.
@@ -63,6 +83,16 @@ impl SharedScope for Linux {
 
     fn wake_shared(futex: *const AtomicU32, max_waiters: u32) {
         wake(futex, max_waiters, FUTEX_WAKE_SHARED)
+    }
+
+    fn requeue_shared(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        requeue(from, expect, to, max_wake, max_move, (FUTEX_CMP_REQUEUE_SHARED, FUTEX_WAKE_SHARED))
     }
 }
 
@@ -116,6 +146,50 @@ fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) {
     let _ = result;
 }
 
+/// `FUTEX_CMP_REQUEUE` with `op`, its private or shared form; `wake_op` is the `FUTEX_WAKE`
+/// of the same form, for a kernel that refuses the requeue.
+fn requeue(
+    from: &AtomicU32,
+    expect: u32,
+    to: *const AtomicU32,
+    max_wake: u32,
+    max_move: u32,
+    (op, wake_op): (u32, u32),
+) -> Result<Requeued, WordChanged> {
+    // The kernel takes signed counts and refuses a negative one (`EINVAL`): anything above
+    // i32::MAX already means "everyone".
+    let (wakes, moves) = (max_wake.min(i32::MAX as u32), max_move.min(i32::MAX as u32));
+    // SAFETY: `from` is a live reference for the whole call, so the kernel reads a valid,
+    // aligned u32; `to` is only a key to the kernel, as a wake's address is.
+    let result =
+        unsafe { syscall::cmp_requeue(from.as_ptr(), op, wakes, moves, to.cast(), expect) };
+    requeued(result, wakes).unwrap_or_else(|| {
+        // Refused: wake instead of moving, as a backend that cannot move does.
+        wake(from, max_wake.saturating_add(max_move), wake_op);
+        Ok(Requeued::WOKEN_UNCOUNTED)
+    })
+}
+
+/// What the kernel's answer to a `FUTEX_CMP_REQUEUE` that asked to wake `wakes` means; `None`
+/// if it refused the operation and did nothing.
+fn requeued(result: Result<usize, Errno>, wakes: u32) -> Option<Result<Requeued, WordChanged>> {
+    match result {
+        // The kernel wakes first, then moves, and answers the sum: whatever is above the
+        // wake count was moved.
+        Ok(total) => {
+            let total = u32::try_from(total).unwrap_or(u32::MAX);
+            let woken = total.min(wakes);
+            Some(Ok(Requeued { woken: Some(woken), moved: total - woken }))
+        }
+        // The word no longer held `expect` when the kernel compared it: nothing was done.
+        Err(Errno::EAGAIN) => Some(Err(WordChanged)),
+        // Anything else did nothing: ENOSYS or EPERM under a seccomp filter that refuses the
+        // operation, EINVAL where `to` is used for another kind of futex (a PI lock). The
+        // sleepers of `from` must not be left asleep for it.
+        Err(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +207,19 @@ mod tests {
         for answer in [Ok(0), Ok(1), Err(Errno::EAGAIN), Err(Errno::EINTR), Err(Errno::EINVAL)] {
             assert_eq!(outcome(answer, Some(asked)), Ok(()), "{answer:?}");
         }
+    }
+
+    /// The kernel answers a requeue with woken + moved: the wake count comes first.
+    #[test]
+    fn a_requeue_s_answer_splits_into_woken_and_moved() {
+        let split = |woken, moved| Some(Ok(Requeued { woken: Some(woken), moved }));
+        assert_eq!(requeued(Ok(0), 1), split(0, 0));
+        assert_eq!(requeued(Ok(1), 1), split(1, 0));
+        assert_eq!(requeued(Ok(5), 1), split(1, 4));
+        assert_eq!(requeued(Ok(3), 0), split(0, 3));
+        assert_eq!(requeued(Ok(2), 7), split(2, 0));
+        assert_eq!(requeued(Err(Errno::EAGAIN), 1), Some(Err(WordChanged)));
+        assert_eq!(requeued(Err(Errno::EINVAL), 1), None);
+        assert_eq!(requeued(Err(Errno::ENOSYS), 1), None);
     }
 }

@@ -27,15 +27,18 @@ use crate::backend::timespec::RelativeTimeout;
 // The operations, the same on every architecture.
 const FUTEX_WAIT: u32 = 0;
 const FUTEX_WAKE: u32 = 1;
+const FUTEX_CMP_REQUEUE: u32 = 4;
 /// The word is not shared with another process: the kernel keys it by virtual address alone.
 const FUTEX_PRIVATE_FLAG: u32 = 128;
 pub(super) const FUTEX_WAIT_PRIVATE: u32 = FUTEX_WAIT | FUTEX_PRIVATE_FLAG;
 pub(super) const FUTEX_WAKE_PRIVATE: u32 = FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
+pub(super) const FUTEX_CMP_REQUEUE_PRIVATE: u32 = FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG;
 /// Without the flag: the kernel keys the word by the memory behind it (the file or shared
 /// memory object and the offset in it), so waiters and wakers in other processes that map
 /// the same memory meet on it (`Shared<Linux>`).
 pub(super) const FUTEX_WAIT_SHARED: u32 = FUTEX_WAIT;
 pub(super) const FUTEX_WAKE_SHARED: u32 = FUTEX_WAKE;
+pub(super) const FUTEX_CMP_REQUEUE_SHARED: u32 = FUTEX_CMP_REQUEUE;
 
 /// An error number from the kernel. Their values differ between architectures (MIPS, SPARC),
 /// so they come from the bindings of the target.
@@ -207,7 +210,46 @@ unsafe fn enter<T>(
     timeout: *const T,
 ) -> Result<usize, Errno> {
     // SAFETY: passed through from the caller.
-    unsafe { abi::syscall(number, uaddr, op, val, timeout.cast()) }
+    unsafe {
+        abi::syscall(number, [uaddr as usize, op as usize, val as usize, timeout as usize, 0, 0])
+    }
+}
+
+/// `futex(from, op, nr_wake, nr_requeue, to, cmp)` with `op` a `FUTEX_CMP_REQUEUE`: if
+/// `*from == cmp` (read by the kernel under the lock of `from`'s hash bucket), wakes up to
+/// `nr_wake` waiters of `from` and moves up to `nr_requeue` more to `to`; returns how many
+/// it woke and moved together (`EAGAIN` if the word differed).
+///
+/// The counts are the kernel's `int`s (it refuses a negative one with `EINVAL`): callers
+/// pass at most `i32::MAX`. `nr_requeue` travels in the timeout's place, as the kernel reads
+/// it for this operation, so the choice between `futex` and `futex_time64` does not change
+/// the arguments; it only matters where one of the two is missing (the same fallback as
+/// [`futex`]).
+///
+/// # Safety
+///
+/// `from` points to a live, aligned `u32` (the kernel reads it); `to` may be anything (the
+/// kernel uses it as a key only, as for `FUTEX_WAKE`).
+pub(super) unsafe fn cmp_requeue(
+    from: *const u32,
+    op: u32,
+    nr_wake: u32,
+    nr_requeue: u32,
+    to: *const u32,
+    cmp: u32,
+) -> Result<usize, Errno> {
+    let args = [from as usize, op as usize, nr_wake as usize, nr_requeue as usize, to as usize];
+    let args = [args[0], args[1], args[2], args[3], args[4], cmp as usize];
+    match Calls::THIS {
+        // SAFETY: the caller's rules for `from` and `to`; the other arguments are values.
+        Calls::Only64(nr) | Calls::Only32(nr) => unsafe { abi::syscall(nr, args) },
+        Calls::Time64Then32 { time64, futex } => TIME64.call(
+            // SAFETY: as above.
+            || unsafe { abi::syscall(time64, args) },
+            // SAFETY: as above.
+            || unsafe { abi::syscall(futex, args) },
+        ),
+    }
 }
 
 /// `sched_yield(2)`. It always succeeds on Linux (the kernel's `sys_sched_yield` returns 0).
@@ -257,9 +299,8 @@ mod abi {
 
     impl Errno {
         pub(in super::super) const ETIMEDOUT: Self = Self(libc::ETIMEDOUT);
-        // The answers the code treats as any other: named for the tests that pin that.
-        #[cfg(test)]
         pub(in super::super) const EAGAIN: Self = Self(libc::EAGAIN);
+        // The answers the code treats as any other: named for the tests that pin that.
         #[cfg(test)]
         pub(in super::super) const EINTR: Self = Self(libc::EINTR);
         #[cfg(test)]
@@ -270,27 +311,23 @@ mod abi {
 
     /// # Safety
     ///
-    /// The arguments are valid for system call `number`.
-    pub(super) unsafe fn syscall(
-        number: usize,
-        uaddr: *const u32,
-        op: u32,
-        val: u32,
-        timeout: *const c_void,
-    ) -> Result<usize, Errno> {
+    /// The arguments are valid for system call `number`: `futex(uaddr, op, val, timeout or
+    /// val2, uaddr2, val3)`, each widened to a machine word.
+    pub(super) unsafe fn syscall(number: usize, args: [usize; 6]) -> Result<usize, Errno> {
+        let [uaddr, op, val, timeout, uaddr2, val3] = args;
         // `syscall` is variadic: each argument goes with the C type the kernel declares
-        // (`u32 *uaddr, int op, u32 val, const struct timespec *, u32 *uaddr2, u32 val3`).
-        // SAFETY: the caller vouches for the arguments; `uaddr2` and `val3` are unused by WAIT
-        // and WAKE and given as null and zero.
+        // (`u32 *uaddr, int op, u32 val, const struct timespec *, u32 *uaddr2, u32 val3`),
+        // narrowed back from the word it was widened to.
+        // SAFETY: the caller vouches for the arguments.
         let ret = unsafe {
             libc::syscall(
                 number as c_long,
-                uaddr,
+                uaddr as *const u32,
                 op as c_int,
-                val,
-                timeout,
-                core::ptr::null::<u32>(),
-                0u32,
+                val as u32,
+                timeout as *const c_void,
+                uaddr2 as *const u32,
+                val3 as u32,
             )
         };
         if ret >= 0 {
@@ -317,7 +354,6 @@ mod abi {
 #[cfg(not(feature = "linux"))]
 mod abi {
     use super::Errno;
-    use core::ffi::c_void;
     use linux_raw_sys::{errno, general};
 
     #[cfg(miri)]
@@ -329,9 +365,8 @@ mod abi {
 
     impl Errno {
         pub(in super::super) const ETIMEDOUT: Self = Self(errno::ETIMEDOUT as i32);
-        // The answers the code treats as any other: named for the tests that pin that.
-        #[cfg(test)]
         pub(in super::super) const EAGAIN: Self = Self(errno::EAGAIN as i32);
+        // The answers the code treats as any other: named for the tests that pin that.
         #[cfg(test)]
         pub(in super::super) const EINTR: Self = Self(errno::EINTR as i32);
         #[cfg(test)]
@@ -342,20 +377,14 @@ mod abi {
 
     /// # Safety
     ///
-    /// The arguments are valid for system call `number`.
-    pub(super) unsafe fn syscall(
-        number: usize,
-        uaddr: *const u32,
-        op: u32,
-        val: u32,
-        timeout: *const c_void,
-    ) -> Result<usize, Errno> {
-        // Registers are machine words: each argument is widened (pointers as addresses, the
-        // u32 values zero-extended, which the kernel truncates back to its 32-bit types).
-        let args = (uaddr as usize, op as usize, val as usize, timeout as usize);
+    /// The arguments are valid for system call `number`: `futex(uaddr, op, val, timeout or
+    /// val2, uaddr2, val3)`, each widened to a machine word (pointers as addresses, the u32
+    /// values zero-extended, which the kernel truncates back to its 32-bit types).
+    pub(super) unsafe fn syscall(number: usize, args: [usize; 6]) -> Result<usize, Errno> {
         // SAFETY: the caller vouches for the arguments. The asm is the architecture's system
-        // call convention; it may read memory (the timespec) and write none that Rust sees.
-        let ret = unsafe { raw(number, args.0, args.1, args.2, args.3) };
+        // call convention; it may read memory (the timespec, the word) and write none that
+        // Rust sees.
+        let ret = unsafe { raw(number, args) };
         // The kernel returns -4095..=-1 for errors, anything else is a result.
         if ret > -4096isize as usize {
             Err(Errno(ret.wrapping_neg() as i32))
@@ -367,11 +396,11 @@ mod abi {
     pub(super) fn sched_yield() {
         // SAFETY: `sched_yield` takes no arguments (the zeros are ignored) and touches no
         // memory; it returns 0.
-        unsafe { raw(general::__NR_sched_yield as usize, 0, 0, 0, 0) };
+        unsafe { raw(general::__NR_sched_yield as usize, [0; 6]) };
     }
 
     #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
-    unsafe fn raw(number: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    unsafe fn raw(number: usize, [a1, a2, a3, a4, a5, a6]: [usize; 6]) -> usize {
         let ret;
         // SAFETY: the x86_64 `syscall` convention: number in rax, arguments in rdi, rsi, rdx,
         // r10, r8, r9; the CPU overwrites rcx and r11; the result comes back in rax.
@@ -380,7 +409,7 @@ mod abi {
                 "syscall",
                 inlateout("rax") number => ret,
                 in("rdi") a1, in("rsi") a2, in("rdx") a3, in("r10") a4,
-                in("r8") 0usize, in("r9") 0usize,
+                in("r8") a5, in("r9") a6,
                 lateout("rcx") _, lateout("r11") _,
                 options(nostack, preserves_flags),
             );
@@ -389,7 +418,7 @@ mod abi {
     }
 
     #[cfg(target_arch = "aarch64")]
-    unsafe fn raw(number: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    unsafe fn raw(number: usize, [a1, a2, a3, a4, a5, a6]: [usize; 6]) -> usize {
         let ret;
         // SAFETY: the aarch64 `svc #0` convention: number in x8, arguments in x0..x5, the
         // result in x0.
@@ -398,7 +427,7 @@ mod abi {
                 "svc 0",
                 in("x8") number,
                 inlateout("x0") a1 => ret,
-                in("x1") a2, in("x2") a3, in("x3") a4, in("x4") 0usize, in("x5") 0usize,
+                in("x1") a2, in("x2") a3, in("x3") a4, in("x4") a5, in("x5") a6,
                 options(nostack, preserves_flags),
             );
         }
@@ -406,7 +435,7 @@ mod abi {
     }
 
     #[cfg(target_arch = "riscv64")]
-    unsafe fn raw(number: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    unsafe fn raw(number: usize, [a1, a2, a3, a4, a5, a6]: [usize; 6]) -> usize {
         let ret;
         // SAFETY: the RISC-V `ecall` convention: number in a7, arguments in a0..a5, the result
         // in a0.
@@ -415,7 +444,7 @@ mod abi {
                 "ecall",
                 in("a7") number,
                 inlateout("a0") a1 => ret,
-                in("a1") a2, in("a2") a3, in("a3") a4, in("a4") 0usize, in("a5") 0usize,
+                in("a1") a2, in("a2") a3, in("a3") a4, in("a4") a5, in("a5") a6,
                 options(nostack, preserves_flags),
             );
         }

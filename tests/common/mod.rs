@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_futex::{Deadline, Futex, FutexBackend, StdClock, Timeout};
+use portable_futex::{Deadline, Futex, FutexBackend, Requeued, StdClock, Timeout, WordChanged};
 
 pub mod watchdog;
 
@@ -316,6 +316,56 @@ pub fn wake_counts<B: FutexBackend>(rule: WakeRule) {
     assert_eq!(returned.load(Ordering::SeqCst), 4);
 }
 
+/// `requeue` on three sleepers of one word: refused without a wake when the word changed;
+/// then "wake one, move one" either moves one (the moved sleeper stays asleep through every
+/// wake of the first word and returns on a wake of the second) or, on a backend that wakes
+/// instead of moving, wakes them; no sleeper is left behind either way. Returns whether the
+/// backend moved (a backend that must, `Linux`, asserts it).
+pub fn requeue_moves_or_wakes<B: FutexBackend>() -> bool {
+    let (from, to) = (AtomicU32::new(0), AtomicU32::new(7));
+    // The front end's own answers: nothing to do, or a changed word, with nobody waiting.
+    let nothing = Requeued { woken: Some(0), moved: 0 };
+    assert_eq!(Futex::<B>::requeue(&from, 0, &to, 0, 0), Ok(nothing));
+    assert_eq!(Futex::<B>::requeue(&from, 1, &to, 0, 0), Err(WordChanged));
+    assert_eq!(Futex::<B>::requeue(&from, 1, &to, 1, u32::MAX), Err(WordChanged));
+    assert!(Futex::<B>::requeue(&from, 0, &to, u32::MAX, u32::MAX).is_ok());
+
+    let value = Arc::new(AtomicU32::new(0));
+    let target = Arc::new(AtomicU32::new(0));
+    let returned = Arc::new(AtomicUsize::new(0));
+    let waiters = start_waiters::<B>(3, &value, &returned);
+    let settle = || thread::sleep(Duration::from_millis(scaled(30, 1) as u64));
+    let returned_now = || returned.load(Ordering::SeqCst);
+
+    // The word differs from what the caller expects: nothing happens.
+    assert_eq!(Futex::<B>::requeue(&value, 1, &*target, 1, 1), Err(WordChanged));
+    settle();
+    assert_eq!(returned_now(), 0, "a refused requeue released a sleeper");
+
+    let done = Futex::<B>::requeue(&value, 0, &*target, 1, 1).expect("the word still holds 0");
+    let moved = done.moved == 1;
+    if moved {
+        assert_eq!(done.woken, Some(1), "three sleepers, one to wake");
+        eventually("the woken sleeper returned", || returned_now() >= 1);
+        settle();
+        assert_eq!(returned_now(), 1, "a requeue of one woke more than one");
+        // The one left on the first word returns on its wake; the moved one does not.
+        Futex::<B>::wake(&value, u32::MAX);
+        eventually("the sleeper left on the first word returned", || returned_now() >= 2);
+        settle();
+        assert_eq!(returned_now(), 2, "a wake of the first word released the moved sleeper");
+        Futex::<B>::wake(&target, 1);
+    } else {
+        assert_eq!(done.moved, 0, "moved {} of one", done.moved);
+        Futex::<B>::wake(&value, u32::MAX);
+    }
+    for w in waiters {
+        w.join().unwrap();
+    }
+    assert_eq!(returned_now(), 3);
+    moved
+}
+
 /// A wake on one address does not release a waiter blocked on another.
 pub fn wake_is_per_address<B: FutexBackend>() {
     let value = Arc::new(AtomicU32::new(0));
@@ -451,6 +501,15 @@ macro_rules! backend_tests {
                     stringify!($backend)
                 ),
                 || common::wake_counts::<$backend>(common::WakeRule::$wake_rule),
+            );
+        }
+        #[test]
+        fn requeue_moves_or_wakes() {
+            common::watchdog::watchdog(
+                concat!("requeued sleepers to be woken", " on ", stringify!($backend)),
+                || {
+                    common::requeue_moves_or_wakes::<$backend>();
+                },
             );
         }
         #[test]

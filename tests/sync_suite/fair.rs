@@ -4,12 +4,12 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use portable_futex::sync::generic::{FairMutex, Mutex, ReentrantMutex};
 use portable_futex::sync::lock_api::{MutexGuard, RawMutex as _};
 use portable_futex::sync::{RawMutex, StdThreadId};
-use portable_futex::FutexBackend;
+use portable_futex::{Deadline, FutexBackend, StdClock};
 
 use super::watchdog;
 
@@ -117,6 +117,46 @@ pub fn fair_mutex_exclusion<B: FutexBackend + 'static>(threads: usize, rounds: u
         }
         let extra = rounds.div_ceil(16);
         assert_eq!(*shared.0.lock(), (threads * (rounds + extra)) as u64);
+    })
+}
+
+/// One `FairMutex` alone and held elsewhere: `try_lock`, `is_locked`, the timed forms (which
+/// give up on a held mutex, and not before their time), `try_lock_by` on a `Deadline`, and
+/// the raw lock's `Debug`.
+pub fn fair_mutex_basics<B: FutexBackend + 'static>() {
+    watchdog("the fair mutex's try and timed forms", || {
+        let mutex = Arc::new(FairMutex::<B, u32>::new(0));
+        assert!(!mutex.is_locked());
+        *mutex.try_lock().expect("a free fair mutex") += 1;
+        // SAFETY: only read, for its `Debug`.
+        let raw = format!("{:?}", unsafe { mutex.raw() });
+        assert_eq!(raw, "RawFairMutex(RawMutex { locked: false, waiters: 0 })");
+        let (held, release) = super::hold_elsewhere(&mutex, |m, hold| {
+            let _held = m.lock();
+            hold();
+        });
+        assert!(mutex.is_locked());
+        assert!(mutex.try_lock().is_none(), "try_lock of a held fair mutex");
+        let timeout = Duration::from_millis(20);
+        let start = Instant::now();
+        assert!(mutex.try_lock_for(timeout).is_none(), "took a held fair mutex");
+        assert!(start.elapsed() >= timeout, "gave up after {:?}", start.elapsed());
+        let start = Instant::now();
+        let mut deadline = Deadline::<B, _>::with_clock(Some(timeout), StdClock::new());
+        // SAFETY: the raw lock is only tried; taken, it would be released at once.
+        assert!(!unsafe { mutex.raw() }.try_lock_by(&mut deadline), "took a held fair mutex");
+        assert!(start.elapsed() >= timeout, "gave up after {:?}", start.elapsed());
+        release.send(()).unwrap();
+        held.join().unwrap();
+        assert!(!mutex.is_locked());
+        let mut deadline = Deadline::<B, _>::with_clock(Some(timeout), StdClock::new());
+        // SAFETY: taken here, released at once below.
+        let raw = unsafe { mutex.raw() };
+        assert!(raw.try_lock_by(&mut deadline), "a free fair mutex refused");
+        assert!(mutex.is_locked());
+        // SAFETY: taken just above by this thread.
+        unsafe { raw.unlock(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        assert_eq!(*mutex.try_lock_for(timeout).expect("a free fair mutex"), 1);
     })
 }
 

@@ -950,6 +950,10 @@ macro_rules! sync_tests {
             suite::mutex_bump_lets_a_waiter_in::<B>();
         }
         #[test]
+        fn fair_mutex_basics() {
+            suite::fair_mutex_basics::<B>();
+        }
+        #[test]
         fn fair_mutex_exclusion() {
             suite::fair_mutex_exclusion::<B>(T, suite::scaled(2_000, 20));
         }
