@@ -38,7 +38,7 @@ pub use requeue::{Requeued, WordChanged};
 pub use select::{DefaultBackend, DefaultSharedBackend, NoDefaultBackend, NoDefaultSharedBackend};
 pub use timeout::Timeout;
 
-// The four root functions exist only where the target has a default backend; see `select.rs`.
+// The root functions exist only where the target has a default backend; see `select.rs`.
 select::with_default_backend! {
     use core::sync::atomic::AtomicU32;
     use core::time::Duration;

@@ -279,6 +279,8 @@ fn debug_follows_the_state() {
         assert_eq!(*lazy, 5);
         assert_eq!(format!("{lazy:?}"), "LazyLock(5)");
         assert_eq!(format!("{:?}", generic::Condvar::<B>::new()), "Condvar { .. }");
+        let raw = portable_futex::sync::RawCondvar::<B>::default();
+        assert_eq!(format!("{raw:?}"), "RawCondvar { .. }");
     });
 }
 
@@ -397,9 +399,12 @@ fn lock_api_0_4_types_over_our_raw_locks() {
         writer.join().unwrap();
         assert_eq!(*rw.read(), 2);
 
-        let re = v04::ReentrantMutex::<RawMutex<B>, StdThreadId, u32>::new(7);
+        let re = Arc::new(v04::ReentrantMutex::<RawMutex<B>, StdThreadId, u32>::new(7));
         let outer = re.lock();
         assert_eq!(*re.lock() + *outer, 14);
+        // Another thread has another id: it is kept out.
+        let other = re.clone();
+        assert!(thread::spawn(move || other.try_lock().is_none()).join().unwrap());
         drop(outer);
         assert!(!re.is_locked());
     });
@@ -493,7 +498,19 @@ fn lock_api_0_4_try_and_timed_forms() {
     assert!(!rw.is_locked());
 
     // The recursive rwlock: its reads are recursive; the rest as the plain one.
+    // A recursive read counts as a reader: a writer is kept out until it is gone.
+    let recursive = rw.read_recursive();
+    assert!(rw.is_locked() && rw.try_write().is_none());
+    drop(recursive);
+    assert!(!rw.is_locked());
+
     let re = v04::RwLock::<RawRecursiveRwLock<B>, u32>::new(3);
+    let read = re.read();
+    assert!(re.is_locked() && re.try_write().is_none());
+    drop(read);
+    let write = re.write();
+    assert!(re.is_locked_exclusive() && re.try_read().is_none());
+    drop(write);
     let read = re.try_read().expect("a free rwlock");
     assert!(re.is_locked() && !re.is_locked_exclusive());
     assert!(re.try_write().is_none());

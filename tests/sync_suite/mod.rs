@@ -902,6 +902,10 @@ macro_rules! sync_tests {
             suite::plain_read_waits_behind_a_waiting_writer::<B>();
         }
         #[test]
+        fn recursive_rwlock_basics() {
+            suite::recursive_rwlock_basics::<B>();
+        }
+        #[test]
         fn recursive_rwlock_exclusion() {
             suite::recursive_rwlock_exclusion::<B>(T, suite::scaled(2_000, 20));
         }

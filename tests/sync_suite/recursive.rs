@@ -3,11 +3,11 @@
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use portable_futex::sync::generic::{RecursiveRwLock, RwLock};
 use portable_futex::sync::lock_api::RawRwLock as _;
-use portable_futex::FutexBackend;
+use portable_futex::{Deadline, FutexBackend, StdClock};
 
 use super::watchdog;
 
@@ -94,5 +94,42 @@ pub fn recursive_rwlock_exclusion<B: FutexBackend + 'static>(threads: usize, rou
         }
         let writers = threads.div_ceil(2);
         assert_eq!(lock.read().0, (writers * rounds) as u64);
+    })
+}
+
+/// One `RecursiveRwLock` on one thread: the try forms, `is_locked`/`is_locked_exclusive`, and
+/// the raw lock's `try_read_by`/`try_write_by` on a `Deadline`, which give up on a lock held
+/// the other way only after their time.
+pub fn recursive_rwlock_basics<B: FutexBackend + 'static>() {
+    watchdog("the recursive rwlock's try and timed forms", || {
+        let lock = RecursiveRwLock::<B, u32>::new(1);
+        let short = Duration::from_millis(10);
+        let deadline = || Deadline::<B, _>::with_clock(Some(short), StdClock::new());
+        // SAFETY: the raw lock is only tried here; what it takes is released below.
+        let raw = unsafe { lock.raw() };
+        assert!(!lock.is_locked() && !lock.is_locked_exclusive());
+        let read = lock.try_read().expect("a free lock");
+        assert!(lock.is_locked() && !lock.is_locked_exclusive());
+        assert!(lock.try_write().is_none(), "try_write beside a reader");
+        let start = Instant::now();
+        assert!(!raw.try_write_by(&mut deadline()), "a write beside a reader");
+        assert!(start.elapsed() >= short, "gave up after {:?}", start.elapsed());
+        assert!(raw.try_read_by(&mut deadline()), "a second read refused");
+        // SAFETY: the read just taken.
+        unsafe { raw.unlock_shared(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        drop(read);
+        let write = lock.try_write().expect("a free lock");
+        assert!(lock.is_locked_exclusive());
+        assert!(lock.try_read().is_none(), "try_read beside the writer");
+        let start = Instant::now();
+        assert!(!raw.try_read_by(&mut deadline()), "a read beside the writer");
+        assert!(start.elapsed() >= short, "gave up after {:?}", start.elapsed());
+        drop(write);
+        assert!(!lock.is_locked());
+        assert!(raw.try_write_by(&mut deadline()), "a free lock refused");
+        assert!(lock.is_locked_exclusive());
+        // SAFETY: the write just taken.
+        unsafe { raw.unlock_exclusive(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        assert_eq!(*lock.read(), 1);
     })
 }
