@@ -131,5 +131,34 @@ pub fn recursive_rwlock_basics<B: FutexBackend + 'static>() {
         // SAFETY: the write just taken.
         unsafe { raw.unlock_exclusive(portable_futex::sync::lock_api::GuardNoSend::new()) };
         assert_eq!(*lock.read(), 1);
+
+        // Upgradable reads, upgrades, downgrades, fair unlocks and the timed forms.
+        use portable_futex::sync::lock_api::{
+            RwLockReadGuard, RwLockUpgradableReadGuard as Upgradable, RwLockWriteGuard,
+        };
+        let upgradable = lock.try_upgradable_read().expect("a free lock");
+        assert!(lock.try_upgradable_read().is_none(), "a second upgradable read");
+        let read = lock.try_read_for(short).expect("a read beside the upgradable one");
+        let upgradable =
+            Upgradable::try_upgrade(upgradable).expect_err("an upgrade beside a reader");
+        RwLockReadGuard::unlock_fair(read);
+        let mut write = Upgradable::try_upgrade(upgradable).expect("an upgrade alone");
+        *write += 1;
+        assert!(lock.is_locked_exclusive());
+        let start = Instant::now();
+        assert!(lock.try_read_for(short).is_none(), "a timed read beside the writer");
+        assert!(start.elapsed() >= short, "gave up after {:?}", start.elapsed());
+        assert!(lock.try_write_until(Instant::now() + short).is_none());
+        let read = RwLockWriteGuard::downgrade(write);
+        assert!(!lock.is_locked_exclusive() && lock.try_write().is_none());
+        drop(read);
+        let upgradable = lock.upgradable_read();
+        let write = Upgradable::upgrade(upgradable);
+        assert!(lock.is_locked_exclusive());
+        RwLockWriteGuard::unlock_fair(write);
+        assert!(!lock.is_locked());
+        let write = lock.try_write_for(short).expect("a free lock");
+        drop(write);
+        assert_eq!(*lock.try_read_until(Instant::now()).expect("a free lock"), 2);
     })
 }
