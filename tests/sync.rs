@@ -496,6 +496,9 @@ fn lock_api_0_4_try_and_timed_forms() {
     let upgradable = v04::RwLockWriteGuard::downgrade_to_upgradable(upgradable);
     v04::RwLockUpgradableReadGuard::unlock_fair(upgradable);
     assert!(!rw.is_locked());
+    let write = rw.try_write().expect("a free rwlock");
+    assert!(rw.is_locked_exclusive());
+    drop(write);
 
     // The recursive rwlock: its reads are recursive; the rest as the plain one.
     // A recursive read counts as a reader: a writer is kept out until it is gone.
