@@ -136,8 +136,10 @@ impl<B> Futex<B> {
     ///
     /// Where the backend cannot move sleepers it wakes them instead (the moved count is then
     /// 0): correct for any caller, since a woken waiter only returns spuriously. Natively:
-    /// [`backend::Linux`](crate::backend) (`FUTEX_CMP_REQUEUE`, which also counts whom it
-    /// woke). `Counted` wakes instead: its counts follow the address a waiter came in on.
+    /// [`backend::Linux`](crate::backend) (`FUTEX_CMP_REQUEUE`) and the user-space queue
+    /// (`Queue`, and `QueueWith<C>` whose lock nests: `BucketLock::NESTS`), which also count
+    /// whom they woke. `Counted` wakes instead: its counts follow the address a waiter came
+    /// in on.
     ///
     /// | call | what `Futex` does |
     /// |---|---|

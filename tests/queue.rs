@@ -35,6 +35,16 @@ mod one_bucket {
     backend_tests!(QueueWith<OneBucket>, threads);
 }
 
+/// The queue moves sleepers between addresses (its locks nest): across two buckets
+/// (`Queue`'s 64) and inside one (`OneBucket`, every address in the same treap).
+#[test]
+fn queue_requeue_moves() {
+    common::watchdog::watchdog("requeued sleepers on the queue", || {
+        assert!(common::requeue_moves_or_wakes::<Queue>(), "Queue woke instead of moving");
+        assert!(common::requeue_moves_or_wakes::<QueueWith<OneBucket>>(), "one bucket");
+    });
+}
+
 /// `QueueWith<C>` yields as its config says: a config that does not say cannot yield (the
 /// locks then sleep right after their spins, rather than offering a processor nobody takes),
 /// and `std`'s pieces yield through the OS.

@@ -135,6 +135,9 @@ impl Drop for Locked {
 // the kernel's cross-core lock. It does not allocate.
 unsafe impl BucketLock for CriticalLock {
     const INIT: Self = Self(());
+    // FreeRTOS critical sections nest: the task form counts its depth and leaves the
+    // section only at the outermost exit; the interrupt form restores the mask it saved.
+    const NESTS: bool = true;
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
         let _locked = Locked::new();

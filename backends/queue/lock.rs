@@ -20,6 +20,17 @@ pub unsafe trait BucketLock: Sync {
 
     /// Runs `f` holding the lock.
     fn with<R>(&self, f: impl FnOnce() -> R) -> R;
+
+    /// Whether two locks of this type may be held at once, one taken inside the other's
+    /// `with` (always in the same order: the bucket first in the table first). A requeue
+    /// needs it, to move waiters between two buckets in one step; with `false`, the default,
+    /// the queue's requeue wakes instead of moving.
+    ///
+    /// Set it only if nesting keeps mutual exclusion: a mutex or spin lock per bucket does,
+    /// and so does a critical section that restores the state it found (`critical-section`,
+    /// FreeRTOS's); one that masks interrupts on entry and unmasks them on exit, whatever
+    /// they were, does not (the inner exit would unmask inside the outer section).
+    const NESTS: bool = false;
 }
 
 /// The `std` lock: `std::sync::Mutex`, on whatever the OS offers. Not for `wake` from a
@@ -35,6 +46,8 @@ pub struct StdLock(std::sync::Mutex<()>);
 #[cfg(all(feature = "std", not(all(loom, test))))]
 unsafe impl BucketLock for StdLock {
     const INIT: Self = Self(std::sync::Mutex::new(()));
+    // One mutex per bucket.
+    const NESTS: bool = true;
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -54,6 +67,8 @@ pub struct SpinLock(spin::Mutex<()>);
 #[cfg(all(target_has_atomic = "8", not(all(loom, test))))]
 unsafe impl BucketLock for SpinLock {
     const INIT: Self = Self(spin::Mutex::new(()));
+    // One spin lock per bucket.
+    const NESTS: bool = true;
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self.0.lock();
@@ -72,6 +87,9 @@ pub struct CriticalSectionLock(());
 #[cfg(all(feature = "critical-section", not(all(loom, test))))]
 unsafe impl BucketLock for CriticalSectionLock {
     const INIT: Self = Self(());
+    // `critical_section::with` nests: the inner one restores what it found, so the outer
+    // one's exclusion holds until it ends.
+    const NESTS: bool = true;
 
     fn with<R>(&self, f: impl FnOnce() -> R) -> R {
         critical_section::with(|_| f())

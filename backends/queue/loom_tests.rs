@@ -233,3 +233,80 @@ fn timed_out_head_with_a_waiter_behind() {
         assert_quiet(&table);
     });
 }
+
+/// Two keys in the two buckets of a two-bucket table, the first's bucket first. Fixed, not the
+/// words' addresses: loom replays each execution's schedule on the next, so which bucket a
+/// key falls in must not change with where the allocator put a word.
+fn keys_in_two_buckets() -> (usize, usize) {
+    let bucket = |key| crate::backend::address_hash::index(key, 2);
+    let first = (0x1000..).step_by(4).find(|&key| bucket(key) == 0).unwrap();
+    let second = (0x1000..).step_by(4).find(|&key| bucket(key) == 1).unwrap();
+    (first, second)
+}
+
+/// A waiter that sleeps on `key` while `word` holds 0 (once, or until it changes).
+fn wait_on_key(table: &Table, key: usize, word: &AtomicU32, timeout: bool) -> Result<(), Timeout> {
+    let timeout = timeout.then_some(core::time::Duration::from_secs(1));
+    let still_expected = || word.load(WORD_ORDER) == 0;
+    wait_on::<LoomLock, ParkEvent>(table, key, still_expected, timeout)
+}
+
+fn requeue(table: &Table, from: usize, word: &AtomicU32, to: usize, moves: u32) -> u32 {
+    let still_expected = || word.load(WORD_ORDER) == 0;
+    let done = super::requeue_on::<LoomLock, ParkEvent>(table, from, still_expected, to, 0, moves);
+    done.map_or(0, |done| done.moved)
+}
+
+/// A requeue racing the waiter's announcement, its sleep and its return: the waiter sleeps on
+/// the first key, or on the second once moved, and either way the wakes that follow (of the
+/// second key, then of the first after the word changed) release it. Across two buckets, so
+/// the moved waiter's count travels from one bucket's `pending` to the other's; both ways
+/// round, since the requeue locks the buckets in table order.
+#[test]
+fn requeue_then_wakes_release_the_waiter() {
+    for backwards in [false, true] {
+        model(move || {
+            let table = table(2);
+            let word = Arc::new(AtomicU32::new(0));
+            let (a, b) = keys_in_two_buckets();
+            let (from, to) = if backwards { (b, a) } else { (a, b) };
+            let waiter = {
+                let (table, word) = (table.clone(), word.clone());
+                thread::spawn(move || {
+                    while word.load(Acquire) == 0 {
+                        let _ = wait_on_key(&table, from, &word, false);
+                    }
+                })
+            };
+            requeue(&table, from, &word, to, 1);
+            wake_on::<LoomLock, ParkEvent>(&table, to, 1);
+            word.store(1, Release);
+            wake_on::<LoomLock, ParkEvent>(&table, from, 1);
+            waiter.join().unwrap();
+            assert_quiet(&table);
+        });
+    }
+}
+
+/// A timeout racing a requeue across buckets: the timed-out waiter finds itself in the bucket
+/// it was moved to (or in its own, if not moved yet) and unlinks itself there, or a wake of
+/// the second key took it first and it waits for that wake's `set`. Either way it returns
+/// only once nobody touches it, and both buckets end empty with their counts at zero.
+#[test]
+fn timeout_races_requeue() {
+    model(|| {
+        let table = table(2);
+        let word = Arc::new(AtomicU32::new(0));
+        let (from, to) = keys_in_two_buckets();
+        let waiter = {
+            let (table, word) = (table.clone(), word.clone());
+            thread::spawn(move || {
+                let _ = wait_on_key(&table, from, &word, true);
+            })
+        };
+        requeue(&table, from, &word, to, 1);
+        wake_on::<LoomLock, ParkEvent>(&table, to, 1);
+        waiter.join().unwrap();
+        assert_quiet(&table);
+    });
+}

@@ -102,7 +102,7 @@ pub use self::wfi_event::{Sleep, Wfi, WfiEvent};
 use self::bucket::bucket_of;
 use self::sync::{fence, Ordering};
 use self::wait_queue::Waiter;
-use crate::{FutexBackend, Timeout};
+use crate::{FutexBackend, Requeued, Timeout, WordChanged};
 
 /// The pieces that make a [`QueueWith`] backend: a lock, an event, and a static bucket table.
 ///
@@ -159,6 +159,25 @@ impl<C: QueueConfig> FutexBackend for QueueWith<C> {
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters)
+    }
+
+    /// Moves waiters between the queues of two addresses, under both buckets' locks, where
+    /// the lock may be nested ([`BucketLock::NESTS`]); wakes instead where it may not.
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        if !<C::Lock as BucketLock>::NESTS {
+            let waiters = max_wake.saturating_add(max_move);
+            return crate::requeue::wake_instead(from, expect, waiters, Self::wake);
+        }
+        // Read under `from`'s bucket lock, as a wait compares it (see `WORD_ORDER`).
+        let still_expected = || from.load(WORD_ORDER) == expect;
+        let (from, to) = (address(from), address(to));
+        requeue_on::<C::Lock, C::Event>(C::buckets(), from, still_expected, to, max_wake, max_move)
     }
 
     #[inline]
@@ -221,7 +240,7 @@ pub(crate) fn wait_on<L: BucketLock, E: Event>(
     // (a) Announce, then fence. See the module docs. From here on, `stay` (dropped before
     // `waiter`, declared after it) takes the waiter back out of the bucket whatever happens,
     // a panic included.
-    let stay = Stay::announce(bucket, &waiter);
+    let stay = Stay::announce(table, bucket, &waiter);
 
     let queued = bucket.with_treap(|treap| {
         // (b) The value is compared under the lock, so a waker that takes the lock after us
@@ -284,6 +303,9 @@ enum Left {
 /// again) aborts the process, as a panic in a destructor during unwinding does, which still
 /// leaves no pointer to a dead frame behind.
 struct Stay<'a, L: BucketLock, E: Event> {
+    /// The table, where a requeue may have moved the waiter to another bucket.
+    table: &'a [Bucket<L, E>],
+    /// The bucket the waiter announced itself in (and queued in, unless it was moved since).
     bucket: &'a Bucket<L, E>,
     waiter: &'a Waiter<E>,
     state: Cell<State>,
@@ -291,26 +313,46 @@ struct Stay<'a, L: BucketLock, E: Event> {
 
 impl<'a, L: BucketLock, E: Event> Stay<'a, L, E> {
     /// Step (a): counts the waiter in `pending`, then fences.
-    fn announce(bucket: &'a Bucket<L, E>, waiter: &'a Waiter<E>) -> Self {
+    fn announce(
+        table: &'a [Bucket<L, E>],
+        bucket: &'a Bucket<L, E>,
+        waiter: &'a Waiter<E>,
+    ) -> Self {
         bucket.pending.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        Stay { bucket, waiter, state: Cell::new(State::Announced) }
+        Stay { table, bucket, waiter, state: Cell::new(State::Announced) }
     }
 
     /// Takes a queued waiter back out: unlinks it under the lock if it is still linked, or
     /// else waits until the waker that took it has set its event.
+    ///
+    /// The waiter is in the bucket of its `at` address: the one it queued in, or the one a
+    /// requeue moved it to. A requeue changes `at` only holding the lock of the bucket the
+    /// waiter leaves, so once we hold the lock of `at`'s bucket and read `at` unchanged, the
+    /// waiter is there and stays there; if it changed, it moved meanwhile: look again.
     fn leave(&self) -> Left {
-        let unlinked = self.bucket.with_treap(|treap| {
-            // SAFETY: the lock is held; the waiter was pushed into this bucket's treap.
-            let unlinked = unsafe { wait_queue::remove(treap, self.waiter) };
-            if unlinked {
-                // Still under the lock, so that a lock that panics on release cannot make
-                // this step run twice. Relaxed: see `withdraw`.
-                self.bucket.pending.fetch_sub(1, Ordering::Relaxed);
-                self.state.set(State::Gone);
+        let unlinked = loop {
+            let at = self.waiter.at();
+            let bucket = bucket_of(self.table, at);
+            let unlinked = bucket.with_treap(|treap| {
+                if self.waiter.at() != at {
+                    return None;
+                }
+                // SAFETY: the lock is held; the waiter was pushed into this bucket's treap
+                // (by its own `wait_on`, or by the requeue that wrote `at`).
+                let unlinked = unsafe { wait_queue::remove(treap, self.waiter) };
+                if unlinked {
+                    // Still under the lock, so that a lock that panics on release cannot make
+                    // this step run twice. Relaxed: see `withdraw`.
+                    bucket.pending.fetch_sub(1, Ordering::Relaxed);
+                    self.state.set(State::Gone);
+                }
+                Some(unlinked)
+            });
+            if let Some(unlinked) = unlinked {
+                break unlinked;
             }
-            unlinked
-        });
+        };
         if unlinked {
             return Left::Unlinked;
         }
@@ -364,6 +406,99 @@ pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L, E>], address: 
     // lock round trip, and which `count >= 0` would turn into the same program.
     bucket.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
     woken.set_all();
+}
+
+/// The requeue: under the locks of both buckets (the one of `from` and the one of `to`,
+/// taken in table order, or one if they are the same), compare the word, take up to
+/// `max_wake` waiters off `from`'s queue to wake and up to `max_move` more to append to
+/// `to`'s queue, and carry their count in `pending` from one bucket to the other. Uses both
+/// addresses only as keys. The lock must nest ([`BucketLock::NESTS`]).
+///
+/// A moved waiter's thread sleeps on, on its own event: only its place changed. A timeout
+/// finds it through its `at` (see `Stay::leave`); a wake of `to` pops it like any of `to`'s.
+pub(crate) fn requeue_on<L: BucketLock, E: Event>(
+    table: &[Bucket<L, E>],
+    from: usize,
+    still_expected: impl FnOnce() -> bool,
+    to: usize,
+    max_wake: u32,
+    max_move: u32,
+) -> Result<Requeued, WordChanged> {
+    let source = bucket_of(table, from);
+    // As a wake, (c)-(d): the fence orders the caller's change of the word before the read of
+    // `pending`. Nobody announced on `from`'s bucket: nobody to wake or move, only the answer.
+    fence(Ordering::SeqCst);
+    if source.pending.load(Ordering::Relaxed) == 0 {
+        return if still_expected() {
+            Ok(Requeued { woken: Some(0), moved: 0 })
+        } else {
+            Err(WordChanged)
+        };
+    }
+    let target = bucket_of(table, to);
+    let same = core::ptr::eq(source, target);
+    let (first, second) = if (source as *const Bucket<L, E>) <= (target as *const Bucket<L, E>) {
+        (source, target)
+    } else {
+        (target, source)
+    };
+    let taken = first.with_treap(|first_treap| {
+        let locked = |second_treap: Option<&mut treap::Treap>| {
+            let (source_treap, target_treap) = match second_treap {
+                None => (&mut *first_treap, None),
+                Some(second_treap) if core::ptr::eq(first, source) => {
+                    (&mut *first_treap, Some(second_treap))
+                }
+                Some(second_treap) => (second_treap, Some(&mut *first_treap)),
+            };
+            // The compare, under `from`'s lock, as a wait's.
+            if !still_expected() {
+                return None;
+            }
+            let woken = match max_wake {
+                0 => None,
+                // SAFETY: `from`'s bucket lock is held.
+                n => Some(unsafe { wait_queue::pop::<E>(source_treap, from, n) }),
+            };
+            let moving = match max_move {
+                0 => None,
+                // SAFETY: `from`'s bucket lock is held (and `to`'s, for the move below).
+                n => Some(unsafe { wait_queue::pop::<E>(source_treap, from, n) }),
+            };
+            let moved = moving.map_or(0, |moving| {
+                let count = moving.count();
+                if !same {
+                    // Counted in `to`'s bucket before they are linked there, as an announcement
+                    // is (SeqCst, so that a wake of `to` that reads `pending` after its fence
+                    // sees them), and out of `from`'s: they are no longer there.
+                    target.pending.fetch_add(count as usize, Ordering::SeqCst);
+                    source.pending.fetch_sub(count as usize, Ordering::Relaxed);
+                }
+                let treap = match target_treap {
+                    Some(treap) => treap,
+                    None => source_treap,
+                };
+                // SAFETY: both locks held since the `pop`.
+                unsafe { wait_queue::requeue(treap, moving, to) }
+            });
+            Some((woken, moved))
+        };
+        if same {
+            locked(None)
+        } else {
+            second.with_treap(|second_treap| locked(Some(second_treap)))
+        }
+    });
+    let Some((woken, moved)) = taken else {
+        return Err(WordChanged);
+    };
+    let woken_count = woken.as_ref().map_or(0, |w| w.count());
+    if let Some(woken) = woken {
+        // As `wake_on`: out of `pending` after the lock, then set.
+        source.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
+        woken.set_all();
+    }
+    Ok(Requeued { woken: Some(woken_count), moved })
 }
 
 /// The atomics, the thread parking and the clock that the queue uses, swapped for loom's in

@@ -30,6 +30,12 @@ impl Node {
     pub(crate) fn key(&self) -> usize {
         self.key
     }
+
+    /// Gives a node that no treap links another key (a waiter moved to another address).
+    /// Its other fields may still hold what its last treap left; `insert` resets them.
+    pub(crate) fn set_key(&mut self, key: usize) {
+        self.key = key;
+    }
 }
 
 /// The root, and a small random generator for priorities.

@@ -16,6 +16,7 @@
 use core::cell::UnsafeCell;
 use core::ptr::{addr_of, NonNull};
 
+use super::sync::{AtomicUsize, Ordering};
 use super::treap::{Node, Treap};
 use super::Event;
 
@@ -37,6 +38,10 @@ pub(crate) struct Waiter<E> {
     node: UnsafeCell<Node>,
     links: LinkCell<Links<E>>,
     event: E,
+    /// The address whose queue the waiter is in: its own, until a requeue moves it. Written
+    /// only under the locks of the bucket it leaves and the one it joins, so a waiter that
+    /// holds the lock of the bucket this names, and reads it unchanged, is in that bucket.
+    at: AtomicUsize,
 }
 
 /// What the bucket's lock guards. Touched only under that lock, except by the waker that
@@ -66,11 +71,19 @@ impl<E: Event> Waiter<E> {
                 queued: false,
             }),
             event: E::new(),
+            at: AtomicUsize::new(address),
         }
     }
 
     pub(crate) fn event(&self) -> &E {
         &self.event
+    }
+
+    /// The address whose queue the waiter is in (see `at`). Relaxed: a reader outside the
+    /// lock only uses it to pick a bucket, whose lock it then takes and reads this again
+    /// under (the lock orders it after the last requeue that wrote it under the same lock).
+    pub(crate) fn at(&self) -> usize {
+        self.at.load(Ordering::Relaxed)
     }
 }
 
@@ -269,6 +282,33 @@ pub(crate) unsafe fn remove<E>(treap: &mut Treap, w: &Waiter<E>) -> bool {
         }
         true
     }
+}
+
+/// Moves the waiters of `moving` (taken out of the queue of another address by `pop`, under
+/// the lock that guards both that queue and `treap`) to the queue of `to` in `treap`, in their
+/// order, each behind the waiters already there of its rank or higher. Returns how many.
+///
+/// # Safety
+///
+/// Under the locks of the bucket the waiters were popped from and of the bucket that guards
+/// `treap` (one lock if that is the same bucket), held since the `pop`.
+pub(crate) unsafe fn requeue<E: Event>(treap: &mut Treap, moving: Woken<E>, to: usize) -> u32 {
+    let mut cursor = moving.first;
+    for _ in 0..moving.count {
+        let Some(w) = cursor else { break };
+        // SAFETY: `w` was popped under the lock we still hold, so it is alive (its thread
+        // cannot return before its event is set, or before it unlinks itself under one of
+        // these locks) and its links and node are ours. Read its `next` before `push`
+        // rewrites it.
+        unsafe {
+            cursor = Some(read(w, |l| l.next));
+            (*node(w).as_ptr()).set_key(to);
+            // Relaxed: a reader takes a lock we hold before it trusts the value.
+            (*addr_of!((*w.as_ptr()).at)).store(to, Ordering::Relaxed);
+            push(treap, w.as_ref());
+        }
+    }
+    moving.count
 }
 
 /// Waiters taken out of their queue by `pop`, to be woken after the lock is released.

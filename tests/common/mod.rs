@@ -366,6 +366,41 @@ pub fn requeue_moves_or_wakes<B: FutexBackend>() -> bool {
     moved
 }
 
+/// A timed waiter that a requeue moves keeps its timeout: it returns `Timeout` once its time
+/// passed (not before), though nobody wakes the word it was moved to; and a later wake of
+/// either word finds nobody left behind. On a backend that wakes instead of moving, the
+/// waiter returns at once (woken).
+pub fn requeued_waiter_keeps_its_timeout<B: FutexBackend>() {
+    let value = Arc::new(AtomicU32::new(0));
+    let target = AtomicU32::new(0);
+    let timeout = Duration::from_millis(scaled(100, 20) as u64);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = {
+        let value = value.clone();
+        thread::spawn(move || {
+            tx.send(thread_id()).unwrap();
+            let start = Instant::now();
+            let answer = Futex::<B>::timed_wait(&value, 0, timeout);
+            (answer, start.elapsed())
+        })
+    };
+    wait_until_asleep(&[rx.recv().unwrap()]);
+    let done = Futex::<B>::requeue(&value, 0, &target, 0, 1).expect("the word still holds 0");
+    let (answer, waited) = waiter.join().unwrap();
+    if done.moved == 1 {
+        assert_eq!(answer, Err(Timeout), "a moved waiter nobody woke");
+        assert!(waited >= timeout, "timed out after {waited:?} < {timeout:?}");
+    } else {
+        assert_eq!(done.moved, 0);
+    }
+    // Nobody is left on either word: these find nobody (a backend that kept the waiter
+    // queued would let the next requeue report it).
+    Futex::<B>::wake(&target, u32::MAX);
+    Futex::<B>::wake(&value, u32::MAX);
+    let again = Futex::<B>::requeue(&target, 0, &*value, 0, u32::MAX).unwrap();
+    assert_eq!(again.moved, 0, "a timed-out waiter stayed queued");
+}
+
 /// A wake on one address does not release a waiter blocked on another.
 pub fn wake_is_per_address<B: FutexBackend>() {
     let value = Arc::new(AtomicU32::new(0));
@@ -510,6 +545,13 @@ macro_rules! backend_tests {
                 || {
                     common::requeue_moves_or_wakes::<$backend>();
                 },
+            );
+        }
+        #[test]
+        fn requeued_waiter_keeps_its_timeout() {
+            common::watchdog::watchdog(
+                concat!("a requeued timed waiter to time out", " on ", stringify!($backend)),
+                common::requeued_waiter_keeps_its_timeout::<$backend>,
             );
         }
         #[test]
