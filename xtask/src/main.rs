@@ -372,6 +372,8 @@ fn bench() -> Result {
     cargo(&["bench", "--bench", "sync_signals"])?;
     // Fair unlocks, upgradable reads and recursive reads beside parking_lot's.
     cargo(&["bench", "--bench", "lock_api_ext"])?;
+    // A condvar's notify beside std's and parking_lot's: time, sleeps, futex calls.
+    cargo(&["bench", "--bench", "condvar"])?;
     windows::bench()
 }
 
