@@ -10,7 +10,8 @@
 //!   in percent of an equal share), and, in a second pass that times every acquisition, the
 //!   longest single wait;
 //! - **RwLock**, read-mostly (4 readers, 1 writer) and write-heavy (2 readers, 2 writers):
-//!   millions of acquisitions per second, and the writers' part of them;
+//!   millions of acquisitions per second, the writers' part of them, and sleeps per 1000
+//!   acquisitions (the threads' voluntary context switches, from `/proc`);
 //! - **Condvar** hand-off: one producer and one consumer pass items through a one-slot mailbox;
 //!   µs per item.
 //!
@@ -290,7 +291,20 @@ mod bench {
 
     /// `readers` readers and `writers` writers for `RUN`: M acquisitions per second, and the
     /// writers' part of them (a lock that lets a writer run alone scores more acquisitions).
-    fn rwlock<L: RwSubject>(readers: usize, writers: usize) -> (f64, f64) {
+    /// This thread's voluntary context switches so far (`/proc`): each is a sleep, a futex
+    /// wait that blocked or a yield that gave the processor away.
+    fn sleeps() -> u64 {
+        let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// M acquisitions per second, the writers' part of them (%), and sleeps per 1000
+    /// acquisitions (all threads).
+    fn rwlock<L: RwSubject>(readers: usize, writers: usize) -> (f64, f64, f64) {
         let lock = Arc::new(L::new());
         let stop = Arc::new(AtomicBool::new(false));
         let go = Arc::new(Barrier::new(readers + writers + 1));
@@ -300,6 +314,7 @@ mod bench {
                 thread::spawn(move || {
                     let mut count = 0u64;
                     go.wait();
+                    let before = sleeps();
                     while !stop.load(Relaxed) {
                         if i < readers {
                             black_box(lock.read());
@@ -308,7 +323,7 @@ mod bench {
                         }
                         count += 1;
                     }
-                    count
+                    (count, sleeps() - before)
                 })
             })
             .collect();
@@ -316,11 +331,16 @@ mod bench {
         let start = Instant::now();
         thread::sleep(RUN);
         stop.store(true, Relaxed);
-        let counts: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let results: Vec<(u64, u64)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let elapsed = start.elapsed().as_secs_f64();
-        let total: u64 = counts.iter().sum();
-        let written: u64 = counts[readers..].iter().sum();
-        (total as f64 / elapsed / 1e6, written as f64 / total.max(1) as f64 * 100.0)
+        let total: u64 = results.iter().map(|r| r.0).sum();
+        let written: u64 = results[readers..].iter().map(|r| r.0).sum();
+        let slept: u64 = results.iter().map(|r| r.1).sum();
+        (
+            total as f64 / elapsed / 1e6,
+            written as f64 / total.max(1) as f64 * 100.0,
+            slept as f64 * 1000.0 / total.max(1) as f64,
+        )
     }
 
     /// µs per item through a one-slot mailbox, one producer and one consumer.
@@ -406,9 +426,13 @@ mod bench {
         let runs: Vec<_> = (0..REPEATS).map(|_| rwlock::<L>(readers, writers)).collect();
         let m = median(runs.iter().map(|r| r.0).collect());
         let writes = median(runs.iter().map(|r| r.1).collect()).0;
+        let slept = median(runs.iter().map(|r| r.2).collect()).0;
         let base = *baseline.get_or_insert(m.0);
         print_row(L::NAME, m, base, true);
-        println!("  {:<28} writes {writes:>5.1}% of the acquisitions", "");
+        println!(
+            "  {:<28} writes {writes:>5.1}% of the acquisitions, {slept:.2} sleeps per 1000",
+            ""
+        );
         rows.push(Row { group: group.into(), name: L::NAME, value: m.0, higher_is_better: true });
     }
 
