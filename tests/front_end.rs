@@ -5,12 +5,13 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use portable_futex::{Clock, Deadline, Futex, FutexBackend, Timeout};
+use portable_futex::{Clock, Deadline, Futex, FutexBackend, Requeued, Timeout, WordChanged};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Call {
     Wait { expect: u32, timeout: Option<Duration> },
     Wake { max_waiters: u32 },
+    Requeue { expect: u32, max_wake: u32, max_move: u32 },
 }
 
 thread_local! {
@@ -29,6 +30,30 @@ impl FutexBackend for Recording {
 
     fn wake(_futex: *const AtomicU32, max_waiters: u32) {
         CALLS.with(|c| c.borrow_mut().push(Call::Wake { max_waiters }));
+    }
+
+    fn requeue(
+        _from: &AtomicU32,
+        expect: u32,
+        _to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        CALLS.with(|c| c.borrow_mut().push(Call::Requeue { expect, max_wake, max_move }));
+        Ok(Requeued { woken: Some(max_wake), moved: max_move })
+    }
+}
+
+/// A backend that records its waits and wakes and keeps the provided `requeue`.
+struct Plain;
+
+impl FutexBackend for Plain {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        Recording::wait(futex, expect, timeout)
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        Recording::wake(futex, max_waiters)
     }
 }
 
@@ -191,4 +216,56 @@ fn root_functions_on_the_default_backend() {
     word.store(1, Ordering::Release);
     portable_futex::wake(&word, 1);
     waiter.join().unwrap();
+}
+
+/// `requeue` reaches the backend whenever there is something to wake or move between two
+/// words, with its arguments unchanged; with nothing to do, or onto its own word, the front
+/// end answers (and wakes, for the latter) itself.
+#[test]
+fn a_requeue_reaches_the_backend_only_with_work_between_two_words() {
+    let (a, b) = (AtomicU32::new(0), AtomicU32::new(0));
+    let nothing = Requeued { woken: Some(0), moved: 0 };
+    assert_eq!(calls(|| assert_eq!(F::requeue(&a, 0, &b, 0, 0), Ok(nothing))), []);
+    assert_eq!(calls(|| assert_eq!(F::requeue(&a, 1, &b, 0, 0), Err(WordChanged))), []);
+    for (max_wake, max_move) in [(0, 5), (3, 0), (1, u32::MAX), (u32::MAX, u32::MAX)] {
+        let done = Requeued { woken: Some(max_wake), moved: max_move };
+        assert_eq!(
+            calls(|| assert_eq!(F::requeue(&a, 0, &b, max_wake, max_move), Ok(done))),
+            [Call::Requeue { expect: 0, max_wake, max_move }]
+        );
+    }
+    // Onto its own word: a wake of `max_wake`, or nothing at all.
+    let woken = Requeued::WOKEN_UNCOUNTED;
+    assert_eq!(
+        calls(|| assert_eq!(F::requeue(&a, 0, &a, 2, 7), Ok(woken))),
+        [Call::Wake { max_waiters: 2 }]
+    );
+    assert_eq!(calls(|| assert_eq!(F::requeue(&a, 0, &a, 0, 7), Ok(nothing))), []);
+    assert_eq!(calls(|| assert_eq!(F::requeue(&a, 1, &a, 2, 7), Err(WordChanged))), []);
+}
+
+/// The provided `requeue` wakes instead of moving: one wake of everyone asked for (saturated),
+/// none when the word changed.
+#[test]
+fn the_provided_requeue_wakes_instead() {
+    let (a, b) = (AtomicU32::new(4), AtomicU32::new(0));
+    let woken = Requeued::WOKEN_UNCOUNTED;
+    assert_eq!(
+        calls(|| assert_eq!(Futex::<Plain>::requeue(&a, 4, &b, 2, 3), Ok(woken))),
+        [Call::Wake { max_waiters: 5 }]
+    );
+    assert_eq!(
+        calls(|| assert_eq!(Futex::<Plain>::requeue(&a, 4, &b, u32::MAX, 1), Ok(woken))),
+        [Call::Wake { max_waiters: u32::MAX }]
+    );
+    assert_eq!(
+        calls(|| assert_eq!(Futex::<Plain>::requeue(&a, 5, &b, 1, 1), Err(WordChanged))),
+        []
+    );
+    assert_eq!(
+        WordChanged.to_string(),
+        "futex requeue: the word no longer held the expected value"
+    );
+    // The backend's own call, with nothing to do: no wake.
+    assert_eq!(calls(|| assert_eq!(Plain::requeue(&a, 4, &b, 0, 0), Ok(woken))), []);
 }

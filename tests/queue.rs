@@ -45,6 +45,40 @@ fn queue_requeue_moves() {
     });
 }
 
+/// One sleeper moved back and forth between its word and seven others (most in other
+/// buckets, so the two buckets' locks are taken in both orders): each move finds it, and a
+/// wake of the word it was last moved to releases it.
+#[test]
+fn queue_requeue_there_and_back() {
+    common::watchdog::watchdog("a sleeper moved between words", || {
+        let words: Arc<Vec<AtomicU32>> = Arc::new((0..8).map(|_| AtomicU32::new(0)).collect());
+        let sleeper = {
+            let words = words.clone();
+            thread::spawn(move || Futex::<Queue>::wait(&words[0], 0))
+        };
+        let moved = |from: usize, to: usize| {
+            let done = Futex::<Queue>::requeue(&words[from], 0, &words[to], 0, 1).unwrap();
+            done.moved
+        };
+        // Until the sleeper is asleep on word 0, a move finds nobody.
+        let start = Instant::now();
+        while moved(0, 1) == 0 {
+            assert!(start.elapsed() < common::SLACK, "the sleeper never slept");
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(moved(1, 0), 1, "moved back");
+        for other in 2..8 {
+            assert_eq!(moved(0, other), 1, "moved to word {other}");
+            assert_eq!(moved(other, 0), 1, "moved back from word {other}");
+        }
+        // A wake of a word it left finds nobody; a wake of its word releases it.
+        Futex::<Queue>::wake(&words[1], u32::MAX);
+        assert!(!sleeper.is_finished());
+        Futex::<Queue>::wake(&words[0], 1);
+        sleeper.join().unwrap();
+    });
+}
+
 /// `QueueWith<C>` yields as its config says: a config that does not say cannot yield (the
 /// locks then sleep right after their spins, rather than offering a processor nobody takes),
 /// and `std`'s pieces yield through the OS.
