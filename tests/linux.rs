@@ -17,6 +17,7 @@ fn linux_can_yield() {
 
 /// `FUTEX_CMP_REQUEUE` moves sleepers: `Linux` never falls back to waking them here.
 #[test]
+#[cfg_attr(miri, ignore = "Miri has no FUTEX_CMP_REQUEUE: the backend wakes instead there")]
 fn linux_requeue_moves() {
     common::watchdog::watchdog("requeued sleepers on Linux", || {
         assert!(common::requeue_moves_or_wakes::<portable_futex::backend::Linux>());

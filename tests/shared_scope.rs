@@ -24,6 +24,7 @@ backend_tests!(portable_futex::DefaultSharedBackend, threads, OneOrAll);
 /// `Shared<Linux>` moves sleepers with `FUTEX_CMP_REQUEUE` (without the private flag).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
+#[cfg_attr(miri, ignore = "Miri has no FUTEX_CMP_REQUEUE: the backend wakes instead there")]
 fn shared_linux_requeue_moves() {
     common::watchdog::watchdog("requeued sleepers on Shared<Linux>", || {
         assert!(common::requeue_moves_or_wakes::<portable_futex::DefaultSharedBackend>());

@@ -156,6 +156,15 @@ fn requeue(
     max_move: u32,
     (op, wake_op): (u32, u32),
 ) -> Result<Requeued, WordChanged> {
+    // Miri models FUTEX_WAIT and FUTEX_WAKE, not the requeue: there, wake instead (as a
+    // kernel that refuses the operation gets), after the same comparison.
+    if cfg!(miri) {
+        if from.load(core::sync::atomic::Ordering::SeqCst) != expect {
+            return Err(WordChanged);
+        }
+        wake(from, max_wake.saturating_add(max_move), wake_op);
+        return Ok(Requeued::WOKEN_UNCOUNTED);
+    }
     // The kernel takes signed counts and refuses a negative one (`EINVAL`): anything above
     // i32::MAX already means "everyone".
     let (wakes, moves) = (max_wake.min(i32::MAX as u32), max_move.min(i32::MAX as u32));
