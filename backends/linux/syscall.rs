@@ -196,6 +196,20 @@ fn opt_ptr<T>(value: &Option<T>) -> *const T {
     value.as_ref().map_or(core::ptr::null(), |v| v as *const T)
 }
 
+/// The six arguments of `futex(2)`, typed as the kernel declares them: `u32 *uaddr, int op,
+/// u32 val, const struct timespec *timeout (or u32 val2), u32 *uaddr2, u32 val3`. Pointers stay
+/// pointers all the way to the C library (Miri follows their provenance into its futex model);
+/// only the raw system call turns them into register values.
+#[derive(Clone, Copy)]
+pub(super) struct Args {
+    uaddr: *const u32,
+    op: u32,
+    val: u32,
+    timeout: *const core::ffi::c_void,
+    uaddr2: *const u32,
+    val3: u32,
+}
+
 /// Enters the kernel with the four arguments WAIT and WAKE use (the last two, `uaddr2` and
 /// `val3`, are passed as zero).
 ///
@@ -209,10 +223,9 @@ unsafe fn enter<T>(
     val: u32,
     timeout: *const T,
 ) -> Result<usize, Errno> {
-    // SAFETY: passed through from the caller.
-    unsafe {
-        abi::syscall(number, [uaddr as usize, op as usize, val as usize, timeout as usize, 0, 0])
-    }
+    let args = Args { uaddr, op, val, timeout: timeout.cast(), uaddr2: core::ptr::null(), val3: 0 };
+    // SAFETY: passed through from the caller; WAIT and WAKE ignore `uaddr2` and `val3`.
+    unsafe { abi::syscall(number, args) }
 }
 
 /// `futex(from, op, nr_wake, nr_requeue, to, cmp)` with `op` a `FUTEX_CMP_REQUEUE`: if
@@ -238,8 +251,10 @@ pub(super) unsafe fn cmp_requeue(
     to: *const u32,
     cmp: u32,
 ) -> Result<usize, Errno> {
-    let args = [from as usize, op as usize, nr_wake as usize, nr_requeue as usize, to as usize];
-    let args = [args[0], args[1], args[2], args[3], args[4], cmp as usize];
+    // The count in the timeout's place: a pointer-sized value with no provenance, never
+    // dereferenced (the kernel reads it as a number for this operation).
+    let count = core::ptr::null::<u8>().wrapping_add(nr_requeue as usize).cast();
+    let args = Args { uaddr: from, op, val: nr_wake, timeout: count, uaddr2: to, val3: cmp };
     match Calls::THIS {
         // SAFETY: the caller's rules for `from` and `to`; the other arguments are values.
         Calls::Only64(nr) | Calls::Only32(nr) => unsafe { abi::syscall(nr, args) },
@@ -261,7 +276,7 @@ pub(super) fn sched_yield() {
 #[cfg(feature = "linux")]
 mod abi {
     use super::Errno;
-    use core::ffi::{c_int, c_long, c_void};
+    use core::ffi::{c_int, c_long};
 
     /// The original `futex`; riscv32 has none (its `futex` *is* `futex_time64`, and glibc's
     /// bindings name only the latter).
@@ -311,23 +326,20 @@ mod abi {
 
     /// # Safety
     ///
-    /// The arguments are valid for system call `number`: `futex(uaddr, op, val, timeout or
-    /// val2, uaddr2, val3)`, each widened to a machine word.
-    pub(super) unsafe fn syscall(number: usize, args: [usize; 6]) -> Result<usize, Errno> {
-        let [uaddr, op, val, timeout, uaddr2, val3] = args;
+    /// The arguments are valid for system call `number`.
+    pub(super) unsafe fn syscall(number: usize, args: super::Args) -> Result<usize, Errno> {
         // `syscall` is variadic: each argument goes with the C type the kernel declares
-        // (`u32 *uaddr, int op, u32 val, const struct timespec *, u32 *uaddr2, u32 val3`),
-        // narrowed back from the word it was widened to.
+        // (`u32 *uaddr, int op, u32 val, const struct timespec *, u32 *uaddr2, u32 val3`).
         // SAFETY: the caller vouches for the arguments.
         let ret = unsafe {
             libc::syscall(
                 number as c_long,
-                uaddr as *const u32,
-                op as c_int,
-                val as u32,
-                timeout as *const c_void,
-                uaddr2 as *const u32,
-                val3 as u32,
+                args.uaddr,
+                args.op as c_int,
+                args.val,
+                args.timeout,
+                args.uaddr2,
+                args.val3,
             )
         };
         if ret >= 0 {
@@ -377,14 +389,22 @@ mod abi {
 
     /// # Safety
     ///
-    /// The arguments are valid for system call `number`: `futex(uaddr, op, val, timeout or
-    /// val2, uaddr2, val3)`, each widened to a machine word (pointers as addresses, the u32
-    /// values zero-extended, which the kernel truncates back to its 32-bit types).
-    pub(super) unsafe fn syscall(number: usize, args: [usize; 6]) -> Result<usize, Errno> {
+    /// The arguments are valid for system call `number`.
+    pub(super) unsafe fn syscall(number: usize, args: super::Args) -> Result<usize, Errno> {
+        // Registers are machine words: pointers as addresses, the u32 values zero-extended
+        // (the kernel truncates them back to its 32-bit types).
+        let words = [
+            args.uaddr as usize,
+            args.op as usize,
+            args.val as usize,
+            args.timeout as usize,
+            args.uaddr2 as usize,
+            args.val3 as usize,
+        ];
         // SAFETY: the caller vouches for the arguments. The asm is the architecture's system
         // call convention; it may read memory (the timespec, the word) and write none that
         // Rust sees.
-        let ret = unsafe { raw(number, args) };
+        let ret = unsafe { raw(number, words) };
         // The kernel returns -4095..=-1 for errors, anything else is a result.
         if ret > -4096isize as usize {
             Err(Errno(ret.wrapping_neg() as i32))
