@@ -27,7 +27,8 @@ use crate::Timeout;
 /// - `new`, `wait` and `set` never allocate, and should not panic. (A `wait` that panics
 ///   anyway, unwinding, is survived: the queue takes the waiter out of its bucket, or waits
 ///   for a waker's `set` already under way, before the waiter's frame goes; a second panic
-///   during that aborts. A `set` that panics leaves the waiters it had not yet set asleep.)
+///   during that aborts. A `set` that panics leaves the waiters it had not yet set asleep;
+///   so does a `rank` that panics while a requeue moves waiters, for those not yet moved.)
 pub unsafe trait Event {
     /// A fresh, unset event, created by the thread that is about to wait on it.
     fn new() -> Self;
