@@ -113,6 +113,21 @@ pub trait FutexBackend {
     /// The address alone: the word may already be freed. Never dereference it.
     fn wake(futex: *const AtomicU32, max_waiters: u32);
 
+    /// Wakes as [`wake`](Self::wake) does, and says how many waiters it woke where the system
+    /// can tell: `Some(n)`, or `None` where it cannot (some may have been woken).
+    ///
+    /// The locks of `sync` ask where a count decides what to do next: a mutex onto which a
+    /// condition variable moved sleepers (by [`requeue`](Self::requeue)) keeps waking at its
+    /// unlocks until a wake finds nobody asleep on its word. The provided form calls `wake`
+    /// and answers `None`, which keeps every backend correct (such a mutex then goes on
+    /// waking); a backend that can move sleepers should count too. Linux (`FUTEX_WAKE`'s
+    /// answer) and the queue do. The same rules as `wake`: `max_waiters > 0`, the address
+    /// alone.
+    fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
+        Self::wake(futex, max_waiters);
+        None
+    }
+
     /// Wakes up to `max_wake` threads waiting on `from` and moves up to `max_move` more of them
     /// to wait on the address `to` instead, still asleep; or, if `*from != expect`, does
     /// nothing and answers [`WordChanged`]. The check and the moves are one atomic step

@@ -37,6 +37,11 @@ impl FutexBackend for Linux {
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        wake(futex, max_waiters, FUTEX_WAKE_PRIVATE);
+    }
+
+    /// `FUTEX_WAKE`'s answer: how many it woke.
+    fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
         wake(futex, max_waiters, FUTEX_WAKE_PRIVATE)
     }
 
@@ -82,7 +87,7 @@ impl SharedScope for Linux {
     }
 
     fn wake_shared(futex: *const AtomicU32, max_waiters: u32) {
-        wake(futex, max_waiters, FUTEX_WAKE_SHARED)
+        wake(futex, max_waiters, FUTEX_WAKE_SHARED);
     }
 
     fn requeue_shared(
@@ -126,12 +131,12 @@ fn outcome(result: Result<usize, Errno>, timeout: Option<RelativeTimeout>) -> Re
     }
 }
 
-/// `FUTEX_WAKE` with `op`, its private or shared form.
-fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) {
+/// `FUTEX_WAKE` with `op`, its private or shared form; how many it woke, if the kernel said.
+fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) -> Option<u32> {
     // The front end never passes 0, but the backend is public, and `FUTEX_WAKE` with 0
     // would still wake one: "at most 0" is nobody.
     if max_waiters == 0 {
-        return;
+        return Some(0);
     }
     // The kernel takes a signed count; anything above i32::MAX already means "everyone".
     let count = max_waiters.min(i32::MAX as u32);
@@ -139,11 +144,15 @@ fn wake(futex: *const AtomicU32, max_waiters: u32, op: u32) {
     // only to find the key (a hash of it, or for the shared form the memory behind it), so
     // a dangling or freed `futex` is fine. No timeout is passed.
     let result = unsafe { syscall::futex(futex.cast(), op, count, None) };
-    // Ok(n) is how many were woken, perhaps zero. EFAULT: the page of the word was unmapped
-    // after its owner freed it; nobody can be waiting there. EINVAL: the address is used
-    // for another kind of futex (a PI lock) elsewhere; nobody of ours waits on it. Neither
-    // is the caller's concern.
-    let _ = result;
+    // Ok(n) is how many were woken, perhaps zero (at most `count`, so it fits). EFAULT: the
+    // page of the word was unmapped after its owner freed it; nobody can be waiting there.
+    // EINVAL: the address is used for another kind of futex (a PI lock) elsewhere; nobody of
+    // ours waits on it. Neither is the caller's concern; like anything else (ENOSYS under a
+    // seccomp filter) they count as "cannot tell", which only makes a caller wake again.
+    match result {
+        Ok(woken) => Some(u32::try_from(woken).unwrap_or(count)),
+        Err(_) => None,
+    }
 }
 
 /// `FUTEX_CMP_REQUEUE` with `op`, its private or shared form; `wake_op` is the `FUTEX_WAKE`

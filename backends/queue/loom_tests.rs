@@ -55,7 +55,7 @@ fn wait(table: &Table, word: &AtomicU32, expect: u32, timeout: bool) -> Result<(
 }
 
 fn wake(table: &Table, word: &AtomicU32, n: u32) {
-    wake_on::<LoomLock, ParkEvent>(table, address(word), n)
+    wake_on::<LoomLock, ParkEvent>(table, address(word), n);
 }
 
 /// A thread that sets `word` to 1 and wakes one waiter.

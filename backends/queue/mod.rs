@@ -158,7 +158,12 @@ impl<C: QueueConfig> FutexBackend for QueueWith<C> {
     }
 
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
-        wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters)
+        wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters);
+    }
+
+    /// How many waiters of the address the wake took off its queue.
+    fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
+        Some(wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters))
     }
 
     /// Moves waiters between the queues of two addresses, under both buckets' locks, where
@@ -385,27 +390,34 @@ impl<L: BucketLock, E: Event> Drop for Stay<'_, L, E> {
 }
 
 /// The waking half of the protocol (see the module docs). Uses `address` only as a key.
-pub(crate) fn wake_on<L: BucketLock, E: Event>(table: &[Bucket<L, E>], address: usize, max: u32) {
+/// Answers how many it woke.
+pub(crate) fn wake_on<L: BucketLock, E: Event>(
+    table: &[Bucket<L, E>],
+    address: usize,
+    max: u32,
+) -> u32 {
     // The front end never passes 0, but the backend is public: "at most 0" is nobody.
     if max == 0 {
-        return;
+        return 0;
     }
     let bucket = bucket_of(table, address);
 
     // (c)-(d): the fence orders the caller's change of the word before the read of `pending`.
     fence(Ordering::SeqCst);
     if bucket.pending.load(Ordering::Relaxed) == 0 {
-        return;
+        return 0;
     }
 
     // SAFETY: the lock is held.
     let woken = bucket.with_treap(|treap| unsafe { wait_queue::pop::<E>(treap, address, max) });
+    let count = woken.count();
     // Relaxed: the count only steers the fast path above; the events carry the wakeups. With
     // nobody queued on this address (the bucket's waiters wait on others) this subtracts 0 and
     // sets nothing; no `count > 0` branch, which would only skip one uncontended RMW after a
     // lock round trip, and which `count >= 0` would turn into the same program.
-    bucket.pending.fetch_sub(woken.count() as usize, Ordering::Relaxed);
+    bucket.pending.fetch_sub(count as usize, Ordering::Relaxed);
     woken.set_all();
+    count
 }
 
 /// The requeue: under the locks of both buckets (the one of `from` and the one of `to`,
@@ -581,12 +593,12 @@ mod tests {
         let pending = || bucket.pending.load(Ordering::Relaxed);
 
         // Three of five, then the other two (asking for more than are left), then nobody.
-        wake_on(&table, key, 3);
+        assert_eq!(wake_on(&table, key, 3), 3, "the count of a wake of 3 of 5");
         assert_eq!(pending(), 2, "a wake of 3 of 5 waiters");
-        wake_on(&table, key, u32::MAX);
+        assert_eq!(wake_on(&table, key, u32::MAX), 2, "the count of a wake of the rest");
         assert_eq!(pending(), 0, "a wake of the 2 waiters left");
         assert!(bucket.with_treap(|treap| treap.is_empty()), "the queue is empty");
-        wake_on(&table, key, u32::MAX);
+        assert_eq!(wake_on(&table, key, u32::MAX), 0, "the count of a wake of nobody");
         assert_eq!(pending(), 0, "a wake with nobody queued");
     }
 

@@ -1,11 +1,13 @@
-//! `RawCondvar<B, R>`: a condition variable in one 32-bit word, sleeping through backend `B`,
-//! for any `lock_api` raw mutex `R`.
+//! `RawCondvar<B, R>`: a condition variable on a 32-bit notification counter, sleeping through
+//! backend `B`, for any `lock_api` raw mutex `R`; with this crate's mutex, notifications move
+//! waiters onto the mutex instead of waking them ("Moving waiters", below).
 //!
 //! # The word
 //!
-//! A notification counter (`seq`), nothing else: every `notify_*` adds one, wrapping. A waiter
-//! reads it while it still holds the mutex, releases the mutex, and sleeps only while the
-//! counter still has the value it read.
+//! A notification counter (`seq`): every `notify_*` adds one, wrapping. A waiter reads it
+//! while it still holds the mutex, releases the mutex, and sleeps only while the counter
+//! still has the value it read. (The second word, `users`, and the stored mutex address only
+//! decide where a notified waiter goes: "Moving waiters".)
 //!
 //! # Why no notification is lost
 //!
@@ -40,29 +42,57 @@
 //! Relaxed on both the read and the increment: what the notification is about is published
 //! and read under the mutex (Release/Acquire of the lock), and the argument above uses the
 //! mutex's happens-before plus the single modification order of `seq`, nothing else. The
-//! futex's own compare is SeqCst, in one total order with every wake.
+//! futex's own compare is SeqCst, in one total order with every wake. On `users`: Acquire on
+//! taking `LOCK` and Release on giving it back, so that the address one holder stored is
+//! seen by the next, and a notifier's use of the mutex happens before a waiter's `detach`
+//! (Acquire) that finds `LOCK` free; the count itself is read Relaxed, under the mutex's
+//! happens-before.
 //!
-//! # notify_all and the herd
+//! # Moving waiters (wait morphing)
 //!
-//! `notify_all` wakes every waiter, and they all then want the mutex, which one gets; the
-//! others find it held, spin a little (the mutex's `Backoff`) and, if it is still held, sleep
-//! on the mutex's word. The mutex registers each loser as one waiter and wakes exactly one per
-//! unlock, so every waiter is woken at most twice (once by the notification, once by the unlock
-//! that lets it in), never in a storm. `benches/condvar.rs` counts it: with 64 waiters, one
-//! futex call per `notify_all`, and 1.08 to 1.22 sleeps per waiter per round where 1 is the
-//! floor; a `notify_one` made under the lock costs its waiter no second sleep (2 per item of a
-//! hand-off, the floor). Prefer `notify_one` when any one waiter can act on the change.
+//! With this crate's own mutex (`RawCondvar<B, RawMutex<B>>`, the default) on a process-private
+//! backend, a notification does not wake a waiter that would only find the mutex held: it
+//! moves it, still asleep, onto the mutex's word ([`FutexBackend::requeue`]), and the unlock
+//! wakes it. `notify_one` made with the mutex held moves its one waiter; `notify_all` wakes
+//! one waiter and moves all the others, so they come back one unlock at a time instead of
+//! all at once to fight over the mutex (the herd). A `notify_one` made with the mutex free
+//! wakes, since there is nothing to wait for. Backends that cannot move (the provided
+//! `requeue` wakes instead) come out the same as waking; the Linux futex and the queue move.
 //!
-//! The backend contract can now move sleepers instead of waking them
-//! ([`FutexBackend::requeue`]: natively on Linux and the queue), which would take the herd's
-//! extra sleeps away by moving the waiters onto the mutex's word. This condvar does not use it
-//! yet: a moved waiter sleeps on the mutex's word without being counted there, so the notifier
-//! must mark the mutex (its unlock must then wake), which means writing to the mutex's word;
-//! and `lock_api`'s `notify_one` does not say whether the caller holds the mutex, so nothing
-//! keeps that mutex alive while the notifier writes to it once the waiters have returned. The
-//! design that closes both (a waiter count that the returning waiters wait on while a notifier
-//! uses the mutex's address, and a mutex flag for uncounted sleepers) changes this type's
-//! layout and the mutex's word, and comes with its own models.
+//! Three things make it safe:
+//!
+//! - **The mutex learns of its moved sleepers.** A moved waiter sleeps on the mutex's word
+//!   uncounted (it cannot tell that it moved, so it cannot count itself). After a requeue
+//!   that moved any, the notifier marks the mutex (`RawMutex::after_move`: a `FRESH` flag);
+//!   the mutex's unlock then wakes even with nobody counted, and looks for moved sleepers
+//!   before it releases until a counted wake finds none (`RawMutex`'s module docs, "Moved
+//!   sleepers"). A thread coming back from a wait takes the mutex as one that may have been
+//!   woken by an unlock (`lock_returning`: it clears `W`, as a woken waiter does).
+//! - **The notifier only touches a mutex that is alive.** `lock_api`'s `notify_one` does not
+//!   say whether the caller holds the mutex, and once its waiters are gone the mutex may be
+//!   freed. So waiters count themselves in a second word (`users`), storing their mutex's
+//!   address (the first one does; a waiter with another mutex marks the record `MIXED`, and
+//!   notifications then wake). A notifier moves waiters only while it holds that word's
+//!   `LOCK`, and a waiter leaves the count (`detach`, after it took its mutex back) only
+//!   while `LOCK` is free, sleeping on the word while a notifier holds it: so the mutex of
+//!   every counted waiter outlives the notifier's use of it. A notifier that finds `LOCK`
+//!   taken does not wait: it wakes instead. A notification with nobody counted costs one
+//!   load, and no system call.
+//! - **Waiters are counted only under the mutex.** A waiter counts itself before it releases
+//!   the mutex, and a notifier that changed the condition under the same mutex reads the count
+//!   after that release, so it sees the waiter (or its departure); the counter `seq` does the
+//!   rest, as above.
+//!
+//! `benches/condvar.rs` measures it beside std and parking_lot (README, "Benchmarks"): a
+//! `notify_all` to 64 waiters costs 1.00 sleep per waiter (the floor, as parking_lot's; it
+//! was 1.08 to 1.22 when it woke them all), and the hand-off of one item ends in fewer sleeps
+//! than two per item.
+//!
+//! Any other mutex (`generic::Condvar<B, parking_lot::RawMutex>`, [`RawFairMutex`], another
+//! backend's `RawMutex`) is woken for, as before: the condvar knows nothing of its word.
+//! `R` is compared by type (`TypeId`), hence the `'static` bounds.
+//!
+//! [`RawFairMutex`]: crate::sync::RawFairMutex
 //!
 //! # Across processes
 //!
@@ -70,15 +100,36 @@
 //! waiter a single wake reaches may be killed before it runs, and the notification would die
 //! with it while the others sleep on. A condition variable may always wake more than asked
 //! (every waiter re-checks its condition), so this costs only the herd, never correctness.
-//! The herd is larger there: the shared mutex wakes every sleeper at each unlock (see
-//! `RawMutex`'s "Across processes"), so a `notify_all` to `k` waiters costs up to `k²`
-//! wake-ups instead of `2k`. A notifier killed between its increment and its wake loses its
+//! Nothing is moved there (an address stored by one process means nothing in another), and
+//! the herd is larger: the shared mutex wakes every sleeper at each unlock (see `RawMutex`'s
+//! "Across processes"), so a `notify_all` to `k` waiters costs up to `k²` wake-ups instead of
+//! `2k`. A notifier killed between its increment and its wake loses its
 //! notification, as any futex condition variable would.
 
+use core::any::TypeId;
 use core::marker::PhantomData;
 
-use super::word::{Ordering::Relaxed, Sleep, Word};
+#[cfg(not(all(loom, test)))]
+use core::sync::atomic::AtomicPtr;
+#[cfg(all(loom, test))]
+use loom::sync::atomic::AtomicPtr;
+
+use super::mutex::RawMutex;
+use super::word::{
+    Ordering::{Acquire, Relaxed, Release},
+    Sleep, Word,
+};
 use crate::FutexBackend;
+
+/// `users`: a notifier or an arriving waiter holds the bookkeeping (`mutex` and the count
+/// may be read and written, and the waiters counted may not leave).
+const LOCK: u32 = 1;
+/// `users`: a thread sleeps on `users` until `LOCK` is released.
+const WANT: u32 = 2;
+/// `users`: the waiters counted do not all wait with the mutex in `mutex`: notify by waking.
+const MIXED: u32 = 4;
+/// `users`: one waiter, counted in bits 3 to 31.
+const USER: u32 = 8;
 
 /// A condition variable in one `u32` that sleeps through backend `B`, for the guards of raw
 /// mutex `R` (by default this crate's [`RawMutex<B>`](crate::sync::RawMutex)): the raw
@@ -109,16 +160,26 @@ use crate::FutexBackend;
 ///
 /// `R` may be any `lock_api::RawMutex`: [`RawFairMutex<B>`](crate::sync::RawFairMutex), another
 /// backend's `RawMutex`, another crate's (`generic::Condvar<B, parking_lot::RawMutex>`); one
-/// condition variable may serve several mutexes at once.
+/// condition variable may serve several mutexes at once. With this crate's `RawMutex<B>` (the
+/// default), a notification moves waiters onto the mutex instead of waking them where the
+/// backend can (module docs, "Moving waiters").
 ///
 /// # Layout
 ///
-/// One `AtomicU32` (`#[repr(transparent)]`): 4 bytes, aligned to 4, whatever `B` and `R`;
-/// all-zero bytes are [`new()`](Self::new), nobody waiting. A zero-filled mapping shared with
-/// other processes holds a ready one (README, "Across processes").
-#[repr(transparent)]
+/// `#[repr(C)]`: two `AtomicU32` and a pointer (16 bytes on 64-bit targets, 12 on 32-bit),
+/// whatever `B` and `R`; all-zero bytes are [`new()`](Self::new), nobody waiting. A
+/// zero-filled mapping shared with other processes holds a ready one (README, "Across
+/// processes"). (It was one `u32` before waiters could be moved: the second word and the
+/// pointer record where they may go; module docs, "Moving waiters".)
+#[repr(C)]
 pub struct RawCondvar<B, R = super::RawMutex<B>> {
+    /// The notification counter the waiters sleep on.
     seq: Word,
+    /// Where waiters may be moved (with this crate's `RawMutex<B>`): the waiters counted
+    /// (`USER` each), and `LOCK`, `WANT`, `MIXED`. Unused with any other mutex.
+    users: Word,
+    /// The mutex the counted waiters wait with, read only under `LOCK` while one is counted.
+    mutex: AtomicPtr<()>,
     types: PhantomData<fn() -> (B, R)>,
 }
 
@@ -136,13 +197,23 @@ impl<B, R> RawCondvar<B, R> {
     /// A condition variable nobody waits on.
     #[cfg(not(all(loom, test)))]
     pub const fn new() -> Self {
-        RawCondvar { seq: Word::new(0), types: PhantomData }
+        RawCondvar {
+            seq: Word::new(0),
+            users: Word::new(0),
+            mutex: AtomicPtr::new(core::ptr::null_mut()),
+            types: PhantomData,
+        }
     }
 
     /// A condition variable nobody waits on (loom's atomics cannot be built in a `const fn`).
     #[cfg(all(loom, test))]
     pub(crate) fn new() -> Self {
-        RawCondvar { seq: Word::new(0), types: PhantomData }
+        RawCondvar {
+            seq: Word::new(0),
+            users: Word::new(0),
+            mutex: AtomicPtr::new(core::ptr::null_mut()),
+            types: PhantomData,
+        }
     }
 }
 
@@ -159,20 +230,97 @@ impl<B, R> core::fmt::Debug for RawCondvar<B, R> {
     }
 }
 
-impl<B: FutexBackend, R> RawCondvar<B, R> {
+/// The condition variable that moves its waiters: the one for this crate's mutex.
+type Moving<B> = RawCondvar<B, RawMutex<B>>;
+
+/// Whether a `RawCondvar<B, M>` moves its waiters onto their mutex's word: only with this
+/// crate's `RawMutex<B>` (whose word and unlock know about moved sleepers), and never across
+/// processes (the stored address means nothing in another process). With any other mutex the
+/// notifications wake.
+#[inline]
+fn moves<B: FutexBackend + 'static, M: 'static>() -> bool {
+    !B::PROCESS_SHARED && TypeId::of::<M>() == TypeId::of::<RawMutex<B>>()
+}
+
+impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
     /// Wakes one thread waiting on this condition variable, if any (all of them on a
-    /// process-shared backend: see the module docs, "Across processes").
+    /// process-shared backend: see the module docs, "Across processes"). With this crate's
+    /// mutex held by the caller, the waiter is moved onto the mutex instead of woken, where
+    /// the backend can move it (module docs, "Moving waiters").
     #[inline]
     pub fn notify_one_raw(&self) {
         self.seq.fetch_add(1, Relaxed);
-        super::word::wake::<B>(&self.seq, 1);
+        if moves::<B, R>() {
+            self.notify_moving(false);
+        } else {
+            super::word::wake::<B>(&self.seq, 1);
+        }
     }
 
-    /// Wakes every thread waiting on this condition variable.
+    /// Wakes every thread waiting on this condition variable; with this crate's mutex, wakes
+    /// one and moves the rest onto the mutex, where the backend can move them.
     #[inline]
     pub fn notify_all_raw(&self) {
         self.seq.fetch_add(1, Relaxed);
-        super::word::wake::<B>(&self.seq, u32::MAX);
+        if moves::<B, R>() {
+            self.notify_moving(true);
+        } else {
+            super::word::wake::<B>(&self.seq, u32::MAX);
+        }
+    }
+
+    /// The rest of a notification (counter already increased) where waiters are counted in
+    /// `users`: nothing if nobody waits; else, holding `LOCK` (which keeps every counted
+    /// waiter, and so its mutex, where it is), move them onto the mutex.
+    #[cold]
+    fn notify_moving(&self, all: bool) {
+        let wake_instead = || super::word::wake::<B>(&self.seq, if all { u32::MAX } else { 1 });
+        // Relaxed: a waiter counted itself before it released the mutex under which the
+        // notifier then changed the condition (module docs, "Moving waiters"), so this load
+        // sees its count, or a later value.
+        let mut users = self.users.load(Relaxed);
+        loop {
+            if users < USER {
+                // Nobody waits: the increment is for waiters that count themselves later,
+                // and they read the counter after it.
+                return;
+            }
+            if users & (LOCK | MIXED) != 0 {
+                // Busy (another notifier, an arriving waiter) or several mutexes: wake.
+                return wake_instead();
+            }
+            // Acquire: the address in `mutex` was stored before the Release that ended the
+            // arriving waiter's `LOCK`.
+            match self.users.compare_exchange(users, users | LOCK, Acquire, Relaxed) {
+                Ok(_) => break,
+                Err(now) => users = now,
+            }
+        }
+        // SAFETY: `LOCK` is ours and at least one waiter is counted (`users >= USER`), and no
+        // counted waiter leaves its wait while `LOCK` is held (`detach`): so the mutex of the
+        // counted waiters, all one (`MIXED` clear), whose address `attach` stored from a
+        // `&RawMutex<B>` (`moves` checked the type), is alive until we release `LOCK`.
+        let mutex = unsafe { &*self.mutex.load(Relaxed).cast::<RawMutex<B>>() };
+        if !all && !mutex.is_locked_raw() {
+            // The notifier does not hold it: a waiter moved onto a free mutex would only
+            // need a wake more.
+            wake_instead();
+        } else {
+            let seen = self.seq.load(Relaxed);
+            let (wake, moves) = if all { (1, u32::MAX) } else { (0, 1) };
+            match super::word::requeue::<B>(&self.seq, seen, mutex.word(), wake, moves) {
+                Ok(0) => {}
+                Ok(_) => mutex.after_move(),
+                // Another notification went between: wake, which is always allowed.
+                Err(_) => wake_instead(),
+            }
+        }
+        // Release: our reads and writes of the mutex happen before a waiter's `detach` that
+        // sees `LOCK` clear, and so before the mutex can be freed.
+        let before = self.users.fetch_and(!(LOCK | WANT), Release);
+        if before & WANT != 0 {
+            super::word::wake::<B>(&self.users, u32::MAX);
+        }
     }
 
     /// The first step of every wait, taken while the mutex is still held: the counter's
@@ -185,7 +333,6 @@ impl<B: FutexBackend, R> RawCondvar<B, R> {
     /// The rest of a wait, with the mutex released: one sleep (by `sleep`) while the counter
     /// still holds `seen`.
     #[inline]
-    #[cfg_attr(all(loom, test), allow(dead_code))] // the models run the wait by hand
     pub(crate) fn sleep(&self, seen: u32, sleep: &mut impl Sleep) -> Woke {
         match sleep.sleep(&self.seq, seen) {
             Ok(()) => Woke::Returned,
@@ -197,6 +344,133 @@ impl<B: FutexBackend, R> RawCondvar<B, R> {
     #[cfg(all(loom, test))]
     pub(crate) fn word(&self) -> &Word {
         &self.seq
+    }
+
+    /// How many waiters are counted (the loom models check that none is left).
+    #[cfg(all(loom, test))]
+    pub(crate) fn users_counted(&self) -> u32 {
+        self.users.load(Relaxed) / USER
+    }
+}
+
+impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
+    /// A whole wait with this crate's mutex `mutex`, which the caller holds: count ourselves
+    /// (`attach`), read the counter, release the mutex, sleep by `sleep`, and take the mutex
+    /// back (as a thread that may have been moved onto it) and leave the count (`detach`),
+    /// also if the sleep unwinds.
+    ///
+    /// Only where [`moves`] (not across processes).
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds `mutex`; it holds it again when this returns or unwinds.
+    pub(crate) unsafe fn wait_moving(&self, mutex: &RawMutex<B>, sleep: &mut impl Sleep) -> Woke {
+        /// Takes the mutex back and leaves the count when dropped (on return or unwind); a
+        /// panic in either (a user's backend) aborts: the caller's guard would be left
+        /// without a lock, or a counted waiter gone with its mutex.
+        struct Back<'a, B: FutexBackend + 'static> {
+            condvar: &'a RawCondvar<B, RawMutex<B>>,
+            mutex: &'a RawMutex<B>,
+        }
+        impl<B: FutexBackend + 'static> Drop for Back<'_, B> {
+            fn drop(&mut self) {
+                /// Dropped only if the retake or the leave unwinds: a panic while unwinding
+                /// aborts.
+                struct Abort;
+                impl Drop for Abort {
+                    fn drop(&mut self) {
+                        panic!("a condition variable could not take its mutex back");
+                    }
+                }
+                let abort = Abort;
+                self.mutex.lock_returning();
+                self.condvar.detach();
+                core::mem::forget(abort);
+            }
+        }
+        debug_assert!(moves::<B, RawMutex<B>>());
+        self.attach(mutex);
+        let seen = self.seen();
+        let back = Back { condvar: self, mutex };
+        // SAFETY: the caller holds the mutex; `back` takes it again before we return.
+        unsafe { mutex.unlock_raw() };
+        let woke = self.sleep(seen, sleep);
+        drop(back);
+        woke
+    }
+
+    /// Counts us as a waiter with `mutex` (under `LOCK`): stores its address if we are the
+    /// first, or marks the count `MIXED` if another mutex is stored.
+    fn attach(&self, mutex: &RawMutex<B>) {
+        let ours = mutex as *const RawMutex<B> as *mut ();
+        let mut users = self.users.load(Relaxed);
+        loop {
+            if users & LOCK != 0 {
+                users = self.wait_unlocked(users);
+                continue;
+            }
+            // Acquire: we read `mutex` below, which the last holder of `LOCK` may have stored.
+            match self.users.compare_exchange(users, (users | LOCK) + USER, Acquire, Relaxed) {
+                Ok(_) => break,
+                Err(now) => users = now,
+            }
+        }
+        let mut mixed = 0;
+        if users < USER {
+            // The first counted: nobody reads the old address any more (it is read only with
+            // a waiter counted), and `MIXED` went with the last waiter.
+            self.mutex.store(ours, Relaxed);
+        } else if self.mutex.load(Relaxed) != ours {
+            mixed = MIXED;
+        }
+        // Release: the address is stored before a notifier's Acquire of `LOCK`.
+        let mut now = users | LOCK;
+        now += USER;
+        loop {
+            let new = (now & !(LOCK | WANT)) | mixed;
+            match self.users.compare_exchange(now, new, Release, Relaxed) {
+                Ok(_) => break,
+                Err(changed) => now = changed,
+            }
+        }
+        if now & WANT != 0 {
+            super::word::wake::<B>(&self.users, u32::MAX);
+        }
+    }
+
+    /// Leaves the count, once no notifier holds `LOCK` (it may be using our mutex).
+    fn detach(&self) {
+        let mut users = self.users.load(Relaxed);
+        loop {
+            if users & LOCK != 0 {
+                users = self.wait_unlocked(users);
+                continue;
+            }
+            let mut new = users - USER;
+            if new < USER {
+                // The last one: the next waiter starts a new record.
+                new &= !MIXED;
+            }
+            // Acquire: reads the notifier's Release of `LOCK`, so that everything it did to
+            // our mutex happens before we return (and may free it).
+            match self.users.compare_exchange(users, new, Acquire, Relaxed) {
+                Ok(_) => return,
+                Err(now) => users = now,
+            }
+        }
+    }
+
+    /// Sleeps on `users` (which held `users`, with `LOCK`) until `LOCK` is released; the new
+    /// value.
+    #[cold]
+    fn wait_unlocked(&self, users: u32) -> u32 {
+        if users & WANT == 0 {
+            if let Err(now) = self.users.compare_exchange(users, users | WANT, Relaxed, Relaxed) {
+                return now;
+            }
+        }
+        super::word::wait::<B>(&self.users, users | WANT);
+        self.users.load(Relaxed)
     }
 }
 
@@ -263,7 +537,9 @@ mod typed {
     // so on every unwind too, or aborts. Spurious wake-ups are possible, so the notifications
     // return `false` and `0`. Waiting with several mutexes at once is fine: the word does not
     // name one.
-    unsafe impl<B: FutexBackend, R: RawMutex> lock_api::RawCondvar for RawCondvar<B, R> {
+    unsafe impl<B: FutexBackend + 'static, R: RawMutex + 'static> lock_api::RawCondvar
+        for RawCondvar<B, R>
+    {
         #[allow(clippy::declare_interior_mutable_const)]
         const INIT: Self = RawCondvar::new();
 
@@ -290,22 +566,45 @@ mod typed {
         }
     }
 
-    impl<B: FutexBackend, R> RawCondvar<B, R> {
-        /// Waits (mutex released by `released`) by `sleep`; whether the time ran out.
+    impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
+        /// Waits (mutex released by `released`, or by `wait_moving` for this crate's mutex)
+        /// by `sleep`; whether the time ran out.
         ///
         /// # Safety
         ///
         /// The caller holds `mutex` as `guard`.
-        unsafe fn wait_with<M: RawMutex>(
+        unsafe fn wait_with<M: RawMutex + 'static>(
             &self,
             mutex: &M,
             guard: &mut M::Guard,
             sleep: &mut impl Sleep,
         ) -> bool {
+            if let Some((condvar, mutex)) = self.moving(mutex) {
+                // SAFETY: the caller holds the mutex; its guard (`GuardNoSend`, for
+                // `RawMutex<B>`) carries no state, and stays valid as `wait_moving` takes the
+                // mutex back before it returns or unwinds.
+                let woke = unsafe { condvar.wait_moving(mutex, sleep) };
+                return woke == Woke::TimedOut;
+            }
             let seen = self.seen();
             // SAFETY: the caller holds `mutex` as `guard`.
             let woke = unsafe { released(mutex, guard, || self.sleep(seen, sleep)) };
             woke == Woke::TimedOut
+        }
+
+        /// This condition variable and `mutex` as the types that move waiters, where they are
+        /// (this crate's `RawMutex<B>`, not across processes; see `moves`).
+        #[inline]
+        fn moving<M: 'static>(
+            &self,
+            mutex: &M,
+        ) -> Option<(&Moving<B>, &super::super::RawMutex<B>)> {
+            if !moves::<B, M>() || !moves::<B, R>() {
+                return None;
+            }
+            // SAFETY: `moves` compared the type ids: `M` and `R` are `RawMutex<B>`, so both
+            // casts are to the very types the references have.
+            Some(unsafe { (&*(self as *const Self).cast(), &*(mutex as *const M).cast()) })
         }
     }
 
@@ -315,8 +614,8 @@ mod typed {
         // Where `StdClock` exists: std, except wasm32-unknown-unknown (no clock there).
         unsafe impl<B, R> lock_api::RawCondvarTimed for RawCondvar<B, R>
         where
-            B: FutexBackend,
-            R: lock_api::RawMutexTimed<Duration = Duration, Instant = std::time::Instant>,
+            B: FutexBackend + 'static,
+            R: lock_api::RawMutexTimed<Duration = Duration, Instant = std::time::Instant> + 'static,
         {
             fn checked_duration_to_instant(timeout: &Duration) -> Option<std::time::Instant> {
                 std::time::Instant::now().checked_add(*timeout)
@@ -393,7 +692,9 @@ mod typed {
         ) -> WaitTimeoutResult;
     }
 
-    impl<B: FutexBackend, R: RawMutex> CondvarExt<B, R> for lock_api::Condvar<RawCondvar<B, R>> {
+    impl<B: FutexBackend + 'static, R: RawMutex + 'static> CondvarExt<B, R>
+        for lock_api::Condvar<RawCondvar<B, R>>
+    {
         fn wait_by<T: ?Sized, C: Clock>(
             &self,
             guard: &mut MutexGuard<'_, R, T>,
@@ -429,14 +730,27 @@ mod typed {
     }
 
     /// One wait through a typed guard: read the counter with the mutex held, then sleep with
-    /// it released (`MutexGuard::unlocked` takes it again, also on unwind).
-    fn wait_through_guard<B: FutexBackend, R: RawMutex, T: ?Sized>(
+    /// it released (`MutexGuard::unlocked` takes it again, also on unwind; for this crate's
+    /// mutex, `wait_moving` does).
+    fn wait_through_guard<B: FutexBackend + 'static, R: RawMutex + 'static, T: ?Sized>(
         condvar: &RawCondvar<B, R>,
         guard: &mut MutexGuard<'_, R, T>,
         sleep: &mut impl Sleep,
     ) -> Woke {
+        if let Some((condvar, mutex)) = condvar.moving(raw_of(guard)) {
+            // SAFETY: the guard holds the mutex, and `wait_moving` takes it back before it
+            // returns or unwinds; the guard, borrowed by us, is not used meanwhile.
+            return unsafe { condvar.wait_moving(mutex, sleep) };
+        }
         let seen = condvar.seen();
         MutexGuard::unlocked(guard, || condvar.sleep(seen, sleep))
+    }
+
+    /// The raw mutex behind a guard.
+    fn raw_of<'a, R: RawMutex, T: ?Sized>(guard: &'a MutexGuard<'_, R, T>) -> &'a R {
+        // SAFETY: `raw` only hands out the reference; using it to unlock is the caller's
+        // business (and `unsafe`).
+        unsafe { MutexGuard::mutex(guard).raw() }
     }
 
     /// A sleep timed by the backend, once: `Timeout` as the backend reports it (the backend

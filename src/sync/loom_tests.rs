@@ -543,9 +543,10 @@ fn loom_mutex_fair_unlock() {
     });
 }
 
-/// The condition-variable protocol on the raw mutex, as `Condvar::wait` runs it: read the
-/// counter with the mutex held, release, sleep, retake.
-fn cv_wait(cv: &Condvar<Model>, m: &RawMutex<Model>) {
+/// The condition-variable protocol as `Condvar::wait` runs it with any other crate's mutex
+/// (a condvar typed for another mutex, `()` here, only wakes): read the counter with the
+/// mutex held, release, sleep, retake.
+fn cv_wait(cv: &Condvar<Model, ()>, m: &RawMutex<Model>) {
     let seen = cv.seen();
     // SAFETY: the caller holds `m`.
     unsafe { m.unlock_raw() };
@@ -560,7 +561,7 @@ fn loom_condvar_no_lost_notify() {
     model(|| {
         let shared = Arc::new((
             Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) },
-            Condvar::<Model>::new(),
+            Condvar::<Model, ()>::new(),
         ));
         let waiters: Vec<_> = (0..2)
             .map(|_| {
@@ -587,4 +588,179 @@ fn loom_condvar_no_lost_notify() {
             w.join().unwrap();
         }
     });
+}
+
+/// A mutex, the count it guards, and a condition variable for it.
+type WithCondvar = Arc<(Guarded<RawMutex<Model>>, Condvar<Model>)>;
+
+fn with_condvar() -> WithCondvar {
+    Arc::new((Guarded { lock: RawMutex::<Model>::new(), data: UnsafeCell::new(0) }, Condvar::new()))
+}
+
+/// A thread that waits on the condition variable until the count is not 0, as
+/// `Condvar::wait_while` does with this crate's mutex (`wait_moving`: it may be moved onto the
+/// mutex's word), then bumps the count.
+fn cv_waiter(shared: &WithCondvar) -> thread::JoinHandle<()> {
+    let shared = shared.clone();
+    thread::spawn(move || {
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        while read(&m.data) == 0 {
+            // SAFETY: held since the lock above, and again after each wait.
+            unsafe { cv.wait_moving(&m.lock, &mut word::Forever::<Model>::new()) };
+        }
+        add_one(&m.data);
+        // SAFETY: held.
+        unsafe { m.lock.unlock_raw() };
+    })
+}
+
+/// After the threads: every waiter bumped the count once after the notifier's bump, nobody
+/// is counted on the mutex or the condition variable.
+fn cv_ends_clean(shared: &WithCondvar, expected: u32) {
+    let (m, cv) = &**shared;
+    m.lock.lock_raw();
+    assert_eq!(read(&m.data), expected);
+    // SAFETY: taken just above.
+    unsafe { m.lock.unlock_raw() };
+    assert_eq!(std::format!("{:?}", m.lock), "RawMutex { locked: false, waiters: 0 }");
+    assert_eq!(cv.users_counted(), 0);
+}
+
+/// `notify_all` under the mutex wakes one waiter and moves the other onto the mutex's word,
+/// which then sleeps uncounted there: the mutex must wake it at an unlock (`FRESH`, `MOVED`),
+/// and a waiter coming back must clear `WOKEN` as it takes the mutex, or the moved sleeper
+/// is never woken (a loom deadlock).
+#[test]
+fn loom_condvar_notify_all_moves_the_rest() {
+    model(|| {
+        let shared = with_condvar();
+        let waiters = [cv_waiter(&shared), cv_waiter(&shared)];
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        add_one(&m.data);
+        cv.notify_all_raw();
+        // SAFETY: taken above.
+        unsafe { m.lock.unlock_raw() };
+        for w in waiters {
+            w.join().unwrap();
+        }
+        cv_ends_clean(&shared, 3);
+    });
+}
+
+/// `notify_one` with the mutex held moves the waiter onto the mutex; a third thread takes and
+/// releases the mutex meanwhile, so that its unlock may come before, between or after the
+/// notifier's move and its mark (`after_move`): the waiter must be woken in every order.
+#[test]
+fn loom_condvar_notify_one_moves_under_the_lock() {
+    model(|| {
+        let shared = with_condvar();
+        let waiter = cv_waiter(&shared);
+        let other = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, _) = &*shared;
+                m.lock.lock_raw();
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        add_one(&m.data);
+        cv.notify_one_raw();
+        // SAFETY: taken above.
+        unsafe { m.lock.unlock_raw() };
+        waiter.join().unwrap();
+        other.join().unwrap();
+        cv_ends_clean(&shared, 2);
+    });
+}
+
+/// `notify_one` after the unlock: the notifier sees the mutex held (by a third thread) and
+/// moves the waiter, and the holder's unlock may run before the notifier marks the word, so
+/// that the notifier's own mark must wake the waiter on a free mutex (`after_move` running
+/// the unlock's rules), racing the unlock's counted wake and its clearing of `MOVED`.
+#[test]
+fn loom_condvar_notify_one_moves_onto_a_mutex_another_releases() {
+    model(|| {
+        let shared = with_condvar();
+        let waiter = cv_waiter(&shared);
+        let other = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, _) = &*shared;
+                m.lock.lock_raw();
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        add_one(&m.data);
+        // SAFETY: taken above.
+        unsafe { m.lock.unlock_raw() };
+        cv.notify_one_raw();
+        waiter.join().unwrap();
+        other.join().unwrap();
+        cv_ends_clean(&shared, 2);
+    });
+}
+
+/// The unlock's look for moved sleepers (`probe_moved`) racing a move: the mutex starts marked
+/// `MOVED` by an earlier move whose sleeper has gone; one thread takes and releases it (its
+/// unlock's counted wake may find nobody and clear `MOVED`), while a notifier, not holding
+/// the mutex, moves a sleeper of a raw word onto the mutex and marks it (`after_move`). If
+/// the mark could land between the probe's wake and its clearing without changing the word
+/// (a mark of `MOVED` instead of `FRESH`), the clear would erase it and the moved sleeper
+/// would sleep for good.
+#[test]
+fn loom_mutex_probe_races_a_move() {
+    model(|| {
+        let shared = Arc::new((
+            Guarded { lock: RawMutex::<Model>::once_moved_onto(), data: UnsafeCell::new(0) },
+            word::Word::new(0),
+        ));
+        let sleeper = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, from) = &*shared;
+                // A condition variable's waiter, by hand: sleep on `from` while it is 0,
+                // then take the mutex back as such a waiter does.
+                word::wait::<Model>(from, 0);
+                m.lock.lock_returning();
+                add_one(&m.data);
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let other = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, _) = &*shared;
+                m.lock.lock_raw();
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let (m, from) = &*shared;
+        from.store(1, word::Ordering::Relaxed);
+        // Move the sleeper if it sleeps (else it sees 1 and does not), and mark the mutex.
+        if word::requeue::<Model>(from, 1, m.lock.word(), 0, 1) == Ok(1) {
+            m.lock.after_move();
+        }
+        sleeper.join().unwrap();
+        other.join().unwrap();
+        assert_eq!(count_under(&m.lock, &m.data), 1);
+    });
+}
+
+/// The guarded count, read with the mutex taken.
+fn count_under(lock: &RawMutex<Model>, data: &UnsafeCell<u32>) -> u32 {
+    lock.lock_raw();
+    let count = read(data);
+    // SAFETY: taken just above.
+    unsafe { lock.unlock_raw() };
+    count
 }

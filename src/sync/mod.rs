@@ -10,7 +10,7 @@
 //! | [`RecursiveRwLock<T>`] / [`generic::RecursiveRwLock<B, T>`] | two `u32`s + `T` | `lock_api::RwLock` over [`RawRecursiveRwLock<B>`]: readers never wait behind a waiting writer, so a thread may read twice (parking_lot 0.13's) |
 //! | [`FairMutex<T>`] / [`generic::FairMutex<B, T>`] | one `u32` + `T` | `lock_api::Mutex` over [`RawFairMutex<B>`]: every unlock hands the mutex to a waiting thread (parking_lot's `FairMutex`) |
 //! | [`ReentrantMutex<T>`] / [`generic::ReentrantMutex<B, G, T>`] | a `u32`, a `usize` owner, a count + `T` | `lock_api::ReentrantMutex` over [`RawMutex<B>`]: its holder may lock it again; threads told apart by [`StdThreadId`] (std) or your `lock_api::GetThreadId` |
-//! | [`Condvar`] / [`generic::Condvar<B, R>`] | one `u32` | `lock_api::Condvar` over [`RawCondvar<B, R>`], for the guards of any `lock_api` raw mutex `R` (ours by default): `wait`, `wait_while`, `wait_for` and friends (std), [`CondvarExt`]'s `wait_by`, `wait_while_by`, `wait_timeout` (any target), `notify_one`, `notify_all` |
+//! | [`Condvar`] / [`generic::Condvar<B, R>`] | two `u32` and a pointer | `lock_api::Condvar` over [`RawCondvar<B, R>`], for the guards of any `lock_api` raw mutex `R` (ours by default): `wait`, `wait_while`, `wait_for` and friends (std), [`CondvarExt`]'s `wait_by`, `wait_while_by`, `wait_timeout` (any target), `notify_one`, `notify_all` |
 //! | [`Once`] / [`generic::Once<B>`] | one `u32` | runs a closure exactly once; poisoned by a panic, `call_once_force` ([`OnceState`]) |
 //! | [`OnceLock<T>`] / [`generic::OnceLock<B, T>`] | one `u32` + `T` | a cell written once: `get`, `set`, `get_or_init`, `get_or_try_init`, `take`, `into_inner` |
 //! | [`LazyLock<T>`] / [`generic::LazyLock<B, T, F>`] | one `u32` + `T` + `F` | a value computed on first access; a panicking initialiser is run again by the next access |
@@ -660,12 +660,15 @@ pub mod generic {
     }
 }
 
-// The sizes promised in the docs: a `Mutex<()>` and a `Condvar` are one `u32`, an
-// `RwLock<()>` two.
+// The sizes promised in the docs: a `Mutex<()>` is one `u32`, an `RwLock<()>` two, a
+// `Condvar` two and a pointer.
 #[cfg(not(all(loom, test)))]
 const _: () = {
     use core::mem::size_of;
     assert!(size_of::<generic::Mutex<crate::NoDefaultBackend, ()>>() == 4);
-    assert!(size_of::<generic::Condvar<crate::NoDefaultBackend>>() == 4);
+    assert!(
+        size_of::<generic::Condvar<crate::NoDefaultBackend>>()
+            == (8 + size_of::<usize>()).next_multiple_of(size_of::<usize>())
+    );
     assert!(size_of::<generic::RwLock<crate::NoDefaultBackend, ()>>() == 8);
 };

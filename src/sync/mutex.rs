@@ -2,14 +2,14 @@
 //!
 //! # The word
 //!
-//! Four flags and, above them, the number of threads that gave up spinning and registered to
+//! Six flags and, above them, the number of threads that gave up spinning and registered to
 //! sleep on the word ("waiters"):
 //!
 //! ```text
-//!   31                                 4   3   2   1   0
-//!  +------------------------------------+---+---+---+---+
-//!  |      waiters (count, × WAITER)     | G | H | W | L |
-//!  +------------------------------------+---+---+---+---+
+//!   31                         6   5   4   3   2   1   0
+//!  +----------------------------+---+---+---+---+---+---+
+//!  | waiters (count, × WAITER)  | F | M | G | H | W | L |
+//!  +----------------------------+---+---+---+---+---+---+
 //! ```
 //!
 //! - `L` ([`LOCKED`]): held. It is also set while the lock is being handed to a hungry waiter.
@@ -22,6 +22,9 @@
 //!   set with it, so no arriving thread can take it). With `H`, to the hungry waiter, and only
 //!   that waiter clears it; without `H` (a fair unlock), to whichever registered waiter looks
 //!   first.
+//! - `M` ([`MOVED`]) and `F` ([`FRESH`]): a condition variable has moved sleepers onto this
+//!   word, which no count records (see "Moved sleepers"). `F`: moved since the last holder
+//!   looked; `M`: perhaps still some asleep. Never across processes.
 //!
 //! | value | meaning |
 //! |---|---|
@@ -35,8 +38,12 @@
 //! | `L + H + G + k·WAITER` | handed over, not yet picked up by the hungry waiter |
 //! | `L + G + k·WAITER` (± `W`) | handed on by a fair unlock, not yet picked up by a waiter |
 //!
-//! Invariants: `G` implies `L`, and at least one waiter unless `H` is set; `H` and `W` imply
-//! at least one waiter.
+//! Any of these with `M` or `F` set: the same, plus moved sleepers perhaps (an unlock with
+//! nobody counted then wakes; "Moved sleepers").
+//!
+//! Invariants: `G` implies `L`, and at least one waiter unless `H` is set; `H` implies at least
+//! one waiter; `W` implies a woken thread that will look at the word: a registered waiter, or
+//! one coming back from a condition variable's wait.
 //!
 //! # Transitions
 //!
@@ -58,13 +65,15 @@
 //!     [`HUNGRY_AFTER`] times and no other waiter is hungry (Relaxed: the unlock that must see
 //!     it reads the same word); then sleep on exactly that value, and wait a little after
 //!     waking if we are the only waiter.
-//! - **unlock**: `−L` (one subtraction, Release). If nothing else was set, that is all.
-//!   Otherwise, unless a running thread has taken the mutex meanwhile (its unlock then does
-//!   this instead), one compare-and-swap: with `H` set, `+L +G` (take the mutex back for the
-//!   hungry waiter, so that nobody else can) and wake every sleeper, since the futex cannot
-//!   pick the hungry one (the others look and sleep again); else, if waiters are counted and
-//!   `W` is clear, `+W` and wake one (across processes: no `W`, and wake all; see "Across
-//!   processes").
+//! - **unlock**: `L → 0` (one compare-and-swap, Release). If anything else was set: with
+//!   only moved sleepers perhaps there (`M`/`F`, nobody counted), look for them first while
+//!   still holding ("Moved sleepers"); then `−L` (Release), and, unless a running thread has
+//!   taken the mutex meanwhile (its unlock then does this instead), one compare-and-swap: with
+//!   `H` set, `+L +G` (take the mutex back for the hungry waiter, so that nobody else can) and
+//!   wake every sleeper, since the futex cannot pick the hungry one (the others look and
+//!   sleep again); else, if waiters are counted and `W` is clear, `+W` and wake one (across
+//!   processes: no `W`, and wake all; see "Across processes"); else, with `M`/`F` and `W`
+//!   clear, wake one.
 //! - **unlock, fair** (`RawMutexFair::unlock_fair`): with waiters counted and nobody hungry,
 //!   `+G +W` in one compare-and-swap (Release), `L` stays, and wake one unless `W` was already
 //!   set; otherwise (nobody waits, or the hungry waiter is owed it anyway) a plain unlock.
@@ -75,6 +84,38 @@
 //! - **unwinding out of a sleep** (a user's backend or `Clock` may panic): leave as above; if
 //!   the mutex was handed to us (or to any waiter, by a fair unlock), release it, and if it is then free with waiters left, pass a
 //!   wake on (`+W`, wake one), since the unwinding thread may have absorbed the last one.
+//!
+//! # Moved sleepers
+//!
+//! A condition variable's notification may move its waiters, asleep, onto this word
+//! ([`RawCondvar`](super::RawCondvar), "Moving waiters"). They are not counted: a waiter on a
+//! futex cannot tell whether it was moved or woken, so it cannot count itself, and the
+//! notifier cannot count for it (the waiter would not know to take the count back). So:
+//!
+//! - **mark**: after a requeue that moved any, the notifier sets `F` (SeqCst;
+//!   [`after_move`](RawMutex::after_move)), and, if the mutex is free, does what an unlock
+//!   would do now (wake one). Setting `F` always changes the word: only a holder clears it;
+//! - **look before release**: an unlock that finds `M` or `F` with nobody counted and nothing
+//!   on its way (`W`, `H`, `G` clear) first, still holding the mutex, turns `F` into `M`
+//!   (SeqCst) and wakes one sleeper, counting (`FutexBackend::wake_counted`). If the wake found
+//!   nobody, it clears `M`: every sleeper moved before the mark it took in was found asleep or
+//!   had been woken, and any move after its wake sets `F` again, which only a holder (us)
+//!   would clear, so the release that follows sees it and wakes. If the wake woke a thread,
+//!   it sets `W` (that thread will look), and `M` stays for the next unlock;
+//! - **after release**: with waiters counted, the usual wake of one serves moved sleepers as
+//!   well (whoever the futex picks looks); with only `M`/`F` and no `W`, one wake without `W`
+//!   (rare: the look before release usually took care of it);
+//! - **coming back**: a thread returning from a condition variable's wait takes the mutex with
+//!   [`lock_returning`](RawMutex::lock_returning), which clears `W` as it takes a free mutex
+//!   (it may be the thread an unlock woke; if it kept `W`, later unlocks would stay silent
+//!   over the sleepers left), and otherwise registers and waits as any waiter.
+//!
+//! The order of the argument: a move comes before its mark (program order, the mark SeqCst);
+//! a mark read by the holder's SeqCst compare-and-swap comes before it in the total order, so
+//! the holder's wake, after that, finds the moved sleeper. A backend that cannot count its
+//! wakes answers `None`, and `M` then stays set: each unlock wakes once more, which costs a
+//! system call and nothing else. A condition variable's loom models check the races, each
+//! failing without the step it is named for (`sync::loom_tests`).
 //!
 //! # Why no wake is lost
 //!
@@ -173,8 +214,16 @@ pub(crate) const HUNGRY: u32 = 4;
 /// Bit 3: the mutex was handed on (with `LOCKED` still set): to the hungry waiter with
 /// `HUNGRY`, to any registered waiter without.
 pub(crate) const GIVEN: u32 = 8;
-/// One registered waiter, counted in bits 4 to 31.
-pub(crate) const WAITER: u32 = 16;
+/// Bit 4: sleepers that no count records may sleep on the word (a condition variable moved
+/// them here); unlocks wake until a counted wake finds nobody asleep.
+pub(crate) const MOVED: u32 = 16;
+/// Bit 5: a condition variable has just moved sleepers here, and no unlock has woken since.
+/// Every move sets it, so that setting it always changes the word (see "Moved sleepers").
+pub(crate) const FRESH: u32 = 32;
+/// One registered waiter, counted in bits 6 to 31.
+pub(crate) const WAITER: u32 = 64;
+/// Every flag: the word less its count.
+const FLAGS: u32 = WAITER - 1;
 
 /// How many times a waiter sleeps without getting the mutex before it claims the next unlock
 /// for itself (sets [`HUNGRY`]).
@@ -224,6 +273,13 @@ impl<B> RawMutex<B> {
     pub(crate) fn new() -> Self {
         RawMutex { state: Word::new(UNLOCKED), backend: PhantomData }
     }
+
+    /// A free mutex marked `MOVED`, as an earlier move leaves it once its sleeper has gone
+    /// (for the loom model of the unlock's probe).
+    #[cfg(all(loom, test))]
+    pub(crate) fn once_moved_onto() -> Self {
+        RawMutex { state: Word::new(MOVED), backend: PhantomData }
+    }
 }
 
 #[cfg(not(all(loom, test)))]
@@ -263,6 +319,56 @@ fn take_as_waiter(state: u32, hungry: bool) -> Option<u32> {
     Some(owned.wrapping_sub(WAITER) & !WOKEN)
 }
 
+/// What follows a release of the mutex whose word is `word`, when the release left `state`
+/// (`L` clear) with waiters counted, a hungry one, or moved sleepers: wake one of them, or
+/// hand the mutex to the hungry one, unless a running thread has taken it meanwhile (its
+/// unlock then does this instead). Called after an unlock, by a waiter that unwinds out of
+/// its wait, and by a condition variable that has just moved sleepers onto a free mutex.
+fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
+    loop {
+        if state & LOCKED != 0 {
+            // Taken again: the new holder's unlock wakes or hands over.
+            return;
+        }
+        let (new, wake) = if state & HUNGRY != 0 {
+            // Take it back for the hungry waiter (`L` + `G`: nobody else can take it),
+            // and wake every sleeper, since the futex cannot pick the hungry one. Moved
+            // sleepers wake too, and look.
+            (state | LOCKED | GIVEN, u32::MAX)
+        } else if state >= WAITER && B::PROCESS_SHARED {
+            // Across processes, no `W`: wake (every sleeper, as `word::wake` does there).
+            super::word::wake::<B>(word, 1);
+            return;
+        } else if state & WOKEN != 0 {
+            // A woken thread is on its way, and will look at the word.
+            return;
+        } else if state >= WAITER {
+            // One wake for counted and moved sleepers alike: whoever the futex picks looks at
+            // the word and clears `W`.
+            (state | WOKEN, 1)
+        } else if state & (MOVED | FRESH) != 0 {
+            // Only moved sleepers, perhaps, and the mutex is free: wake one. Rare (an unlock
+            // looks for them before it releases: `probe_moved`); no `W`, which nobody might
+            // clear if the wake found nobody.
+            super::word::wake::<B>(word, 1);
+            return;
+        } else {
+            // Nobody waits.
+            return;
+        };
+        // Relaxed: the unlock's Release heads a release sequence that this read-modify-
+        // write continues, so the hungry waiter's Acquire of `G` still synchronises with
+        // our critical section.
+        match word.compare_exchange(state, new, Relaxed, Relaxed) {
+            Ok(_) => {
+                super::word::wake::<B>(word, wake);
+                return;
+            }
+            Err(now) => state = now,
+        }
+    }
+}
+
 impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex, sleeping while another thread holds it.
     #[inline]
@@ -298,9 +404,60 @@ impl<B: FutexBackend> RawMutex<B> {
     /// The calling context holds the mutex (took it and has not released it).
     #[inline]
     pub(crate) unsafe fn unlock_raw(&self) {
+        if let Err(state) = self.state.compare_exchange(LOCKED, UNLOCKED, Release, Relaxed) {
+            // SAFETY: the caller holds the mutex.
+            unsafe { self.unlock_contended(state) };
+        }
+    }
+
+    /// An unlock that found more than `L` in the word (`state`): first, if only moved
+    /// sleepers may be there, look for them while we still hold the mutex
+    /// ([`probe_moved`](Self::probe_moved)); then release, and wake or hand over as the word
+    /// then says.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the mutex.
+    #[cold]
+    unsafe fn unlock_contended(&self, state: u32) {
+        let only_moved =
+            state & (MOVED | FRESH) != 0 && state < WAITER && state & (WOKEN | HUNGRY | GIVEN) == 0;
+        if only_moved {
+            self.probe_moved(state);
+        }
         let before = self.state.fetch_sub(LOCKED, Release);
         if before != LOCKED {
             self.unlock_slow(before.wrapping_sub(LOCKED));
+        }
+    }
+
+    /// While we hold the mutex, with nobody counted and `state` marked `MOVED` or `FRESH`:
+    /// wake one sleeper, counting. If the wake found nobody, no moved sleeper is left asleep
+    /// (module docs, "Moved sleepers"), and we clear `MOVED`; if it woke one, that thread is
+    /// on its way (`W`) and will look at the word.
+    #[cold]
+    fn probe_moved(&self, state: u32) {
+        // Take the fresh moves in (`FRESH` → `MOVED`): our wake comes after them. SeqCst, as
+        // `after_move`'s mark: a mark before this in the word's order is before it in the
+        // total order too, and so is the move before that mark, which our wake then finds.
+        let marked = state & !FRESH | MOVED;
+        if marked != state && self.state.compare_exchange(state, marked, SeqCst, Relaxed).is_err() {
+            // Changed (a waiter registered, a thread looked, another move): the release's
+            // rules wake.
+            return;
+        }
+        if super::word::wake_counted::<B>(&self.state, 1) == Some(0) {
+            // Nobody asleep here when the wake looked: each sleeper moved before our mark was
+            // found, or had been woken already. A move after the wake marks the word `FRESH`
+            // (which only a holder takes in, and we hold the mutex), so clearing `MOVED`
+            // alone cannot erase it: the release then wakes. Relaxed: nothing else rides on
+            // this write, and `FRESH` is the only thing a mover relies on.
+            self.state.fetch_and(!MOVED, Relaxed);
+        } else {
+            // A thread was woken (or perhaps, where the backend cannot count): it looks at
+            // the word and clears `W`, as a woken waiter does. If the word changed, the
+            // release's rules wake instead.
+            let _ = self.state.compare_exchange(marked, marked | WOKEN, Relaxed, Relaxed);
         }
     }
 
@@ -362,43 +519,42 @@ impl<B: FutexBackend> RawMutex<B> {
         }
     }
 
-    /// After an unlock found waiters or a hungry one: `state` is the word just after it (`L`
-    /// clear). Wake a waiter, or hand the mutex to the hungry one, unless a running thread
-    /// has taken it meanwhile (its unlock will then do this instead).
+    /// After an unlock found waiters, a hungry one or moved sleepers: `state` is the word just
+    /// after it (`L` clear). See [`after_release`].
     ///
     /// The mutex is no longer ours, yet we still read and write its word: `&self` keeps the
     /// memory alive until we return, whoever holds the mutex now.
     #[cold]
-    fn unlock_slow(&self, mut state: u32) {
-        loop {
-            if state & LOCKED != 0 {
-                // Taken again: the new holder's unlock wakes or hands over.
-                return;
-            }
-            let (new, wake) = if state & HUNGRY != 0 {
-                // Take it back for the hungry waiter (`L` + `G`: nobody else can take it),
-                // and wake every sleeper, since the futex cannot pick the hungry one.
-                (state | LOCKED | GIVEN, u32::MAX)
-            } else if state >= WAITER && B::PROCESS_SHARED {
-                // Across processes, no `W`: wake (every sleeper, as `word::wake` does there).
-                super::word::wake::<B>(&self.state, 1);
-                return;
-            } else if state >= WAITER && state & WOKEN == 0 {
-                (state | WOKEN, 1)
-            } else {
-                // Nobody waits, or a woken waiter is already on its way.
-                return;
-            };
-            // Relaxed: the unlock's Release heads a release sequence that this read-modify-
-            // write continues, so the hungry waiter's Acquire of `G` still synchronises with
-            // our critical section.
-            match self.state.compare_exchange(state, new, Relaxed, Relaxed) {
-                Ok(_) => {
-                    super::word::wake::<B>(&self.state, wake);
-                    return;
-                }
-                Err(now) => state = now,
-            }
+    fn unlock_slow(&self, state: u32) {
+        after_release::<B>(&self.state, state);
+    }
+
+    /// A condition variable has just moved sleepers onto this word (a requeue answered
+    /// `moved > 0`): mark them (`FRESH`), and if the mutex is free, do what its last unlock
+    /// would have done had they been there (module docs, "Moved sleepers").
+    ///
+    /// The caller keeps the mutex alive until this returns (the condition variable's waiters
+    /// wait for it before they leave their wait).
+    #[cfg_attr(all(loom, test), allow(dead_code))]
+    pub(crate) fn after_move(&self) {
+        // SeqCst: in one total order with the unlocks' marking compare-and-swap and their
+        // counted wakes, so that an unlock that reads this mark wakes after our move, and one
+        // that does not read it fails to clear `MOVED` (module docs, "Moved sleepers").
+        let before = self.state.fetch_or(FRESH, SeqCst);
+        if before & LOCKED == 0 {
+            after_release::<B>(&self.state, before | FRESH);
+        }
+    }
+
+    /// Takes the mutex for a thread coming back from a condition variable's wait, which may
+    /// have been moved onto this word and woken by an unlock as if it were a registered
+    /// waiter: it clears `W` when it takes the mutex (it has looked at the word), so that the
+    /// next unlock wakes again. Registered, it behaves as any waiter.
+    #[inline]
+    pub(crate) fn lock_returning(&self) {
+        if self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_err() {
+            let hungry_after = if B::PROCESS_SHARED { None } else { Some(HUNGRY_AFTER) };
+            self.lock_slow_with(&mut Forever::<B>::new(), hungry_after, true);
         }
     }
 
@@ -407,20 +563,28 @@ impl<B: FutexBackend> RawMutex<B> {
     pub(crate) fn lock_slow(&self, sleep: &mut impl Sleep) -> bool {
         // Across processes a waiter never claims (see `HUNGRY_AFTER`).
         let hungry_after = if B::PROCESS_SHARED { None } else { Some(HUNGRY_AFTER) };
-        self.lock_slow_with(sleep, hungry_after)
+        self.lock_slow_with(sleep, hungry_after, false)
     }
 
     /// [`lock_slow`](Self::lock_slow) with the hunger threshold as a parameter (`None`: never
-    /// claim), so that the loom models can check the other rules with hunger out of the way.
+    /// claim), so that the loom models can check the other rules with hunger out of the way;
+    /// `returning`: the thread comes back from a condition variable's wait and clears `W` as
+    /// it takes a free mutex ([`lock_returning`](Self::lock_returning)).
     #[inline]
-    fn lock_slow_with(&self, sleep: &mut impl Sleep, hungry_after: Option<u32>) -> bool {
+    fn lock_slow_with(
+        &self,
+        sleep: &mut impl Sleep,
+        hungry_after: Option<u32>,
+        returning: bool,
+    ) -> bool {
+        let looked = if returning { WOKEN } else { 0 };
         // Spin first, while the holder is probably still running; and if a fair unlock has
         // just handed the mutex on, give the waiter it is for a while longer to pick it up.
         let mut state = self.spin(0);
         state =
             super::word::yield_while::<B>(&self.state, state, |s| s & (GIVEN | HUNGRY) == GIVEN);
         while state & LOCKED == 0 {
-            match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
+            match self.state.compare_exchange(state, (state | LOCKED) & !looked, Acquire, Relaxed) {
                 Ok(_) => return true,
                 Err(now) => state = now,
             }
@@ -496,7 +660,7 @@ impl<B: FutexBackend> RawMutex<B> {
         loop {
             let state = self.state.load(Relaxed);
             // A woken waiter (`W`) is on its way, not asleep: it does not count.
-            let waiters = state & !(WOKEN | GIVEN | HUNGRY | LOCKED);
+            let waiters = state & !FLAGS;
             let asleep = waiters.saturating_sub(if state & WOKEN != 0 { WAITER } else { 0 });
             let handed_on = state & (GIVEN | HUNGRY) == GIVEN;
             let wait = if handed_on {
@@ -514,8 +678,14 @@ impl<B: FutexBackend> RawMutex<B> {
     #[cfg(all(loom, test))]
     pub(crate) fn lock_never_hungry(&self) {
         if self.state.compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed).is_err() {
-            self.lock_slow_with(&mut Forever::<B>::new(), None);
+            self.lock_slow_with(&mut Forever::<B>::new(), None, false);
         }
+    }
+
+    /// The word, for a condition variable that moves its waiters onto it.
+    #[inline]
+    pub(crate) fn word(&self) -> &Word {
+        &self.state
     }
 
     /// Whether some thread holds the mutex (a snapshot; a mutex being handed over counts).
@@ -573,19 +743,15 @@ impl<B: FutexBackend> Drop for Waiter<'_, B> {
                 // (`HUNGRY`, if ours, already cleared by `leaving`).
                 new &= !(GIVEN | LOCKED);
             }
-            // Free with waiters left: we may have absorbed the wake meant for one of them.
-            // Pass it on as an unlock would: with `W`, but across processes without it (module
-            // docs, "Across processes"; `word::wake` wakes every sleeper there).
-            let wake = new & LOCKED == 0 && new >= WAITER;
-            if wake && !B::PROCESS_SHARED {
-                new |= WOKEN;
-            }
             // Relaxed: a release sequence continues through any read-modify-write, so the next
             // holder still synchronises with the last unlock; we wrote nothing to publish.
             match self.word.compare_exchange(state, new, Relaxed, Relaxed) {
                 Ok(_) => {
-                    if wake {
-                        super::word::wake::<B>(self.word, 1);
+                    // Free with waiters (or moved sleepers) left: we may have absorbed the
+                    // wake meant for one of them. Pass it on as an unlock would (with `W`, or
+                    // across processes to all, without it: module docs, "Across processes").
+                    if new & LOCKED == 0 && (new >= WAITER || new & (MOVED | FRESH) != 0) {
+                        after_release::<B>(self.word, new);
                     }
                     return;
                 }
@@ -708,6 +874,89 @@ mod tests {
     use super::*;
     use crate::test_support::{take_wake_counts, watchdog, Recording, RecordingShared};
     use crate::Timeout;
+
+    /// [`Recording`], with a counted wake that answers that it woke `N`.
+    struct Finds<const N: u32>;
+
+    impl<const N: u32> FutexBackend for Finds<N> {
+        fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(futex: *const AtomicU32, n: u32) {
+            Recording::wake(futex, n)
+        }
+        fn wake_counted(futex: *const AtomicU32, n: u32) -> Option<u32> {
+            Recording::wake(futex, n);
+            Some(N)
+        }
+    }
+
+    /// Unlocks a mutex (backend `B`) whose word is `before`; the word after, and the wakes
+    /// sent.
+    fn unlock_on<B: FutexBackend>(before: u32) -> (u32, Vec<u32>) {
+        let m = RawMutex::<B>::new();
+        m.state.store(before, Relaxed);
+        take_wake_counts();
+        // SAFETY: `before` has `LOCKED`: the test plays the holder.
+        unsafe { m.unlock_raw() };
+        (m.state.load(Relaxed), take_wake_counts())
+    }
+
+    #[test]
+    fn an_unlock_looks_for_moved_sleepers_before_it_releases() {
+        // Only moved sleepers may be there: one counted wake while still held. Nobody found:
+        // `MOVED` (and `FRESH`) go, and the mutex is back to plain 0.
+        assert_eq!(unlock_on::<Finds<0>>(LOCKED + MOVED), (UNLOCKED, std::vec![1]));
+        assert_eq!(unlock_on::<Finds<0>>(LOCKED + FRESH), (UNLOCKED, std::vec![1]));
+        // One found: it is on its way (`W`), `MOVED` stays for the next unlock to look again.
+        assert_eq!(unlock_on::<Finds<1>>(LOCKED + FRESH), (WOKEN + MOVED, std::vec![1]));
+        // A backend that cannot count: as if it found one.
+        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED), (WOKEN + MOVED, std::vec![1]));
+        // Waiters counted: the plain unlock's wake serves moved sleepers too; no look.
+        let counted = LOCKED + MOVED + FRESH + 2 * WAITER;
+        assert_eq!(
+            unlock_on::<Finds<0>>(counted),
+            (WOKEN + MOVED + FRESH + 2 * WAITER, std::vec![1])
+        );
+        // A woken thread on its way: nothing, it will look.
+        assert_eq!(unlock_on::<Finds<0>>(LOCKED + WOKEN + MOVED), (WOKEN + MOVED, std::vec![]));
+    }
+
+    #[test]
+    fn a_move_onto_a_free_mutex_wakes_one_and_onto_a_held_one_waits_for_its_unlock() {
+        let m = RawMutex::<Finds<0>>::new();
+        take_wake_counts();
+        m.after_move();
+        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (FRESH, std::vec![1]));
+        m.state.store(LOCKED, Relaxed);
+        m.after_move();
+        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (LOCKED + FRESH, std::vec![]));
+        // With a woken thread on its way, or waiters counted: the unlock's rules.
+        m.state.store(WOKEN + WAITER, Relaxed);
+        m.after_move();
+        assert_eq!(
+            (m.state.load(Relaxed), take_wake_counts()),
+            (WOKEN + FRESH + WAITER, std::vec![])
+        );
+        m.state.store(WAITER, Relaxed);
+        m.after_move();
+        assert_eq!(
+            (m.state.load(Relaxed), take_wake_counts()),
+            (WOKEN + FRESH + WAITER, std::vec![1])
+        );
+    }
+
+    #[test]
+    fn a_thread_back_from_a_condvar_wait_clears_woken_as_it_takes_the_mutex() {
+        let m = RawMutex::<Finds<0>>::new();
+        m.state.store(WOKEN + MOVED, Relaxed);
+        m.lock_returning();
+        assert_eq!(m.state.load(Relaxed), LOCKED + MOVED);
+        // A plain lock leaves `W` to the thread it belongs to.
+        m.state.store(WOKEN + MOVED + WAITER, Relaxed);
+        assert!(m.try_lock_raw());
+        assert_eq!(m.state.load(Relaxed), LOCKED + WOKEN + MOVED + WAITER);
+    }
 
     /// Unlocks a mutex whose word is `before`; the word after, and the wakes sent.
     fn unlock_from(before: u32) -> (u32, Vec<u32>) {

@@ -212,6 +212,31 @@ pub(crate) fn wake<B: FutexBackend>(word: &Word, n: u32) {
     crate::Futex::<B>::wake(futex_of(word), n)
 }
 
+/// Wakes at most `n` (> 0) threads sleeping on `word`, on backend `B`, and says how many
+/// where the backend can tell ([`FutexBackend::wake_counted`]). Process-private backends only:
+/// the one caller (a mutex's moved sleepers) never runs on a shared one.
+#[cfg(not(all(loom, test)))]
+#[inline]
+pub(crate) fn wake_counted<B: FutexBackend>(word: &Word, n: u32) -> Option<u32> {
+    B::wake_counted(futex_of(word), n)
+}
+
+/// Wakes up to `max_wake` threads sleeping on `from` and moves up to `max_move` more to
+/// sleep on `to`, if `from` still holds `expect` ([`Futex::requeue`](crate::Futex::requeue));
+/// how many it moved, or `Err` if the word had changed.
+#[cfg(not(all(loom, test)))]
+#[inline]
+pub(crate) fn requeue<B: FutexBackend>(
+    from: &Word,
+    expect: u32,
+    to: &Word,
+    max_wake: u32,
+    max_move: u32,
+) -> Result<u32, crate::WordChanged> {
+    let to: *const core::sync::atomic::AtomicU32 = futex_of(to);
+    crate::Futex::<B>::requeue(futex_of(from), expect, to, max_wake, max_move).map(|r| r.moved)
+}
+
 /// The `core` atomic the futex sleeps on.
 #[cfg(all(not(all(loom, test)), target_has_atomic = "32"))]
 #[inline]
@@ -485,8 +510,8 @@ pub(crate) mod loom_futex {
         Err(Timeout)
     }
 
-    /// Wakes the oldest `n` sleepers on `word`'s address.
-    pub(crate) fn wake(word: &Word, n: u32) {
+    /// Wakes the oldest `n` sleepers on `word`'s address; how many it woke.
+    pub(crate) fn wake(word: &Word, n: u32) -> u32 {
         let mut lot = LOT.sleepers.lock().unwrap();
         let address = address(word);
         let mut left = n;
@@ -501,6 +526,43 @@ pub(crate) mod loom_futex {
         if left != n {
             LOT.woken.notify_all();
         }
+        n - left
+    }
+
+    /// If `*from == expect` (checked under the lot's lock, as a wait checks), wakes the oldest
+    /// `max_wake` sleepers on `from` and moves the next `max_move` to `to`, still asleep (their
+    /// address rewritten); how many it moved.
+    pub(crate) fn requeue(
+        from: &Word,
+        expect: u32,
+        to: &Word,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<u32, crate::WordChanged> {
+        let mut lot = LOT.sleepers.lock().unwrap();
+        if from.load(Ordering::SeqCst) != expect {
+            return Err(crate::WordChanged);
+        }
+        let (from, to) = (address(from), address(to));
+        let (mut wake, mut moved) = (max_wake, 0);
+        lot.1.retain_mut(|(a, _)| {
+            if *a != from {
+                true
+            } else if wake > 0 {
+                wake -= 1;
+                false
+            } else {
+                if moved < max_move {
+                    moved += 1;
+                    *a = to;
+                }
+                true
+            }
+        });
+        if wake != max_wake {
+            LOT.woken.notify_all();
+        }
+        Ok(moved)
     }
 }
 
@@ -552,7 +614,24 @@ pub(crate) fn timed_wait<B>(
 
 #[cfg(all(loom, test))]
 pub(crate) fn wake<B>(word: &Word, n: u32) {
-    loom_futex::wake(word, n)
+    loom_futex::wake(word, n);
+}
+
+#[cfg(all(loom, test))]
+pub(crate) fn wake_counted<B>(word: &Word, n: u32) -> Option<u32> {
+    Some(loom_futex::wake(word, n))
+}
+
+#[cfg(all(loom, test))]
+#[allow(dead_code)] // used by the condvar's notifications, which the models call by hand
+pub(crate) fn requeue<B>(
+    from: &Word,
+    expect: u32,
+    to: &Word,
+    max_wake: u32,
+    max_move: u32,
+) -> Result<u32, crate::WordChanged> {
+    loom_futex::requeue(from, expect, to, max_wake, max_move)
 }
 
 /// In the loom models, a deadline that has always already passed.

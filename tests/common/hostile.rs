@@ -5,6 +5,9 @@
 //!   another one in four sleeps at most 50 µs (a shortened wait) and then returns `Ok`.
 //! - **Wakes of more than asked**: about half the wakes wake everybody (`u32::MAX`), and the
 //!   rest one more than asked.
+//! - **Moves of a random part**: a requeue moves none, all, or a few of the waiters it may
+//!   move (where `B` moves at all), and wakes the others instead; a counted wake answers
+//!   "cannot tell" about half the time.
 //!
 //! What it never does is break the contract: a wait that did sleep keeps `B`'s atomic
 //! check-and-sleep, a `Timeout` is passed on only from `B`'s full-length wait (so the time
@@ -22,7 +25,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use portable_futex::{FutexBackend, Timeout};
+use portable_futex::{FutexBackend, Requeued, Timeout, WordChanged};
 
 /// `B`, with spurious returns and extra wakes (see the module docs).
 pub struct Hostile<B>(PhantomData<fn() -> B>);
@@ -68,6 +71,45 @@ impl<B: FutexBackend> FutexBackend for Hostile<B> {
     fn wake(futex: *const AtomicU32, max_waiters: u32) {
         let n = if random() % 2 == 0 { u32::MAX } else { max_waiters.saturating_add(1) };
         B::wake(futex, n)
+    }
+
+    fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
+        let n = if random() % 2 == 0 { max_waiters.saturating_add(1) } else { max_waiters };
+        // More than asked is uncounted by the caller's measure: say so by not counting.
+        let woken = B::wake_counted(futex, n);
+        if n != max_waiters || random() % 2 == 0 {
+            None
+        } else {
+            woken
+        }
+    }
+
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        let moves = match random() % 3 {
+            0 => 0,
+            1 => max_move,
+            _ => max_move.min(1 + (random() % 3) as u32),
+        };
+        let done = if max_wake == 0 && moves == 0 {
+            // Nothing to hand `B` (its front end would answer 0/0): compare by hand.
+            if from.load(Ordering::SeqCst) != expect {
+                return Err(WordChanged);
+            }
+            Requeued { woken: Some(0), moved: 0 }
+        } else {
+            B::requeue(from, expect, to, max_wake, moves)?
+        };
+        // The rest of those it may move are woken instead (a wake is always allowed).
+        if max_move > moves {
+            B::wake(from, max_move - moves);
+        }
+        Ok(Requeued { woken: None, moved: done.moved })
     }
 
     fn yield_now() -> bool {

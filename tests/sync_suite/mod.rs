@@ -631,6 +631,122 @@ pub fn condvar_notify_all<B: FutexBackend + 'static>(waiters: usize) {
     })
 }
 
+/// Notifications made with the mutex held, which this crate's condvar answers by moving its
+/// waiters onto the mutex's word where the backend moves (the module docs of `RawCondvar`,
+/// "Moving waiters"): `rounds` rounds in which `waiters` threads wait for the round to change
+/// (every other one by timed waits of 1 ms, so that some time out while moved onto the mutex)
+/// and report back on the same condvar, the notifier ending each round with `notify_all` or
+/// with one `notify_one` per waiter, while a bystander takes and releases the mutex without
+/// pause. A moved waiter that the mutex never wakes stops the game.
+pub fn condvar_notify_under_the_lock<B: FutexBackend + 'static>(waiters: usize, rounds: usize) {
+    watchdog("waiters moved onto the mutex to be woken, round after round", move || {
+        /// The round, and how many waiters have seen it.
+        struct Game {
+            round: usize,
+            seen: usize,
+        }
+        let shared =
+            Arc::new((Mutex::<B, Game>::new(Game { round: 0, seen: 0 }), Condvar::<B>::new()));
+        let done = Arc::new(AtomicBool::new(false));
+        let handles: Vec<_> = (0..waiters)
+            .map(|i| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    let (game, cv) = &*shared;
+                    for round in 1..=rounds {
+                        let mut g = game.lock();
+                        if i % 2 == 0 {
+                            cv.wait_while(&mut g, |g| g.round < round);
+                        } else {
+                            while g.round < round {
+                                let _ = cv.wait_for(&mut g, Duration::from_millis(1));
+                            }
+                        }
+                        g.seen += 1;
+                        cv.notify_all();
+                    }
+                })
+            })
+            .collect();
+        let bystander = {
+            let (shared, done) = (shared.clone(), done.clone());
+            thread::spawn(move || {
+                while !done.load(Relaxed) {
+                    drop(shared.0.lock());
+                    thread::yield_now();
+                }
+            })
+        };
+        let (game, cv) = &*shared;
+        for round in 1..=rounds {
+            let mut g = game.lock();
+            cv.wait_while(&mut g, |g| g.seen < waiters * (round - 1));
+            g.round = round;
+            if round % 2 == 0 {
+                cv.notify_all();
+            } else {
+                for _ in 0..waiters {
+                    cv.notify_one();
+                }
+            }
+        }
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        done.store(true, Relaxed);
+        bystander.join().unwrap();
+        assert_eq!(game.lock().seen, waiters * rounds);
+    })
+}
+
+/// One condvar, many short-lived mutexes: each waiter waits with a new mutex on its own stack
+/// each time (so two waiters wait with different mutexes, and one address serves a new mutex
+/// once the old one is gone), while a notifier that never holds any of them notifies without
+/// pause. The condvar may move a waiter only onto the mutex it waits with, and may touch that
+/// mutex only while the waiter is still in its wait (under Miri, a touch of a mutex whose
+/// frame is gone is reported as a use after free).
+pub fn condvar_with_mutexes_that_come_and_go<B: FutexBackend + 'static>(waits: usize) {
+    watchdog("waiters with mutexes of their own to finish", move || {
+        let cv = Arc::new(Condvar::<B>::new());
+        let done = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (cv, done) = (cv.clone(), done.clone());
+            thread::spawn(move || {
+                let mut n = 0u32;
+                while !done.load(Relaxed) {
+                    n = n.wrapping_add(1);
+                    if n % 2 == 0 {
+                        cv.notify_all();
+                    } else {
+                        cv.notify_one();
+                    }
+                    thread::yield_now();
+                }
+            })
+        };
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let cv = cv.clone();
+                thread::spawn(move || {
+                    for _ in 0..waits {
+                        let mutex = Mutex::<B, u32>::new(0);
+                        let mut guard = mutex.lock();
+                        let _ = cv.wait_for(&mut guard, Duration::from_micros(200));
+                        *guard += 1;
+                        drop(guard);
+                        assert_eq!(mutex.into_inner(), 1);
+                    }
+                })
+            })
+            .collect();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        done.store(true, Relaxed);
+        notifier.join().unwrap();
+    })
+}
+
 /// Producers and consumers through a bounded queue with two condvars: every item arrives once.
 pub fn condvar_producer_consumer<B: FutexBackend + 'static>(pairs: usize, items: usize) {
     watchdog("producers and consumers to pass every item", move || {
@@ -876,6 +992,14 @@ macro_rules! sync_tests {
         #[test]
         fn condvar_notify_all() {
             suite::condvar_notify_all::<B>(T);
+        }
+        #[test]
+        fn condvar_notify_under_the_lock() {
+            suite::condvar_notify_under_the_lock::<B>(T, suite::scaled(300, 5));
+        }
+        #[test]
+        fn condvar_with_mutexes_that_come_and_go() {
+            suite::condvar_with_mutexes_that_come_and_go::<B>(suite::scaled(2_000, 20));
         }
         #[test]
         fn condvar_producer_consumer() {
