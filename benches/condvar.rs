@@ -64,6 +64,10 @@ mod bench {
             tally();
             B::wake(futex, max_waiters)
         }
+        fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
+            tally();
+            B::wake_counted(futex, max_waiters)
+        }
         fn requeue(
             from: &AtomicU32,
             expect: u32,

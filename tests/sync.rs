@@ -134,6 +134,17 @@ mod hostile_queue {
     sync_tests!(crate::hostile::Hostile<portable_futex::backend::Queue>);
 }
 
+/// A backend that moves sleepers but cannot count its wakes: the mutex's moved sleepers must
+/// still be woken.
+mod uncounting_queue {
+    sync_tests!(crate::hostile::Uncounting<portable_futex::backend::Queue>);
+}
+
+#[cfg(all(feature = "linux", target_os = "linux"))]
+mod uncounting_linux {
+    sync_tests!(crate::hostile::Uncounting<portable_futex::backend::Linux>);
+}
+
 /// One thread: everything that can end does. (A lock that would block forever is the
 /// program's deadlock, and waits as the backend's untimed wait does: nothing to test.)
 mod single_threaded {

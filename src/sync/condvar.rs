@@ -53,10 +53,10 @@
 //! With this crate's own mutex (`RawCondvar<B, RawMutex<B>>`, the default) on a process-private
 //! backend, a notification does not wake a waiter that would only find the mutex held: it
 //! moves it, still asleep, onto the mutex's word ([`FutexBackend::requeue`]), and the unlock
-//! wakes it. `notify_one` made with the mutex held moves its one waiter; `notify_all` wakes
-//! one waiter and moves all the others, so they come back one unlock at a time instead of
-//! all at once to fight over the mutex (the herd). A `notify_one` made with the mutex free
-//! wakes, since there is nothing to wait for. Backends that cannot move (the provided
+//! wakes it. `notify_one` made while the mutex is held (by the notifier, as a rule) moves its
+//! one waiter; `notify_all` wakes one waiter and moves all the others, so they come back one
+//! unlock at a time instead of all at once to fight over the mutex (the herd). A
+//! `notify_one` made with the mutex free wakes, since there is nothing to wait for. Backends that cannot move (the provided
 //! `requeue` wakes instead) come out the same as waking; the Linux futex and the queue move.
 //!
 //! Three things make it safe:
@@ -76,8 +76,11 @@
 //!   `LOCK`, and a waiter leaves the count (`detach`, after it took its mutex back) only
 //!   while `LOCK` is free, sleeping on the word while a notifier holds it: so the mutex of
 //!   every counted waiter outlives the notifier's use of it. A notifier that finds `LOCK`
-//!   taken does not wait: it wakes instead. A notification with nobody counted costs one
-//!   load, and no system call.
+//!   taken does not wait: it wakes instead. A notification with nobody counted costs the
+//!   counter's increment and one load, and no system call. A backend that panics while a
+//!   notifier holds `LOCK` gets it released (and the moved sleepers marked) as it unwinds;
+//!   one that panics where a counted waiter could not be taken back out of the count aborts
+//!   the process.
 //! - **Waiters are counted only under the mutex.** A waiter counts itself before it releases
 //!   the mutex, and a notifier that changed the condition under the same mutex reads the count
 //!   after that release, so it sees the waiter (or its departure); the counter `seq` does the
@@ -245,8 +248,8 @@ fn moves<B: FutexBackend + 'static, M: 'static>() -> bool {
 impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
     /// Wakes one thread waiting on this condition variable, if any (all of them on a
     /// process-shared backend: see the module docs, "Across processes"). With this crate's
-    /// mutex held by the caller, the waiter is moved onto the mutex instead of woken, where
-    /// the backend can move it (module docs, "Moving waiters").
+    /// mutex held (by the caller, as a rule), the waiter is moved onto the mutex instead of
+    /// woken, where the backend can move it (module docs, "Moving waiters").
     #[inline]
     pub fn notify_one_raw(&self) {
         self.seq.fetch_add(1, Relaxed);
@@ -301,26 +304,25 @@ impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
         // counted waiters, all one (`MIXED` clear), whose address `attach` stored from a
         // `&RawMutex<B>` (`moves` checked the type), is alive until we release `LOCK`.
         let mutex = unsafe { &*self.mutex.load(Relaxed).cast::<RawMutex<B>>() };
+        let mut held = Held { users: &self.users, mutex, unmarked: false };
         if !all && !mutex.is_locked_raw() {
-            // The notifier does not hold it: a waiter moved onto a free mutex would only
-            // need a wake more.
+            // Nobody holds it: a waiter moved onto a free mutex would only need a wake more.
             wake_instead();
         } else {
             let seen = self.seq.load(Relaxed);
             let (wake, moves) = if all { (1, u32::MAX) } else { (0, 1) };
             match super::word::requeue::<B>(&self.seq, seen, mutex.word(), wake, moves) {
                 Ok(0) => {}
-                Ok(_) => mutex.after_move(),
+                Ok(_) => {
+                    held.unmarked = true;
+                    mutex.after_move();
+                    held.unmarked = false;
+                }
                 // Another notification went between: wake, which is always allowed.
                 Err(_) => wake_instead(),
             }
         }
-        // Release: our reads and writes of the mutex happen before a waiter's `detach` that
-        // sees `LOCK` clear, and so before the mutex can be freed.
-        let before = self.users.fetch_and(!(LOCK | WANT), Release);
-        if before & WANT != 0 {
-            super::word::wake::<B>(&self.users, u32::MAX);
-        }
+        drop(held);
     }
 
     /// The first step of every wait, taken while the mutex is still held: the counter's
@@ -353,6 +355,32 @@ impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
     }
 }
 
+/// A notifier's hold on `LOCK`, given back when dropped: on return, or if the backend unwinds
+/// out of the requeue or a wake (a user's may panic), so that the waiters are not left unable
+/// to leave. If the unwinding left moved sleepers unmarked, they are marked first.
+struct Held<'a, B: FutexBackend> {
+    /// The condition variable's `users`.
+    users: &'a Word,
+    mutex: &'a RawMutex<B>,
+    /// Sleepers moved, and the mutex not yet marked.
+    unmarked: bool,
+}
+
+impl<B: FutexBackend> Drop for Held<'_, B> {
+    fn drop(&mut self) {
+        if self.unmarked {
+            // Only while unwinding: a second panic here aborts.
+            self.mutex.after_move();
+        }
+        // Release: our reads and writes of the mutex happen before a waiter's `detach` that
+        // sees `LOCK` clear, and so before the mutex can be freed.
+        let before = self.users.fetch_and(!(LOCK | WANT), Release);
+        if before & WANT != 0 {
+            super::word::wake::<B>(self.users, u32::MAX);
+        }
+    }
+}
+
 impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
     /// A whole wait with this crate's mutex `mutex`, which the caller holds: count ourselves
     /// (`attach`), read the counter, release the mutex, sleep by `sleep`, and take the mutex
@@ -374,18 +402,10 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
         }
         impl<B: FutexBackend + 'static> Drop for Back<'_, B> {
             fn drop(&mut self) {
-                /// Dropped only if the retake or the leave unwinds: a panic while unwinding
-                /// aborts.
-                struct Abort;
-                impl Drop for Abort {
-                    fn drop(&mut self) {
-                        panic!("a condition variable could not take its mutex back");
-                    }
-                }
-                let abort = Abort;
-                self.mutex.lock_returning();
-                self.condvar.detach();
-                core::mem::forget(abort);
+                super::word::or_abort("a condition variable could not take its mutex back", || {
+                    self.mutex.lock_returning();
+                    self.condvar.detach();
+                });
             }
         }
         debug_assert!(moves::<B, RawMutex<B>>());
@@ -434,7 +454,11 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
             }
         }
         if now & WANT != 0 {
-            super::word::wake::<B>(&self.users, u32::MAX);
+            // We are counted now, and nothing would take the count back if this unwound (the
+            // mutex could then be freed while counted): a panicking backend aborts here.
+            super::word::or_abort("a condition variable's wake panicked", || {
+                super::word::wake::<B>(&self.users, u32::MAX);
+            });
         }
     }
 

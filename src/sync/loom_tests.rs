@@ -764,3 +764,32 @@ fn count_under(lock: &RawMutex<Model>, data: &UnsafeCell<u32>) -> u32 {
     unsafe { lock.unlock_raw() };
     count
 }
+
+/// On a backend that moves sleepers but cannot count its wakes: the mutex starts marked
+/// `MOVED` with nobody left asleep, so the first unlock's look wakes nobody and cannot say
+/// so. If it took that for "someone woken" and set `WOKEN`, nobody would clear it: a waiter
+/// moved later (here, by a `notify_one` under the lock) would sleep for good behind the
+/// silent unlocks.
+#[test]
+fn loom_condvar_moves_where_wakes_are_not_counted() {
+    model(|| {
+        word::UNCOUNTED.with(|u| u.set(true));
+        let shared = Arc::new((
+            Guarded { lock: RawMutex::<Model>::once_moved_onto(), data: UnsafeCell::new(0) },
+            Condvar::<Model>::new(),
+        ));
+        let (m, cv) = &*shared;
+        m.lock.lock_raw();
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+        let waiter = cv_waiter(&shared);
+        m.lock.lock_raw();
+        add_one(&m.data);
+        cv.notify_one_raw();
+        // SAFETY: taken above.
+        unsafe { m.lock.unlock_raw() };
+        waiter.join().unwrap();
+        assert_eq!(count_under(&m.lock, &m.data), 2);
+        word::UNCOUNTED.with(|u| u.set(false));
+    });
+}

@@ -42,8 +42,9 @@
 //! nobody counted then wakes; "Moved sleepers").
 //!
 //! Invariants: `G` implies `L`, and at least one waiter unless `H` is set; `H` implies at least
-//! one waiter; `W` implies a woken thread that will look at the word: a registered waiter, or
-//! one coming back from a condition variable's wait.
+//! one waiter; `W` implies a woken thread that will look at the word (a registered waiter, or
+//! one coming back from a condition variable's wait), or registered waiters that compare the
+//! word before they sleep (they sleep only on values without `W`).
 //!
 //! # Transitions
 //!
@@ -94,14 +95,16 @@
 //!
 //! - **mark**: after a requeue that moved any, the notifier sets `F` (SeqCst;
 //!   [`after_move`](RawMutex::after_move)), and, if the mutex is free, does what an unlock
-//!   would do now (wake one). Setting `F` always changes the word: only a holder clears it;
+//!   would do now (wake one). Only a holder clears `F`, so a mark is never erased before a
+//!   holder has taken it in;
 //! - **look before release**: an unlock that finds `M` or `F` with nobody counted and nothing
 //!   on its way (`W`, `H`, `G` clear) first, still holding the mutex, turns `F` into `M`
 //!   (SeqCst) and wakes one sleeper, counting (`FutexBackend::wake_counted`). If the wake found
 //!   nobody, it clears `M`: every sleeper moved before the mark it took in was found asleep or
 //!   had been woken, and any move after its wake sets `F` again, which only a holder (us)
 //!   would clear, so the release that follows sees it and wakes. If the wake woke a thread,
-//!   it sets `W` (that thread will look), and `M` stays for the next unlock;
+//!   it sets `W` (that thread will look), and `M` stays for the next unlock; if the backend
+//!   cannot count (`None`), `M` stays and no `W` is set (nobody might clear it);
 //! - **after release**: with waiters counted, the usual wake of one serves moved sleepers as
 //!   well (whoever the futex picks looks); with only `M`/`F` and no `W`, one wake without `W`
 //!   (rare: the look before release usually took care of it);
@@ -111,10 +114,10 @@
 //!   over the sleepers left), and otherwise registers and waits as any waiter.
 //!
 //! The order of the argument: a move comes before its mark (program order, the mark SeqCst);
-//! a mark read by the holder's SeqCst compare-and-swap comes before it in the total order, so
-//! the holder's wake, after that, finds the moved sleeper. A backend that cannot count its
-//! wakes answers `None`, and `M` then stays set: each unlock wakes once more, which costs a
-//! system call and nothing else. A condition variable's loom models check the races, each
+//! a mark read by the holder's SeqCst compare-and-swap, or by the release's subtraction
+//! (AcqRel, in the slow unlock), happens before what follows, so the wake after it finds the
+//! moved sleeper. A backend that cannot count its wakes answers `None`, and `M` then stays
+//! set: each unlock wakes twice more, which costs system calls and nothing else. A condition variable's loom models check the races, each
 //! failing without the step it is named for (`sync::loom_tests`).
 //!
 //! # Why no wake is lost
@@ -420,15 +423,27 @@ impl<B: FutexBackend> RawMutex<B> {
     /// The calling context holds the mutex.
     #[cold]
     unsafe fn unlock_contended(&self, state: u32) {
+        /// Releases the mutex when dropped: after the look, or if the look's wake unwinds (a
+        /// user's backend may panic), since an unlock that unwinds must still release.
+        struct Release<'a, B: FutexBackend>(&'a RawMutex<B>);
+        impl<B: FutexBackend> Drop for Release<'_, B> {
+            fn drop(&mut self) {
+                // AcqRel: Release for the critical section, as every unlock; Acquire so that
+                // a mover's mark (`FRESH`) read here brings its move with it, which the wake
+                // of `after_release` must then find ("Moved sleepers").
+                let before = self.0.state.fetch_sub(LOCKED, AcqRel);
+                if before != LOCKED {
+                    self.0.unlock_slow(before.wrapping_sub(LOCKED));
+                }
+            }
+        }
+        let release = Release(self);
         let only_moved =
             state & (MOVED | FRESH) != 0 && state < WAITER && state & (WOKEN | HUNGRY | GIVEN) == 0;
         if only_moved {
             self.probe_moved(state);
         }
-        let before = self.state.fetch_sub(LOCKED, Release);
-        if before != LOCKED {
-            self.unlock_slow(before.wrapping_sub(LOCKED));
-        }
+        drop(release);
     }
 
     /// While we hold the mutex, with nobody counted and `state` marked `MOVED` or `FRESH`:
@@ -446,18 +461,23 @@ impl<B: FutexBackend> RawMutex<B> {
             // rules wake.
             return;
         }
-        if super::word::wake_counted::<B>(&self.state, 1) == Some(0) {
-            // Nobody asleep here when the wake looked: each sleeper moved before our mark was
-            // found, or had been woken already. A move after the wake marks the word `FRESH`
-            // (which only a holder takes in, and we hold the mutex), so clearing `MOVED`
-            // alone cannot erase it: the release then wakes. Relaxed: nothing else rides on
-            // this write, and `FRESH` is the only thing a mover relies on.
-            self.state.fetch_and(!MOVED, Relaxed);
-        } else {
-            // A thread was woken (or perhaps, where the backend cannot count): it looks at
-            // the word and clears `W`, as a woken waiter does. If the word changed, the
-            // release's rules wake instead.
-            let _ = self.state.compare_exchange(marked, marked | WOKEN, Relaxed, Relaxed);
+        match super::word::wake_counted::<B>(&self.state, 1) {
+            Some(0) => {
+                // Nobody asleep here when the wake looked: each sleeper moved before our mark
+                // was found, or had been woken already. A move after the wake marks the word
+                // `FRESH` (which only a holder takes in, and we hold the mutex), so clearing
+                // `MOVED` alone cannot erase it: the release then wakes. Relaxed: nothing
+                // else rides on this write, and `FRESH` is all a mover relies on.
+                self.state.fetch_and(!MOVED, Relaxed);
+            }
+            Some(_) => {
+                // A thread was woken: it looks at the word and clears `W`, as a woken waiter
+                // does. If the word changed, the release's rules wake instead.
+                let _ = self.state.compare_exchange(marked, marked | WOKEN, Relaxed, Relaxed);
+            }
+            // The backend cannot tell whether it woke anyone: no `W` (nobody might clear
+            // it), and `MOVED` stays; the release wakes once more.
+            None => {}
         }
     }
 
@@ -910,8 +930,9 @@ mod tests {
         assert_eq!(unlock_on::<Finds<0>>(LOCKED + FRESH), (UNLOCKED, std::vec![1]));
         // One found: it is on its way (`W`), `MOVED` stays for the next unlock to look again.
         assert_eq!(unlock_on::<Finds<1>>(LOCKED + FRESH), (WOKEN + MOVED, std::vec![1]));
-        // A backend that cannot count: as if it found one.
-        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED), (WOKEN + MOVED, std::vec![1]));
+        // A backend that cannot count: `MOVED` stays, and no `W` (the wake may have found
+        // nobody to clear it); the release wakes once more.
+        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED), (MOVED, std::vec![1, 1]));
         // Waiters counted: the plain unlock's wake serves moved sleepers too; no look.
         let counted = LOCKED + MOVED + FRESH + 2 * WAITER;
         assert_eq!(

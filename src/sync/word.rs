@@ -145,6 +145,24 @@ pub(crate) fn yield_while<B: FutexBackend>(
     state
 }
 
+/// Runs `f`, and aborts the process (a panic while unwinding) if `f` unwinds: for the few
+/// calls into the backend (which may panic: a user's) after which unwinding would leave a
+/// promise broken that safe code relies on.
+#[inline]
+pub(crate) fn or_abort<T>(what: &'static str, f: impl FnOnce() -> T) -> T {
+    /// Dropped only if `f` unwinds.
+    struct Abort(&'static str);
+    impl Drop for Abort {
+        fn drop(&mut self) {
+            panic!("aborting: {}", self.0);
+        }
+    }
+    let abort = Abort(what);
+    let result = f();
+    core::mem::forget(abort);
+    result
+}
+
 /// How a slow path sleeps on a word: until woken (or spuriously), or until a deadline.
 pub(crate) trait Sleep {
     /// Sleeps while `*word == expect`. `Ok` on a wake, a changed value or spuriously;
@@ -618,8 +636,20 @@ pub(crate) fn wake<B>(word: &Word, n: u32) {
 }
 
 #[cfg(all(loom, test))]
+std::thread_local! {
+    /// Whether the stand-in's counted wake answers `None`, as a backend that cannot count:
+    /// per test (loom runs a model's threads on the test's own thread).
+    pub(crate) static UNCOUNTED: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+#[cfg(all(loom, test))]
 pub(crate) fn wake_counted<B>(word: &Word, n: u32) -> Option<u32> {
-    Some(loom_futex::wake(word, n))
+    let woken = loom_futex::wake(word, n);
+    if UNCOUNTED.with(core::cell::Cell::get) {
+        None
+    } else {
+        Some(woken)
+    }
 }
 
 #[cfg(all(loom, test))]

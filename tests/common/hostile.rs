@@ -30,6 +30,40 @@ use portable_futex::{FutexBackend, Requeued, Timeout, WordChanged};
 /// `B`, with spurious returns and extra wakes (see the module docs).
 pub struct Hostile<B>(PhantomData<fn() -> B>);
 
+/// `B` exactly, except that its counted wake never says how many it woke (`None`), as a
+/// backend that moves sleepers but cannot count its wakes would answer: nothing spurious or
+/// extra to hide a wake a primitive forgot to send.
+pub struct Uncounting<B>(PhantomData<fn() -> B>);
+
+impl<B: FutexBackend> FutexBackend for Uncounting<B> {
+    fn wait(futex: &AtomicU32, expect: u32, timeout: Option<Duration>) -> Result<(), Timeout> {
+        B::wait(futex, expect, timeout)
+    }
+
+    fn wake(futex: *const AtomicU32, max_waiters: u32) {
+        B::wake(futex, max_waiters)
+    }
+
+    fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
+        B::wake(futex, max_waiters);
+        None
+    }
+
+    fn requeue(
+        from: &AtomicU32,
+        expect: u32,
+        to: *const AtomicU32,
+        max_wake: u32,
+        max_move: u32,
+    ) -> Result<Requeued, WordChanged> {
+        B::requeue(from, expect, to, max_wake, max_move)
+    }
+
+    fn yield_now() -> bool {
+        B::yield_now()
+    }
+}
+
 /// Gives every thread its own random sequence.
 static SEED: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
 

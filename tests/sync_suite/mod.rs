@@ -747,6 +747,39 @@ pub fn condvar_with_mutexes_that_come_and_go<B: FutexBackend + 'static>(waits: u
     })
 }
 
+/// One slot between a producer and a consumer, two condvars on one mutex, every notification
+/// made with the mutex held (so each moves the other side onto the mutex where the backend
+/// moves): `benches/condvar.rs`'s hand-off, checked.
+pub fn condvar_hand_off_under_the_lock<B: FutexBackend + 'static>(items: usize) {
+    watchdog("a one-slot hand-off with notifications under the lock", move || {
+        const EMPTY: usize = usize::MAX;
+        let shared =
+            Arc::new((Mutex::<B, usize>::new(EMPTY), Condvar::<B>::new(), Condvar::<B>::new()));
+        let consumer = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (slot, not_empty, not_full) = &*shared;
+                let mut sum = 0;
+                for _ in 0..items {
+                    let mut guard = slot.lock();
+                    not_empty.wait_while(&mut guard, |s| *s == EMPTY);
+                    sum += std::mem::replace(&mut *guard, EMPTY);
+                    not_full.notify_one();
+                }
+                sum
+            })
+        };
+        let (slot, not_empty, not_full) = &*shared;
+        for i in 0..items {
+            let mut guard = slot.lock();
+            not_full.wait_while(&mut guard, |s| *s != EMPTY);
+            *guard = i;
+            not_empty.notify_one();
+        }
+        assert_eq!(consumer.join().unwrap(), items * (items - 1) / 2);
+    })
+}
+
 /// Producers and consumers through a bounded queue with two condvars: every item arrives once.
 pub fn condvar_producer_consumer<B: FutexBackend + 'static>(pairs: usize, items: usize) {
     watchdog("producers and consumers to pass every item", move || {
@@ -1000,6 +1033,10 @@ macro_rules! sync_tests {
         #[test]
         fn condvar_with_mutexes_that_come_and_go() {
             suite::condvar_with_mutexes_that_come_and_go::<B>(suite::scaled(2_000, 20));
+        }
+        #[test]
+        fn condvar_hand_off_under_the_lock() {
+            suite::condvar_hand_off_under_the_lock::<B>(suite::scaled(20_000, 50));
         }
         #[test]
         fn condvar_producer_consumer() {
