@@ -67,14 +67,14 @@
 //!     it reads the same word); then sleep on exactly that value, and wait a little after
 //!     waking if we are the only waiter.
 //! - **unlock**: `L → 0` (one compare-and-swap, Release). If anything else was set: with
-//!   only moved sleepers perhaps there (`M`/`F`, nobody counted), look for them first while
-//!   still holding ("Moved sleepers"); then `−L` (Release), and, unless a running thread has
+//!   only old moved sleepers perhaps there (`M` without `F`, nobody counted), look for them
+//!   first while still holding ("Moved sleepers"); then `−L` (AcqRel), and, unless a running thread has
 //!   taken the mutex meanwhile (its unlock then does this instead), one compare-and-swap: with
 //!   `H` set, `+L +G` (take the mutex back for the hungry waiter, so that nobody else can) and
 //!   wake every sleeper, since the futex cannot pick the hungry one (the others look and
 //!   sleep again); else, if waiters are counted and `W` is clear, `+W` and wake one (across
 //!   processes: no `W`, and wake all; see "Across processes"); else, with `M`/`F` and `W`
-//!   clear, wake one.
+//!   clear, `F → M` and wake one.
 //! - **unlock, fair** (`RawMutexFair::unlock_fair`): with waiters counted and nobody hungry,
 //!   `+G +W` in one compare-and-swap (Release), `L` stays, and wake one unless `W` was already
 //!   set; otherwise (nobody waits, or the hungry waiter is owed it anyway) a plain unlock.
@@ -95,19 +95,25 @@
 //!
 //! - **mark**: after a requeue that moved any, the notifier sets `F` (SeqCst;
 //!   [`after_move`](RawMutex::after_move)), and, if the mutex is free, does what an unlock
-//!   would do now (wake one). Only a holder clears `F`, so a mark is never erased before a
-//!   holder has taken it in;
-//! - **look before release**: an unlock that finds `M` or `F` with nobody counted and nothing
-//!   on its way (`W`, `H`, `G` clear) first, still holding the mutex, turns `F` into `M`
-//!   (SeqCst) and wakes one sleeper, counting (`FutexBackend::wake_counted`). If the wake found
-//!   nobody, it clears `M`: every sleeper moved before the mark it took in was found asleep or
-//!   had been woken, and any move after its wake sets `F` again, which only a holder (us)
-//!   would clear, so the release that follows sees it and wakes. If the wake woke a thread,
-//!   it sets `W` (that thread will look), and `M` stays for the next unlock; if the backend
-//!   cannot count (`None`), `M` stays and no `W` is set (nobody might clear it);
+//!   would do now (wake one). `F` is taken in (turned into `M`) only by a wake that follows:
+//!   the holder's, or, while nobody holds the mutex, a release's; so a mark is never lost
+//!   before a wake after it;
 //! - **after release**: with waiters counted, the usual wake of one serves moved sleepers as
-//!   well (whoever the futex picks looks); with only `M`/`F` and no `W`, one wake without `W`
-//!   (rare: the look before release usually took care of it);
+//!   well (whoever the futex picks looks); with only `M`/`F` and no `W`, take `F` in
+//!   (Acquire: the marked moves happen before the wake) and wake one, counting, without `W`
+//!   (nobody might clear it if the wake found nobody). This is where fresh moves are woken:
+//!   once the mutex is free, so that the woken thread can take it. If the wake woke one (or
+//!   cannot tell), more are likely left: set `F` again, so that the next unlock too wakes
+//!   after its release (a hint: `F` only ever makes wakes); if it found nobody, the next
+//!   unlock looks before it releases, and clears `M`;
+//! - **look before release**: an unlock that finds `M` alone (no `F`) with nobody counted
+//!   and nothing on its way (`W`, `H`, `G` clear) first, still holding the mutex, wakes one
+//!   sleeper, counting (`FutexBackend::wake_counted`). If the wake found nobody, it clears
+//!   `M`: every sleeper moved before the marks taken in was found asleep or had been woken,
+//!   and any move since sets `F` (while we hold the mutex, only we would take it in), so the
+//!   release that follows sees it and wakes. If the wake woke a thread, it sets `W` (that
+//!   thread will look), and `M` stays for the next unlock; if the backend cannot count
+//!   (`None`), `M` stays and no `W` is set (nobody might clear it);
 //! - **coming back**: a thread returning from a condition variable's wait takes the mutex with
 //!   [`lock_returning`](RawMutex::lock_returning), which clears `W` as it takes a free mutex
 //!   (it may be the thread an unlock woke; if it kept `W`, later unlocks would stay silent
@@ -117,7 +123,7 @@
 //! a mark read by the holder's SeqCst compare-and-swap, or by the release's subtraction
 //! (AcqRel, in the slow unlock), happens before what follows, so the wake after it finds the
 //! moved sleeper. A backend that cannot count its wakes answers `None`, and `M` then stays
-//! set: each unlock wakes twice more, which costs system calls and nothing else. A condition variable's loom models check the races, each
+//! set: each unlock wakes once more, which costs a system call and nothing else. A condition variable's loom models check the races, each
 //! failing without the step it is named for (`sync::loom_tests`).
 //!
 //! # Why no wake is lost
@@ -350,10 +356,24 @@ fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
             // the word and clears `W`.
             (state | WOKEN, 1)
         } else if state & (MOVED | FRESH) != 0 {
-            // Only moved sleepers, perhaps, and the mutex is free: wake one. Rare (an unlock
-            // looks for them before it releases: `probe_moved`); no `W`, which nobody might
-            // clear if the wake found nobody.
-            super::word::wake::<B>(word, 1);
+            // Only moved sleepers, perhaps, and the mutex is free: take the fresh moves in
+            // (`F` → `M`: the next holder's look will find whether any are left) and wake one.
+            // No `W`, which nobody might clear if the wake found nobody.
+            let marked = state & !FRESH | MOVED;
+            if marked != state {
+                // Acquire: the moves whose mark we take in happen before our wake, which then
+                // finds them (a mark read by a Relaxed failure below is read again here).
+                if let Err(now) = word.compare_exchange(state, marked, Acquire, Relaxed) {
+                    state = now;
+                    continue;
+                }
+            }
+            if super::word::wake_counted::<B>(word, 1) != Some(0) {
+                // Woke one (or cannot tell): more are likely left, so mark the word fresh
+                // again, and the next unlock, too, wakes after it releases rather than look
+                // while it holds. Only a hint: `F` makes wakes, never loses one.
+                word.fetch_or(FRESH, Relaxed);
+            }
             return;
         } else {
             // Nobody waits.
@@ -438,8 +458,11 @@ impl<B: FutexBackend> RawMutex<B> {
             }
         }
         let release = Release(self);
-        let only_moved =
-            state & (MOVED | FRESH) != 0 && state < WAITER && state & (WOKEN | HUNGRY | GIVEN) == 0;
+        // Only with `M` alone: fresh moves (`F`) have sleepers to wake for sure, which the
+        // release wakes once the mutex is free (a sleeper woken now would find it held).
+        let only_moved = state & (MOVED | FRESH) == MOVED
+            && state < WAITER
+            && state & (WOKEN | HUNGRY | GIVEN) == 0;
         if only_moved {
             self.probe_moved(state);
         }
@@ -927,12 +950,20 @@ mod tests {
         // Only moved sleepers may be there: one counted wake while still held. Nobody found:
         // `MOVED` (and `FRESH`) go, and the mutex is back to plain 0.
         assert_eq!(unlock_on::<Finds<0>>(LOCKED + MOVED), (UNLOCKED, std::vec![1]));
-        assert_eq!(unlock_on::<Finds<0>>(LOCKED + FRESH), (UNLOCKED, std::vec![1]));
         // One found: it is on its way (`W`), `MOVED` stays for the next unlock to look again.
-        assert_eq!(unlock_on::<Finds<1>>(LOCKED + FRESH), (WOKEN + MOVED, std::vec![1]));
+        assert_eq!(unlock_on::<Finds<1>>(LOCKED + MOVED), (WOKEN + MOVED, std::vec![1]));
+        // Fresh moves: sleepers for sure; no look, the release wakes one once it is free, and
+        // `MOVED` stays for the next holder's look.
+        assert_eq!(unlock_on::<Finds<0>>(LOCKED + FRESH), (MOVED, std::vec![1]));
+        assert_eq!(unlock_on::<Finds<0>>(LOCKED + MOVED + FRESH), (MOVED, std::vec![1]));
+        // That wake found one: more are likely left, so the next unlock wakes after its
+        // release too (`F` again).
+        assert_eq!(unlock_on::<Finds<1>>(LOCKED + FRESH), (MOVED + FRESH, std::vec![1]));
         // A backend that cannot count: `MOVED` stays, and no `W` (the wake may have found
-        // nobody to clear it); the release wakes once more.
-        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED), (MOVED, std::vec![1, 1]));
+        // nobody to clear it); the release wakes once more, and marks the word fresh (more
+        // may be left), so the next unlock wakes after its release instead of looking.
+        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED), (MOVED + FRESH, std::vec![1, 1]));
+        assert_eq!(unlock_on::<Recording>(LOCKED + MOVED + FRESH), (MOVED + FRESH, std::vec![1]));
         // Waiters counted: the plain unlock's wake serves moved sleepers too; no look.
         let counted = LOCKED + MOVED + FRESH + 2 * WAITER;
         assert_eq!(
@@ -948,7 +979,7 @@ mod tests {
         let m = RawMutex::<Finds<0>>::new();
         take_wake_counts();
         m.after_move();
-        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (FRESH, std::vec![1]));
+        assert_eq!((m.state.load(Relaxed), take_wake_counts()), (MOVED, std::vec![1]));
         m.state.store(LOCKED, Relaxed);
         m.after_move();
         assert_eq!((m.state.load(Relaxed), take_wake_counts()), (LOCKED + FRESH, std::vec![]));
