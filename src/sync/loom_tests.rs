@@ -708,7 +708,7 @@ fn loom_condvar_notify_one_moves_onto_a_mutex_another_releases() {
     });
 }
 
-/// The unlock's look for moved sleepers (`probe_moved`) racing a move: the mutex starts marked
+/// The unlock's look for moved sleepers (`look_for_moved`) racing a move: the mutex starts marked
 /// `MOVED` by an earlier move whose sleeper has gone; one thread takes and releases it (its
 /// unlock's counted wake may find nobody and clear `MOVED`), while a notifier, not holding
 /// the mutex, moves a sleeper of a raw word onto the mutex and marks it (`after_move`). If

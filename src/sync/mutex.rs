@@ -66,15 +66,14 @@
 //!     [`HUNGRY_AFTER`] times and no other waiter is hungry (Relaxed: the unlock that must see
 //!     it reads the same word); then sleep on exactly that value, and wait a little after
 //!     waking if we are the only waiter.
-//! - **unlock**: `L → 0` (one compare-and-swap, Release). If anything else was set: with
-//!   only old moved sleepers perhaps there (`M` without `F`, nobody counted), look for them
-//!   first while still holding ("Moved sleepers"); then `−L` (AcqRel), and, unless a running thread has
-//!   taken the mutex meanwhile (its unlock then does this instead), one compare-and-swap: with
-//!   `H` set, `+L +G` (take the mutex back for the hungry waiter, so that nobody else can) and
-//!   wake every sleeper, since the futex cannot pick the hungry one (the others look and
-//!   sleep again); else, if waiters are counted and `W` is clear, `+W` and wake one (across
-//!   processes: no `W`, and wake all; see "Across processes"); else, with `M`/`F` and `W`
-//!   clear, `F → M` and wake one.
+//! - **unlock**: `−L` (one subtraction, Release). If nothing else was set, that is all.
+//!   Otherwise, unless a running thread has taken the mutex meanwhile (its unlock then does
+//!   this instead), one compare-and-swap: with `H` set, `+L +G` (take the mutex back for the
+//!   hungry waiter, so that nobody else can) and wake every sleeper, since the futex cannot
+//!   pick the hungry one (the others look and sleep again); else, if waiters are counted and
+//!   `W` is clear, `+W` and wake one (across processes: no `W`, and wake all; see "Across
+//!   processes"); else, with moved sleepers perhaps there (`M`/`F`, `W` clear), wake one of
+//!   them, or first take the mutex back for a moment to look for them ("Moved sleepers").
 //! - **unlock, fair** (`RawMutexFair::unlock_fair`): with waiters counted and nobody hungry,
 //!   `+G +W` in one compare-and-swap (Release), `L` stays, and wake one unless `W` was already
 //!   set; otherwise (nobody waits, or the hungry waiter is owed it anyway) a plain unlock.
@@ -106,8 +105,9 @@
 //!   cannot tell), more are likely left: set `F` again, so that the next unlock too wakes
 //!   after its release (a hint: `F` only ever makes wakes); if it found nobody, the next
 //!   unlock looks before it releases, and clears `M`;
-//! - **look before release**: an unlock that finds `M` alone (no `F`) with nobody counted
-//!   and nothing on its way (`W`, `H`, `G` clear) first, still holding the mutex, wakes one
+//! - **look, holding**: an unlock that leaves `M` alone (no `F`) with nobody counted and
+//!   nothing on its way (`W`, `H`, `G` clear) takes the mutex back for a moment, if it is
+//!   still free (an empty critical section: Acquire, then AcqRel), and, holding it, wakes one
 //!   sleeper, counting (`FutexBackend::wake_counted`). If the wake found nobody, it clears
 //!   `M`: every sleeper moved before the marks taken in was found asleep or had been woken,
 //!   and any move since sets `F` (while we hold the mutex, only we would take it in), so the
@@ -120,9 +120,8 @@
 //!   over the sleepers left), and otherwise registers and waits as any waiter.
 //!
 //! The order of the argument: a move comes before its mark (program order, the mark SeqCst);
-//! a mark read by the holder's SeqCst compare-and-swap, or by the release's subtraction
-//! (AcqRel, in the slow unlock), happens before what follows, so the wake after it finds the
-//! moved sleeper. A backend that cannot count its wakes answers `None`, and `M` then stays
+//! a mark read by an Acquire (the compare-and-swap that takes `F` in, the look's release)
+//! happens before what follows, so the wake after it finds the moved sleeper. A backend that cannot count its wakes answers `None`, and `M` then stays
 //! set: each unlock wakes once more, which costs a system call and nothing else. A condition variable's loom models check the races, each
 //! failing without the step it is named for (`sync::loom_tests`).
 //!
@@ -334,6 +333,8 @@ fn take_as_waiter(state: u32, hungry: bool) -> Option<u32> {
 /// unlock then does this instead). Called after an unlock, by a waiter that unwinds out of
 /// its wait, and by a condition variable that has just moved sleepers onto a free mutex.
 fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
+    // Whether we have taken the mutex back once to look for moved sleepers: once is enough.
+    let mut looked = false;
     loop {
         if state & LOCKED != 0 {
             // Taken again: the new holder's unlock wakes or hands over.
@@ -355,10 +356,20 @@ fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
             // One wake for counted and moved sleepers alike: whoever the futex picks looks at
             // the word and clears `W`.
             (state | WOKEN, 1)
+        } else if state & (MOVED | FRESH) == MOVED && !looked {
+            // Only old moved sleepers, perhaps, and the mutex is free: take it back for a
+            // moment (an empty critical section) and look for them while holding it, so that
+            // a wake that finds nobody may clear `MOVED` (module docs, "Moved sleepers").
+            looked = true;
+            match word.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
+                Ok(_) => state = look_for_moved::<B>(word, state | LOCKED),
+                Err(now) => state = now,
+            }
+            continue;
         } else if state & (MOVED | FRESH) != 0 {
-            // Only moved sleepers, perhaps, and the mutex is free: take the fresh moves in
-            // (`F` → `M`: the next holder's look will find whether any are left) and wake one.
-            // No `W`, which nobody might clear if the wake found nobody.
+            // Fresh moves (or old ones we already looked for) and the mutex is free: take the
+            // fresh moves in (`F` → `M`) and wake one, counting. No `W`, which nobody might
+            // clear if the wake found nobody.
             let marked = state & !FRESH | MOVED;
             if marked != state {
                 // Acquire: the moves whose mark we take in happen before our wake, which then
@@ -390,6 +401,48 @@ fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
             Err(now) => state = now,
         }
     }
+}
+
+/// Holding the mutex (taken back by `after_release`), with nobody counted and `state`
+/// marked `MOVED` alone: wake one sleeper, counting. If the wake found nobody, no moved
+/// sleeper is left asleep (module docs, "Moved sleepers"), and `MOVED` goes; if it woke one,
+/// that thread is on its way (`W`) and will look at the word. Then release the mutex again;
+/// the word as the release left it.
+#[cold]
+fn look_for_moved<B: FutexBackend>(word: &Word, state: u32) -> u32 {
+    /// Releases the mutex if the look's wake unwinds (a user's backend may panic), so that
+    /// the mutex is not left held by nobody.
+    struct Give<'a>(&'a Word);
+    impl Drop for Give<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(LOCKED, Release);
+        }
+    }
+    let give = Give(word);
+    match super::word::wake_counted::<B>(word, 1) {
+        Some(0) => {
+            // Nobody asleep here when the wake looked: each sleeper moved before the marks
+            // taken in (SeqCst and Acquire: the move before a mark happens before our wake)
+            // was found, or had been woken already. A move since marks the word `FRESH`,
+            // which only a wake after it takes in (while we hold the mutex, only ours), so
+            // clearing `MOVED` alone cannot erase it: the release then sees it and wakes.
+            // Relaxed: nothing else rides on this write.
+            word.fetch_and(!MOVED, Relaxed);
+        }
+        Some(_) => {
+            // A thread was woken: it looks at the word and clears `W`, as a woken waiter
+            // does. If the word changed, the release's rules wake instead.
+            let _ = word.compare_exchange(state, state | WOKEN, Relaxed, Relaxed);
+        }
+        // The backend cannot tell whether it woke anyone: no `W` (nobody might clear it), and
+        // `MOVED` stays; the release wakes once more.
+        None => {}
+    }
+    core::mem::forget(give);
+    // AcqRel: Release for our (empty) critical section, as every unlock; Acquire, so that a
+    // mover's mark (`FRESH`) read here brings its move with it, which the wake that follows
+    // must find.
+    word.fetch_sub(LOCKED, AcqRel).wrapping_sub(LOCKED)
 }
 
 impl<B: FutexBackend> RawMutex<B> {
@@ -427,80 +480,9 @@ impl<B: FutexBackend> RawMutex<B> {
     /// The calling context holds the mutex (took it and has not released it).
     #[inline]
     pub(crate) unsafe fn unlock_raw(&self) {
-        if let Err(state) = self.state.compare_exchange(LOCKED, UNLOCKED, Release, Relaxed) {
-            // SAFETY: the caller holds the mutex.
-            unsafe { self.unlock_contended(state) };
-        }
-    }
-
-    /// An unlock that found more than `L` in the word (`state`): first, if only moved
-    /// sleepers may be there, look for them while we still hold the mutex
-    /// ([`probe_moved`](Self::probe_moved)); then release, and wake or hand over as the word
-    /// then says.
-    ///
-    /// # Safety
-    ///
-    /// The calling context holds the mutex.
-    #[cold]
-    unsafe fn unlock_contended(&self, state: u32) {
-        /// Releases the mutex when dropped: after the look, or if the look's wake unwinds (a
-        /// user's backend may panic), since an unlock that unwinds must still release.
-        struct Release<'a, B: FutexBackend>(&'a RawMutex<B>);
-        impl<B: FutexBackend> Drop for Release<'_, B> {
-            fn drop(&mut self) {
-                // AcqRel: Release for the critical section, as every unlock; Acquire so that
-                // a mover's mark (`FRESH`) read here brings its move with it, which the wake
-                // of `after_release` must then find ("Moved sleepers").
-                let before = self.0.state.fetch_sub(LOCKED, AcqRel);
-                if before != LOCKED {
-                    self.0.unlock_slow(before.wrapping_sub(LOCKED));
-                }
-            }
-        }
-        let release = Release(self);
-        // Only with `M` alone: fresh moves (`F`) have sleepers to wake for sure, which the
-        // release wakes once the mutex is free (a sleeper woken now would find it held).
-        let only_moved = state & (MOVED | FRESH) == MOVED
-            && state < WAITER
-            && state & (WOKEN | HUNGRY | GIVEN) == 0;
-        if only_moved {
-            self.probe_moved(state);
-        }
-        drop(release);
-    }
-
-    /// While we hold the mutex, with nobody counted and `state` marked `MOVED` or `FRESH`:
-    /// wake one sleeper, counting. If the wake found nobody, no moved sleeper is left asleep
-    /// (module docs, "Moved sleepers"), and we clear `MOVED`; if it woke one, that thread is
-    /// on its way (`W`) and will look at the word.
-    #[cold]
-    fn probe_moved(&self, state: u32) {
-        // Take the fresh moves in (`FRESH` → `MOVED`): our wake comes after them. SeqCst, as
-        // `after_move`'s mark: a mark before this in the word's order is before it in the
-        // total order too, and so is the move before that mark, which our wake then finds.
-        let marked = state & !FRESH | MOVED;
-        if marked != state && self.state.compare_exchange(state, marked, SeqCst, Relaxed).is_err() {
-            // Changed (a waiter registered, a thread looked, another move): the release's
-            // rules wake.
-            return;
-        }
-        match super::word::wake_counted::<B>(&self.state, 1) {
-            Some(0) => {
-                // Nobody asleep here when the wake looked: each sleeper moved before our mark
-                // was found, or had been woken already. A move after the wake marks the word
-                // `FRESH` (which only a holder takes in, and we hold the mutex), so clearing
-                // `MOVED` alone cannot erase it: the release then wakes. Relaxed: nothing
-                // else rides on this write, and `FRESH` is all a mover relies on.
-                self.state.fetch_and(!MOVED, Relaxed);
-            }
-            Some(_) => {
-                // A thread was woken: it looks at the word and clears `W`, as a woken waiter
-                // does. If the word changed, the release's rules wake instead.
-                let _ = self.state.compare_exchange(marked, marked | WOKEN, Relaxed, Relaxed);
-            }
-            // The backend cannot tell whether it woke anyone: no `W` (nobody might clear
-            // it), and `MOVED` stays; the release wakes once more.
-            None => {}
+        let before = self.state.fetch_sub(LOCKED, Release);
+        if before != LOCKED {
+            self.unlock_slow(before.wrapping_sub(LOCKED));
         }
     }
 
