@@ -615,6 +615,19 @@ fn cv_waiter(shared: &WithCondvar) -> thread::JoinHandle<()> {
     })
 }
 
+/// A thread that takes the mutex and releases it, once.
+fn passer_by<T: Send + Sync + 'static>(
+    shared: &Arc<(Guarded<RawMutex<Model>>, T)>,
+) -> thread::JoinHandle<()> {
+    let shared = shared.clone();
+    thread::spawn(move || {
+        let (m, _) = &*shared;
+        m.lock.lock_raw();
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+    })
+}
+
 /// After the threads: every waiter bumped the count once after the notifier's bump, nobody
 /// is counted on the mutex or the condition variable.
 fn cv_ends_clean(shared: &WithCondvar, expected: u32) {
@@ -657,15 +670,7 @@ fn loom_condvar_notify_one_moves_under_the_lock() {
     model(|| {
         let shared = with_condvar();
         let waiter = cv_waiter(&shared);
-        let other = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let (m, _) = &*shared;
-                m.lock.lock_raw();
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
+        let other = passer_by(&shared);
         let (m, cv) = &*shared;
         m.lock.lock_raw();
         add_one(&m.data);
@@ -687,15 +692,7 @@ fn loom_condvar_notify_one_moves_onto_a_mutex_another_releases() {
     model(|| {
         let shared = with_condvar();
         let waiter = cv_waiter(&shared);
-        let other = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let (m, _) = &*shared;
-                m.lock.lock_raw();
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
+        let other = passer_by(&shared);
         let (m, cv) = &*shared;
         m.lock.lock_raw();
         add_one(&m.data);
@@ -735,15 +732,7 @@ fn loom_mutex_probe_races_a_move() {
                 unsafe { m.lock.unlock_raw() };
             })
         };
-        let other = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let (m, _) = &*shared;
-                m.lock.lock_raw();
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
+        let other = passer_by(&shared);
         let (m, from) = &*shared;
         from.store(1, word::Ordering::Relaxed);
         // Move the sleeper if it sleeps (else it sees 1 and does not), and mark the mutex.
