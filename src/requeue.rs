@@ -51,7 +51,7 @@ pub(crate) fn wake_instead(
     from: &AtomicU32,
     expect: u32,
     waiters: u32,
-    wake: fn(*const AtomicU32, u32),
+    wake: impl FnOnce(*const AtomicU32, u32),
 ) -> Result<Requeued, WordChanged> {
     // SeqCst, as the front end's early check of a wait: one total order with the waits.
     if from.load(Ordering::SeqCst) != expect {

@@ -168,11 +168,10 @@ fn requeue(
     // Miri models FUTEX_WAIT and FUTEX_WAKE, not the requeue: there, wake instead (as a
     // kernel that refuses the operation gets), after the same comparison.
     if cfg!(miri) {
-        if from.load(core::sync::atomic::Ordering::SeqCst) != expect {
-            return Err(WordChanged);
-        }
-        wake(from, max_wake.saturating_add(max_move), wake_op);
-        return Ok(Requeued::WOKEN_UNCOUNTED);
+        let waiters = max_wake.saturating_add(max_move);
+        return crate::requeue::wake_instead(from, expect, waiters, |from, n| {
+            wake(from, n, wake_op);
+        });
     }
     // The kernel takes signed counts and refuses a negative one (`EINVAL`): anything above
     // i32::MAX already means "everyone".

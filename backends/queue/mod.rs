@@ -482,7 +482,9 @@ pub(crate) fn requeue_on<L: BucketLock, E: Event>(
                 if !same {
                     // Counted in `to`'s bucket before they are linked there, as an announcement
                     // is (SeqCst, so that a wake of `to` that reads `pending` after its fence
-                    // sees them), and out of `from`'s: they are no longer there.
+                    // sees them), and out of `from`'s: they are no longer there (Relaxed, as
+                    // a wake's own subtraction: a count too high for a moment only sends a
+                    // waker of `from` to the lock, where it finds the truth).
                     target.pending.fetch_add(count as usize, Ordering::SeqCst);
                     source.pending.fetch_sub(count as usize, Ordering::Relaxed);
                 }
