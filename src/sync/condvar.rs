@@ -311,7 +311,12 @@ impl<B: FutexBackend + 'static, R: 'static> RawCondvar<B, R> {
         } else {
             let seen = self.seq.load(Relaxed);
             let (wake, moves) = if all { (1, u32::MAX) } else { (0, 1) };
-            match super::word::requeue::<B>(&self.seq, seen, mutex.word(), wake, moves) {
+            // Marked as unmarked before the requeue: a backend that moves some and then
+            // panics leaves them to `held`'s drop to mark.
+            held.unmarked = true;
+            let moved = super::word::requeue::<B>(&self.seq, seen, mutex.word(), wake, moves);
+            held.unmarked = false;
+            match moved {
                 Ok(0) => {}
                 Ok(_) => {
                     held.unmarked = true;

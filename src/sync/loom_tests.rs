@@ -782,3 +782,54 @@ fn loom_condvar_moves_where_wakes_are_not_counted() {
         word::UNCOUNTED.with(|u| u.set(false));
     });
 }
+
+/// The look's `W` against a timed waiter: the mutex starts marked `MOVED` (nobody asleep); one
+/// thread's unlock looks for moved sleepers while a timed waiter registers and may be the one
+/// the look wakes, then leave on its deadline, and a notifier moves a sleeper onto the mutex.
+/// If the look set `W` after its wake, it could set it after the waiter had come and gone,
+/// with nobody left to clear it, and the moved sleeper would sleep for good.
+///
+/// Four threads: under a preemption bound of 2 (3 takes five minutes; 2 finds the planted
+/// bug, a `W` set after the wake, in seconds).
+#[test]
+fn loom_mutex_look_beside_a_timed_waiter() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let shared = Arc::new((
+            Guarded { lock: RawMutex::<Model>::once_moved_onto(), data: UnsafeCell::new(0) },
+            word::Word::new(0),
+        ));
+        let sleeper = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, from) = &*shared;
+                word::wait::<Model>(from, 0);
+                m.lock.lock_returning();
+                add_one(&m.data);
+                // SAFETY: taken just above.
+                unsafe { m.lock.unlock_raw() };
+            })
+        };
+        let timed = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, _) = &*shared;
+                if m.lock.lock_slow(&mut ExpiresInSleep) {
+                    // SAFETY: taken.
+                    unsafe { m.lock.unlock_raw() };
+                }
+            })
+        };
+        let other = passer_by(&shared);
+        let (m, from) = &*shared;
+        from.store(1, word::Ordering::Relaxed);
+        if word::requeue::<Model>(from, 1, m.lock.word(), 0, 1) == Ok(1) {
+            m.lock.after_move();
+        }
+        sleeper.join().unwrap();
+        timed.join().unwrap();
+        other.join().unwrap();
+        assert_eq!(count_under(&m.lock, &m.data), 1);
+    });
+}

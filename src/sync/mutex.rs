@@ -12,7 +12,8 @@
 //!  +----------------------------+---+---+---+---+---+---+
 //! ```
 //!
-//! - `L` ([`LOCKED`]): held. It is also set while the lock is being handed to a hungry waiter.
+//! - `L` ([`LOCKED`]): held. It is also set while the lock is being handed to a hungry waiter,
+//!   and for a moment while a release looks for moved sleepers (see "Moved sleepers").
 //! - `W` ([`WOKEN`]): an unlock has sent a wake and no waiter has looked at the word since. An
 //!   unlock that sees it sends no other wake: the woken thread is on its way and will either
 //!   take the mutex or register its sleep again, clearing `W`.
@@ -111,9 +112,10 @@
 //!   sleeper, counting (`FutexBackend::wake_counted`). If the wake found nobody, it clears
 //!   `M`: every sleeper moved before the marks taken in was found asleep or had been woken,
 //!   and any move since sets `F` (while we hold the mutex, only we would take it in), so the
-//!   release that follows sees it and wakes. If the wake woke a thread, it sets `W` (that
-//!   thread will look), and `M` stays for the next unlock; if the backend cannot count
-//!   (`None`), `M` stays and no `W` is set (nobody might clear it);
+//!   release that follows sees it and wakes. `W` is set before the wake, as an unlock sets it
+//!   (the thread woken clears it as it looks, whoever it is: a moved sleeper, or a waiter
+//!   that registered meanwhile, looks or leaves), and cleared again if the wake found nobody
+//!   or cannot say (`None`: `M` then stays);
 //! - **coming back**: a thread returning from a condition variable's wait takes the mutex with
 //!   [`lock_returning`](RawMutex::lock_returning), which clears `W` as it takes a free mutex
 //!   (it may be the thread an unlock woke; if it kept `W`, later unlocks would stay silent
@@ -362,7 +364,7 @@ fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
             // a wake that finds nobody may clear `MOVED` (module docs, "Moved sleepers").
             looked = true;
             match word.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
-                Ok(_) => state = look_for_moved::<B>(word, state | LOCKED),
+                Ok(_) => state = look_for_moved::<B>(word),
                 Err(now) => state = now,
             }
             continue;
@@ -403,13 +405,13 @@ fn after_release<B: FutexBackend>(word: &Word, mut state: u32) {
     }
 }
 
-/// Holding the mutex (taken back by `after_release`), with nobody counted and `state`
-/// marked `MOVED` alone: wake one sleeper, counting. If the wake found nobody, no moved
-/// sleeper is left asleep (module docs, "Moved sleepers"), and `MOVED` goes; if it woke one,
-/// that thread is on its way (`W`) and will look at the word. Then release the mutex again;
-/// the word as the release left it.
+/// Holding the mutex (taken back by `after_release`), with nobody counted and the word
+/// marked `MOVED` alone: set `W` and wake one sleeper, counting. If the wake found nobody, no
+/// moved sleeper is left asleep (module docs, "Moved sleepers"): `MOVED` and `W` go; if it
+/// woke one, that thread is on its way and clears `W` as it looks. Then release the mutex
+/// again; the word as the release left it.
 #[cold]
-fn look_for_moved<B: FutexBackend>(word: &Word, state: u32) -> u32 {
+fn look_for_moved<B: FutexBackend>(word: &Word) -> u32 {
     /// Releases the mutex if the look's wake unwinds (a user's backend may panic), so that
     /// the mutex is not left held by nobody.
     struct Give<'a>(&'a Word);
@@ -419,6 +421,11 @@ fn look_for_moved<B: FutexBackend>(word: &Word, state: u32) -> u32 {
         }
     }
     let give = Give(word);
+    // `W` before the wake, as an unlock sets it before its wake: the thread woken looks at the
+    // word and clears it. Set after the wake, it could land after that thread had come and
+    // gone (a timed waiter that registered meanwhile, woken, and leaving on its deadline),
+    // with nobody left to clear it. We hold the mutex and `W` was clear: it is ours.
+    word.fetch_or(WOKEN, Relaxed);
     match super::word::wake_counted::<B>(word, 1) {
         Some(0) => {
             // Nobody asleep here when the wake looked: each sleeper moved before the marks
@@ -426,17 +433,17 @@ fn look_for_moved<B: FutexBackend>(word: &Word, state: u32) -> u32 {
             // was found, or had been woken already. A move since marks the word `FRESH`,
             // which only a wake after it takes in (while we hold the mutex, only ours), so
             // clearing `MOVED` alone cannot erase it: the release then sees it and wakes.
-            // Relaxed: nothing else rides on this write.
-            word.fetch_and(!MOVED, Relaxed);
+            // Nobody was woken to clear `W`: we do. Relaxed: nothing else rides on this.
+            word.fetch_and(!(MOVED | WOKEN), Relaxed);
         }
-        Some(_) => {
-            // A thread was woken: it looks at the word and clears `W`, as a woken waiter
-            // does. If the word changed, the release's rules wake instead.
-            let _ = word.compare_exchange(state, state | WOKEN, Relaxed, Relaxed);
+        // A thread was woken: it looks at the word and clears `W`.
+        Some(_) => {}
+        // The backend cannot tell whether it woke anyone: no `W` (nobody might clear it; a
+        // thread that was woken clears nothing then), and `MOVED` stays: the release wakes
+        // once more.
+        None => {
+            word.fetch_and(!WOKEN, Relaxed);
         }
-        // The backend cannot tell whether it woke anyone: no `W` (nobody might clear it), and
-        // `MOVED` stays; the release wakes once more.
-        None => {}
     }
     core::mem::forget(give);
     // AcqRel: Release for our (empty) critical section, as every unlock; Acquire, so that a
@@ -454,7 +461,8 @@ impl<B: FutexBackend> RawMutex<B> {
         }
     }
 
-    /// Takes the mutex if nobody holds it. Never fails while the mutex is free.
+    /// Takes the mutex if nobody holds it. Never fails while the mutex is free (a release
+    /// that looks for moved sleepers holds it for that moment: module docs, "Moved sleepers").
     #[inline]
     pub(crate) fn try_lock_raw(&self) -> bool {
         let mut state = self.state.load(Relaxed);
@@ -518,7 +526,8 @@ impl<B: FutexBackend> RawMutex<B> {
     }
 
     /// Lets a waiter have the mutex if one is registered, and takes it back: nothing at all
-    /// when nobody waits. If taking it back unwinds (a user's backend may panic), the process
+    /// when nobody is registered (sleepers a condition variable moved here are not: they get
+    /// the mutex at a release). If taking it back unwinds (a user's backend may panic), the process
     /// aborts: the caller's guard would be left without its lock, which lock_api's `bump`
     /// forbids.
     ///
@@ -793,7 +802,9 @@ mod traits {
 
     // SAFETY: there is one owner at a time. `L` is set only by a successful compare-and-swap
     // from a value with `L` clear: by a thread that takes the mutex (`lock_raw`,
-    // `try_lock_raw`, `lock_slow`, `give_up`), which is then the owner, or by an unlock's
+    // `try_lock_raw`, `lock_slow`, `lock_returning`, `give_up`, and `after_release` taking it
+    // back for a moment to look for moved sleepers, an empty critical section that releases it
+    // before returning, also on unwind), which is then the owner, or by an unlock's
     // hand-off, which sets `G` with it and so makes the hungry waiter the owner. Only the
     // owner clears `L` (the unlock's subtraction; a hungry waiter unwinding out of a hand-off
     // it owns). `G` is cleared only by the hungry waiter, and there is at most one: `H` is set
