@@ -64,9 +64,9 @@
 //! - **The mutex learns of its moved sleepers.** A moved waiter sleeps on the mutex's word
 //!   uncounted (it cannot tell that it moved, so it cannot count itself). After a requeue
 //!   that moved any, the notifier marks the mutex (`RawMutex::after_move`: a `FRESH` flag);
-//!   the mutex's unlock then wakes even with nobody counted, and looks for moved sleepers
-//!   before it releases until a counted wake finds none (`RawMutex`'s module docs, "Moved
-//!   sleepers"). A thread coming back from a wait takes the mutex as one that may have been
+//!   the mutex's unlocks then wake them one release at a time even with nobody counted,
+//!   until a counted wake, made holding the mutex, finds none left (`RawMutex`'s module
+//!   docs, "Moved sleepers"). A thread coming back from a wait takes the mutex as one that may have been
 //!   woken by an unlock (`lock_returning`: it clears `W`, as a woken waiter does).
 //! - **The notifier only touches a mutex that is alive.** `lock_api`'s `notify_one` does not
 //!   say whether the caller holds the mutex, and once its waiters are gone the mutex may be

@@ -667,20 +667,7 @@ fn loom_condvar_notify_all_moves_the_rest() {
 /// notifier's move and its mark (`after_move`): the waiter must be woken in every order.
 #[test]
 fn loom_condvar_notify_one_moves_under_the_lock() {
-    model(|| {
-        let shared = with_condvar();
-        let waiter = cv_waiter(&shared);
-        let other = passer_by(&shared);
-        let (m, cv) = &*shared;
-        m.lock.lock_raw();
-        add_one(&m.data);
-        cv.notify_one_raw();
-        // SAFETY: taken above.
-        unsafe { m.lock.unlock_raw() };
-        waiter.join().unwrap();
-        other.join().unwrap();
-        cv_ends_clean(&shared, 2);
-    });
+    notify_one_beside_a_passer_by(true);
 }
 
 /// `notify_one` after the unlock: the notifier sees the mutex held (by a third thread) and
@@ -689,16 +676,27 @@ fn loom_condvar_notify_one_moves_under_the_lock() {
 /// the unlock's rules), racing the unlock's counted wake and its clearing of `MOVED`.
 #[test]
 fn loom_condvar_notify_one_moves_onto_a_mutex_another_releases() {
-    model(|| {
+    notify_one_beside_a_passer_by(false);
+}
+
+/// A waiter, a thread passing through the mutex, and a notifier that bumps the count and
+/// calls `notify_one` with the mutex held (`under_the_lock`) or just after releasing it.
+fn notify_one_beside_a_passer_by(under_the_lock: bool) {
+    model(move || {
         let shared = with_condvar();
         let waiter = cv_waiter(&shared);
         let other = passer_by(&shared);
         let (m, cv) = &*shared;
         m.lock.lock_raw();
         add_one(&m.data);
+        if under_the_lock {
+            cv.notify_one_raw();
+        }
         // SAFETY: taken above.
         unsafe { m.lock.unlock_raw() };
-        cv.notify_one_raw();
+        if !under_the_lock {
+            cv.notify_one_raw();
+        }
         waiter.join().unwrap();
         other.join().unwrap();
         cv_ends_clean(&shared, 2);
@@ -719,30 +717,40 @@ fn loom_mutex_probe_races_a_move() {
             Guarded { lock: RawMutex::<Model>::once_moved_onto(), data: UnsafeCell::new(0) },
             word::Word::new(0),
         ));
-        let sleeper = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let (m, from) = &*shared;
-                // A condition variable's waiter, by hand: sleep on `from` while it is 0,
-                // then take the mutex back as such a waiter does.
-                word::wait::<Model>(from, 0);
-                m.lock.lock_returning();
-                add_one(&m.data);
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
+        let sleeper = raw_sleeper(&shared);
         let other = passer_by(&shared);
         let (m, from) = &*shared;
-        from.store(1, word::Ordering::Relaxed);
-        // Move the sleeper if it sleeps (else it sees 1 and does not), and mark the mutex.
-        if word::requeue::<Model>(from, 1, m.lock.word(), 0, 1) == Ok(1) {
-            m.lock.after_move();
-        }
+        move_sleeper(m, from);
         sleeper.join().unwrap();
         other.join().unwrap();
         assert_eq!(count_under(&m.lock, &m.data), 1);
     });
+}
+
+/// A mutex, the count it guards, and a raw word standing for a condition variable's.
+type WithRawWord = Arc<(Guarded<RawMutex<Model>>, word::Word)>;
+
+/// A condition variable's waiter, by hand: sleeps on the raw word while it is 0, then takes
+/// the mutex back as such a waiter does (`lock_returning`) and bumps the count.
+fn raw_sleeper(shared: &WithRawWord) -> thread::JoinHandle<()> {
+    let shared = shared.clone();
+    thread::spawn(move || {
+        let (m, from) = &*shared;
+        word::wait::<Model>(from, 0);
+        m.lock.lock_returning();
+        add_one(&m.data);
+        // SAFETY: taken just above.
+        unsafe { m.lock.unlock_raw() };
+    })
+}
+
+/// A notifier, by hand: changes the raw word, moves its sleeper onto the mutex if it sleeps
+/// (else it sees the change and does not), and marks the mutex.
+fn move_sleeper(m: &Guarded<RawMutex<Model>>, from: &word::Word) {
+    from.store(1, word::Ordering::Relaxed);
+    if word::requeue::<Model>(from, 1, m.lock.word(), 0, 1) == Ok(1) {
+        m.lock.after_move();
+    }
 }
 
 /// The guarded count, read with the mutex taken.
@@ -800,17 +808,7 @@ fn loom_mutex_look_beside_a_timed_waiter() {
             Guarded { lock: RawMutex::<Model>::once_moved_onto(), data: UnsafeCell::new(0) },
             word::Word::new(0),
         ));
-        let sleeper = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let (m, from) = &*shared;
-                word::wait::<Model>(from, 0);
-                m.lock.lock_returning();
-                add_one(&m.data);
-                // SAFETY: taken just above.
-                unsafe { m.lock.unlock_raw() };
-            })
-        };
+        let sleeper = raw_sleeper(&shared);
         let timed = {
             let shared = shared.clone();
             thread::spawn(move || {
@@ -823,10 +821,7 @@ fn loom_mutex_look_beside_a_timed_waiter() {
         };
         let other = passer_by(&shared);
         let (m, from) = &*shared;
-        from.store(1, word::Ordering::Relaxed);
-        if word::requeue::<Model>(from, 1, m.lock.word(), 0, 1) == Ok(1) {
-            m.lock.after_move();
-        }
+        move_sleeper(m, from);
         sleeper.join().unwrap();
         timed.join().unwrap();
         other.join().unwrap();
