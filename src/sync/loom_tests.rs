@@ -195,6 +195,36 @@ fn loom_rwlock_downgrade() {
     });
 }
 
+/// A writer that waited for a reader (it set WW, and kept it as it took the lock) downgrades
+/// and leaves: the bit goes with it (the last reader out leaves WW for the writer that set
+/// it, and there is none now), and a later reader gets in. (Without the downgrade's drop of
+/// the bit, the reader at the end sleeps for good.)
+#[test]
+fn loom_rwlock_a_writer_that_waited_downgrades() {
+    model(|| {
+        let l = rwlock();
+        l.lock.read_raw();
+        let writer = {
+            let l = l.clone();
+            thread::spawn(move || {
+                l.lock.write_raw();
+                add_one(&l.data);
+                // SAFETY: we hold the write lock.
+                unsafe { l.lock.downgrade_raw() };
+                let seen = read(&l.data);
+                // SAFETY: the downgrade left us one read lock.
+                unsafe { l.lock.read_unlock_raw() };
+                seen
+            })
+        };
+        // SAFETY: taken above.
+        unsafe { l.lock.read_unlock_raw() };
+        assert_eq!(writer.join().unwrap(), 1);
+        assert_eq!(read_locked(&l), 1);
+        rwlock_ends_clean(&l);
+    });
+}
+
 /// A reader waits behind a writer while a second writer queues: the writers' hand-off and
 /// the wake of both kinds at once (the last writer's unlock) let everyone through.
 #[test]

@@ -46,8 +46,9 @@
 //!   asleep may be upgradable ones waiting for U, which plain readers do not queue behind (an
 //!   upgradable read coexists with plain ones); readers asleep for any other reason wait for a
 //!   writer (WW) or a full count, which keep plain readers out by themselves.
-//! - **read, slow**: spin a little ([`Backoff::spin`]) while a writer holds it and nobody waits;
-//!   set RW (Relaxed) and sleep on the exact value seen; look again when woken.
+//! - **read, slow**: while it is not readable and no reader sleeps (RW clear), wait a little
+//!   ([`Backoff::wait`]: spins, then yields of the processor); then set RW (Relaxed) and sleep
+//!   on the exact value seen; look again when woken, with a new wait.
 //! - **read, recursive** (`RecursiveRwLock`'s read, lock_api 0.4's `read_recursive`): as
 //!   **read**, but it joins whenever no writer holds the lock and there is room, WW or RW set
 //!   or not (Acquire): a thread that holds a read lock must not wait behind a writer that waits
@@ -120,17 +121,23 @@
 //!   yield to. Else the fair unlock, then the lock again as an arrival would, aborting if that
 //!   unwinds (lock_api's rule: a bump unwinds only with its lock).
 //! - **read unlock**: `count −= 1` (Release). If that left it free with a waiting bit set: if
-//!   a writer is registered to sleep (the count on `writer_wake`), keep the bits, bump
-//!   `writer_wake`'s sequence (Release) and wake one writer; else (and always across
-//!   processes) wake as below.
+//!   WW is set, the lock stays the writers': keep both bits, bump `writer_wake`'s sequence
+//!   (Release, a read-modify-write: see `wake_after_readers`) and wake one writer if the bump
+//!   shows one registered to sleep. With none registered, the writer that set WW waits for
+//!   the readers to leave without sleeping and looks again (it takes the lock). Else (WW
+//!   clear, across processes always, or the sleeper count full) wake as below.
 //! - **write, fast**: `0 → WRITE_LOCKED` (Acquire).
-//! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire); else set WW
-//!   (Relaxed), spin a little the first time (readers are held back now), register as a
-//!   sleeper on `writer_wake` (`+1`, Acquire: the value to sleep on), check `state` again,
-//!   sleep on `writer_wake`, and take the registration back (`−1`, Relaxed) however the
-//!   sleep ends. A writer that has slept keeps WW set when it takes the lock: other writers
-//!   may still wait, and only their waker clears the bit. Its waits stop early once another
-//!   writer is registered to sleep.
+//! - **write, slow**: when `count == 0`, take it keeping the bits (Acquire). Else, while no
+//!   writer sleeps and its wait ([`Backoff::wait`]: spins, then yields) lasts: if a writer
+//!   holds the lock, wait and look again, setting no bit (the holder keeps readers out by
+//!   itself, and a bit would send its unlock down the slow path); if readers hold it, set WW
+//!   (Relaxed: new readers now queue behind us, and the last reader out leaves the lock to
+//!   us), wait and look again. Then set WW, register as a sleeper on `writer_wake` (`+1`,
+//!   Acquire: the value to sleep on), check `state` again, sleep on `writer_wake`, and take
+//!   the registration back (`−1`, Relaxed) however the sleep ends; a new wait after each
+//!   sleep. A writer that has set WW keeps it when it takes the lock: other writers may
+//!   still wait, and only their waker clears the bit. A writer unwinding out of a wait (the
+//!   backend's yield) clears the bits and wakes everyone, as one unwinding out of its sleep.
 //! - **write unlock**: `count −= WRITE_LOCKED` (Release); if a bit is set, wake.
 //! - **wake** (the lock is free and bits are set; one compare-and-swap clears them, then):
 //!   WW: bump `writer_wake`'s sequence (Release) and, if the bump's read shows a writer
@@ -140,8 +147,11 @@
 //!   taking it, or queues behind another writer), and whichever writer unlocks next wakes the
 //!   readers. Std's futex rwlock learns the same from the kernel's count of woken threads;
 //!   `FutexBackend::wake` does not return one.
-//! - **downgrade**: `count: WRITE_LOCKED → 1` (Release); if readers sleep and no writer waits,
-//!   clear RW and wake them.
+//! - **downgrade**: `count: WRITE_LOCKED → 1` (Release). If WW is set with no writer
+//!   registered, it is most likely the one we kept when we took the lock: clear it as a
+//!   waker does (bump `writer_wake`, Release, wake one writer if the bump shows one), since
+//!   the last reader out would keep the lock for a writer that is gone. Then, if readers
+//!   sleep and no writer waits, clear RW and wake them.
 //! - **writer gives up** (timed, time up): if the lock was handed over (H), pick it up
 //!   (Acquire): it may have been handed to us. If the lock is free take it (we may have
 //!   absorbed the wake meant for the next writer), keeping WW; else clear WW (and RW if
@@ -162,10 +172,13 @@
 //! change of `state` is a read-modify-write in one modification order; the unlock that frees
 //! the lock sees RW (set before it in that order) and wakes all sleepers of `state`, or comes
 //! before the reader's check, which then sees the lock readable (or a changed value) and does
-//! not sleep. The one unlock that sees RW and leaves it set (it woke a writer instead) hands
+//! not sleep. The one unlock that sees RW and leaves it set (the last reader out with WW
+//! set: it woke a writer, or left the lock to the unregistered writer that set WW) hands
 //! that duty on: RW keeps readers out, so the lock is next taken by a writer (the woken one,
-//! or another), and that writer's unlock sees RW in turn, or by recursive readers, the last
-//! of which is again the last reader out. A fair unlock's hand-off keeps RW too, and the
+//! the one that set WW, which looks again whatever happens, or another), and that writer's
+//! unlock sees RW in turn, or by recursive readers, the last of which is again the last
+//! reader out. Nobody else leaves WW set on a free lock: a writer that gives up or unwinds
+//! clears it, and a downgrade drops the WW its writer kept (above). A fair unlock's hand-off keeps RW too, and the
 //! writer that picks it up unlocks next. An upgradable reader waiting for U (the lock held
 //! by readers) is also woken by the release of U when no writer waits (the upgradable unlock
 //! and the downgrades see RW in the same order); when one waits (WW), its wait is a reader's
@@ -179,7 +192,9 @@
 //! comes first in `writer_wake`'s modification order, so the bump reads it counted (the count
 //! only drops when the writer leaves, after its sleep) and wakes; the writer sleeps on the
 //! value before the bump, and the wake, which follows the bump, either finds the value changed
-//! (the futex returns at once) or finds it asleep.
+//! (the futex returns at once) or finds it asleep. The last reader out keeps WW and still
+//! bumps (Release) after its unlock: a writer whose registration reads that bump sees the
+//! lock free and takes it; one registered before it is counted, and woken.
 //!
 //! # Across processes
 //!
@@ -527,9 +542,7 @@ impl<B: FutexBackend> RawRwLock<B> {
         // `WRITE_LOCKED → 1 + U`, as one wrapping addition (the count bits go down).
         let change = (READ_LOCKED + UPGRADABLE).wrapping_sub(WRITE_LOCKED);
         let state = self.state.fetch_add(change, Release).wrapping_add(change);
-        if state & (READERS_WAITING | WRITERS_WAITING) == READERS_WAITING {
-            self.wake_readers_after_downgrade();
-        }
+        self.after_downgrade(state);
     }
 
     /// Upgrades at once if ours is the only read. True if upgraded.
@@ -564,7 +577,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             // SAFETY: the caller holds the upgradable read.
             if unsafe { self.try_upgrade_raw() } {
                 if waited {
-                    self.upgraded_after_waiting();
+                    self.drop_unclaimed_ww();
                 }
                 return true;
             }
@@ -596,7 +609,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             if slept.is_err() {
                 // SAFETY: the caller holds the upgradable read.
                 if unsafe { self.try_upgrade_raw() } {
-                    self.upgraded_after_waiting();
+                    self.drop_unclaimed_ww();
                     return true;
                 }
                 self.upgrader_gives_up();
@@ -605,24 +618,27 @@ impl<B: FutexBackend> RawRwLock<B> {
         }
     }
 
-    /// An upgrade that waited has just taken the write lock with WW set: by us, to hold plain
-    /// readers back, or by writers too. With no writer registered to sleep it is most likely
-    /// ours alone, and kept it would outlive us: a downgrade (`with_upgraded`'s, to the
-    /// upgradable read) would leave the readers asleep, and shut out new ones, behind a writer
-    /// that does not exist. So clear it, as a waker does: then bump `writer_wake` (Release)
-    /// and, if the bump shows a writer registered meanwhile, wake one, which looks again and
-    /// sets WW again (the argument of "Why no wake is lost", writers). A writer that set WW
-    /// and has not registered yet sets it again when it looks after registering.
+    /// We hold the lock (the write lock after an upgrade that waited, or a read just
+    /// downgraded from it) with WW set: by us, to hold plain readers back, or by writers too.
+    /// With no writer registered to sleep it is most likely ours alone, and kept it would
+    /// outlive us: readers asleep behind it, and new ones, would wait for a writer that does
+    /// not exist (the last reader out leaves WW for the writer that set it, see "read
+    /// unlock"). So clear it, as a waker does: then bump `writer_wake` (Release) and, if the
+    /// bump shows a writer registered meanwhile, wake one, which looks again and sets WW again
+    /// (the argument of "Why no wake is lost", writers). A writer that set WW and has not
+    /// registered yet sets it again when it looks after registering; one that is waiting
+    /// for readers to leave sets it again at its next look. True if we cleared it.
     #[cold]
-    fn upgraded_after_waiting(&self) {
+    fn drop_unclaimed_ww(&self) -> bool {
         if sleepers(self.writer_wake.load(Relaxed)) != 0
             || self.state.fetch_and(!WRITERS_WAITING, Relaxed) & WRITERS_WAITING == 0
         {
-            return;
+            return false;
         }
         if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
             super::word::wake::<B>(&self.writer_wake, 1);
         }
+        true
     }
 
     /// An upgrader whose time is up, still holding its upgradable read: WW may be ours alone
@@ -681,7 +697,20 @@ impl<B: FutexBackend> RawRwLock<B> {
             .state
             .fetch_sub(WRITE_LOCKED - READ_LOCKED, Release)
             .wrapping_sub(WRITE_LOCKED - READ_LOCKED);
-        if state & READERS_WAITING != 0 && state & WRITERS_WAITING == 0 {
+        self.after_downgrade(state);
+    }
+
+    /// A downgrade (to a read or the upgradable read) left `state`. If WW is set with no
+    /// writer registered, it is most likely the bit we kept when we took the lock: drop it
+    /// ([`Self::drop_unclaimed_ww`]), since the last reader out leaves WW for the writer that
+    /// set it. Then, if readers sleep and no writer waits, let them in. (Across processes the
+    /// last reader keeps nothing, and WW stays for the unlock to clear, as before.)
+    #[inline]
+    fn after_downgrade(&self, mut state: u32) {
+        if !B::PROCESS_SHARED && state & WRITERS_WAITING != 0 && self.drop_unclaimed_ww() {
+            state &= !WRITERS_WAITING;
+        }
+        if state & (READERS_WAITING | WRITERS_WAITING) == READERS_WAITING {
             self.wake_readers_after_downgrade();
         }
     }
@@ -734,7 +763,9 @@ impl<B: FutexBackend> RawRwLock<B> {
     /// reader, and U for the upgradable one) as parameters.
     #[inline]
     fn read_slow_with(&self, sleep: &mut impl Sleep, readable: fn(u32) -> bool, add: u32) -> bool {
-        let mut state = self.spin_read();
+        let mut state = self.state.load(Relaxed);
+        // How long we still wait before we sleep; a new budget after each sleep.
+        let mut backoff = Backoff::new();
         loop {
             if readable(state) {
                 match self.state.compare_exchange_weak(state, state + add, Acquire, Relaxed) {
@@ -745,7 +776,14 @@ impl<B: FutexBackend> RawRwLock<B> {
                     }
                 }
             }
-            // Not readable: a writer holds or waits, or the count is full. Say we sleep.
+            // Not readable: a writer holds or waits, or the count is full. Unless readers
+            // sleep already (we would join them), wait a little first ([`Backoff::wait`]):
+            // spins, then yields, which hand the processor to a thread that can finish.
+            if state & READERS_WAITING == 0 && backoff.wait::<B>() {
+                state = self.state.load(Relaxed);
+                continue;
+            }
+            // Say we sleep.
             if state & READERS_WAITING == 0 {
                 let flagged = state | READERS_WAITING;
                 if let Err(now) = self.state.compare_exchange(state, flagged, Relaxed, Relaxed) {
@@ -758,7 +796,8 @@ impl<B: FutexBackend> RawRwLock<B> {
             if sleep.sleep(&self.state, state).is_err() {
                 return false;
             }
-            state = self.spin_read();
+            state = self.state.load(Relaxed);
+            backoff = Backoff::new();
         }
     }
 
@@ -766,11 +805,12 @@ impl<B: FutexBackend> RawRwLock<B> {
     #[cold]
     pub(crate) fn write_slow(&self, sleep: &mut impl Sleep) -> bool {
         let mut state = self.state.load(Relaxed);
-        // WRITERS_WAITING once we have slept: keep the bit for the writers that may still sleep.
+        // WRITERS_WAITING once we have set it: keep the bit for the writers that may sleep.
         let mut keep = 0;
-        let mut waited = false;
         // Whether we have registered: only then may we pick up a fair unlock's hand-off.
         let mut registered = false;
+        // How long we still wait before we sleep; a new budget after each sleep.
+        let mut backoff = Backoff::new();
         loop {
             if registered && state & HANDED != 0 {
                 // Acquire: the fair unlock's Release.
@@ -792,22 +832,31 @@ impl<B: FutexBackend> RawRwLock<B> {
                     }
                 }
             }
+            // Wait a little before we sleep, while no writer sleeps (one that does was here
+            // first: queue behind it) and no hand-off waits for the registered writers.
+            let may_wait = state & HANDED == 0 && sleepers(self.writer_wake.load(Relaxed)) == 0;
+            if may_wait && is_write_locked(state) && self.wait_a_little(&mut backoff) {
+                // Another writer holds it: that keeps readers out by itself, so we set no
+                // bit yet (a bit would send its unlock down the slow path to clear it).
+                state = self.state.load(Relaxed);
+                continue;
+            }
             if state & WRITERS_WAITING == 0 {
                 let flagged = state | WRITERS_WAITING;
                 if let Err(now) = self.state.compare_exchange(state, flagged, Relaxed, Relaxed) {
                     state = now;
                     continue;
                 }
+                state = flagged;
             }
             keep = WRITERS_WAITING;
-            if !waited {
-                // Wait a little before the first sleep, now that WW holds new readers back:
-                // the readers inside (or the writer) are usually about to leave. Waiting
-                // before announcing ourselves instead would let a stream of readers keep the
-                // lock for the whole wait (measured: a writer among four readers then got
-                // under 1% of the acquisitions; std's writers got 12 to 18%).
-                waited = true;
-                state = self.spin_write();
+            if may_wait && !is_write_locked(state) && self.wait_a_little(&mut backoff) {
+                // Readers hold it, and WW now holds new ones back: the readers inside are
+                // usually about to leave, and the last one out leaves WW set for us (see
+                // `wake_after_readers`). Waiting before setting WW instead would let a stream
+                // of readers keep the lock for the whole wait (measured: a writer among four
+                // readers then got under 1% of the acquisitions; std's writers got 12 to 18%).
+                state = self.state.load(Relaxed);
                 continue;
             }
             // Register as a sleeper, reading the counter in the same step, before checking
@@ -831,8 +880,21 @@ impl<B: FutexBackend> RawRwLock<B> {
             if slept.is_err() {
                 return self.writer_gives_up();
             }
-            state = self.spin_write();
+            state = self.state.load(Relaxed);
+            backoff = Backoff::new();
         }
+    }
+
+    /// A writer's [`Backoff::wait`], true while it may go on waiting. The backend's yield is
+    /// a user's code and may panic while WW is ours (set, or kept from an earlier look, with
+    /// the last reader out leaving it set for us): unwinding, clear the bits and wake
+    /// everyone, as a writer unwinding out of its sleep does.
+    #[inline]
+    fn wait_a_little(&self, backoff: &mut Backoff) -> bool {
+        let unwinding = UnwindWake(self);
+        let more = backoff.wait::<B>();
+        core::mem::forget(unwinding);
+        more
     }
 
     /// A writer whose time is up. If the lock is free, take it: the wake meant for the next
@@ -889,21 +951,33 @@ impl<B: FutexBackend> RawRwLock<B> {
         false
     }
 
-    /// The last reader has just left with waiting bits set. Writers are preferred: if a writer
-    /// is registered to sleep, leave both bits set, so that readers stay out, and wake one
-    /// writer. A registered writer looks at the lock again whatever happens (it takes the free
-    /// lock, or gives up by taking it, or finds another writer in and queues behind it), and
-    /// that writer's unlock wakes the readers. With no writer registered, wake as any unlock.
+    /// The last reader has just left with waiting bits set. Writers are preferred: if WW is
+    /// set, the lock stays the writers': leave both bits set, so that readers stay out, bump
+    /// `writer_wake` and wake one writer if the bump shows one registered to sleep. A WW
+    /// with no writer registered belongs to a writer that waits for us to leave without
+    /// sleeping (it spins or yields, or is about to register), and it looks at the lock again
+    /// whatever happens: it takes the free lock, or registers and then looks (reading our
+    /// bump, or counted in it and woken), or its time is up and it takes a free lock. A
+    /// registered writer looks again too (it takes the lock, or gives up by taking it, or finds
+    /// another writer in and queues behind it). Whichever writer takes the lock, its unlock
+    /// wakes the readers. With WW clear, wake as any unlock.
+    ///
+    /// Not across processes (the writer the lock would be kept for may be dead: module docs,
+    /// "Across processes"), and not once the sleeper count is full: it is sticky there and no
+    /// longer says that a writer exists, so the readers are woken too, as after a writer.
     #[cold]
     fn wake_after_readers(&self, state: u32) {
-        // Not across processes: the writer the lock would be kept for may be dead (module
-        // docs, "Across processes").
-        if !B::PROCESS_SHARED
-            && state & WRITERS_WAITING != 0
-            && sleepers(self.writer_wake.load(Relaxed)) != 0
-        {
-            // Release: a writer whose registration reads the bump sees the lock free.
-            if sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release)) != 0 {
+        if !B::PROCESS_SHARED && state & WRITERS_WAITING != 0 {
+            // Release, and a read-modify-write rather than a load: a writer registers (an
+            // Acquire read-modify-write) and then reads `state`. Either its registration reads
+            // our bump and its look sees the lock free, or the bump reads it counted and we
+            // wake it. A plain load here could miss a registration whose look missed our
+            // unlock (each side reading the other's word before the other's write), and the
+            // writer would sleep with nobody to wake it.
+            let sleeping = sleepers(self.writer_wake.fetch_add(WAKE_SEQ, Release));
+            if sleeping == SLEEPERS_FULL {
+                self.wake_writer_or_readers(state);
+            } else if sleeping != 0 {
                 super::word::wake::<B>(&self.writer_wake, 1);
             }
             return;
@@ -972,22 +1046,6 @@ impl<B: FutexBackend> RawRwLock<B> {
         self.writer_wake.fetch_add(WAKE_SEQ, Release);
         super::word::wake::<B>(&self.writer_wake, u32::MAX);
         super::word::wake::<B>(&self.state, u32::MAX);
-    }
-
-    /// Waits while a writer holds the lock and nobody waits: once a writer waits, readers go
-    /// to sleep behind it (writers are preferred), as they do once other readers sleep.
-    #[inline]
-    fn spin_read(&self) -> u32 {
-        self.spin_while(|state| is_write_locked(state) && !has_waiters(state))
-    }
-
-    /// Waits while the lock is held and no writer sleeps (a writer that is merely waiting,
-    /// WW set, does not stop us: the count of sleepers says who really sleeps).
-    #[inline]
-    fn spin_write(&self) -> u32 {
-        self.spin_while(|state| {
-            !is_unlocked(state) && sleepers(self.writer_wake.load(Relaxed)) == 0
-        })
     }
 
     /// Spins ([`Backoff::spin`]: doubling rounds, no yields; see there why) while `busy`;
@@ -1567,10 +1625,11 @@ mod tests {
         assert_eq!(wake_from(true, BOTH, 1), after);
         let after = (WRITERS_WAITING, WAKE_SEQ + SLEEPER, std::vec![Woke::Writers(1)]);
         assert_eq!(wake_from(true, WRITERS_WAITING, 1), after);
-        // No writer registered (WW kept conservatively, or its writer about to look again):
-        // the readers go, as after a writer.
-        let after = (0, WAKE_SEQ, std::vec![Woke::Readers(u32::MAX)]);
-        assert_eq!(wake_from(true, BOTH, 0), after);
+        // WW with no writer registered: its writer waits for us to leave and looks again, so
+        // the lock stays its (both bits, no call).
+        assert_eq!(wake_from(true, BOTH, 0), (BOTH, WAKE_SEQ, std::vec![]));
+        let after = (WRITERS_WAITING, WAKE_SEQ, std::vec![]);
+        assert_eq!(wake_from(true, WRITERS_WAITING, 0), after);
         assert_eq!(wake_from(true, READERS_WAITING, 0), (0, 0, std::vec![Woke::Readers(u32::MAX)]));
         // Readers alone: a writer registered but not waiting (WW clear) is about to look again
         // anyway, and the readers are not held back for it.
@@ -1639,6 +1698,39 @@ mod tests {
         assert_eq!(lock.state.load(Relaxed), 0);
         assert_eq!(lock.writer_wake.load(Relaxed), WAKE_SEQ);
         assert_eq!(take_wake_counts(), [u32::MAX, u32::MAX]);
+    }
+
+    /// A backend whose yield panics (a user's may).
+    struct PanicsInYield;
+
+    impl FutexBackend for PanicsInYield {
+        fn wait(
+            _: &core::sync::atomic::AtomicU32,
+            _: u32,
+            _: Option<core::time::Duration>,
+        ) -> Result<(), Timeout> {
+            Ok(())
+        }
+        fn wake(futex: *const core::sync::atomic::AtomicU32, n: u32) {
+            Recording::wake(futex, n)
+        }
+        fn yield_now() -> bool {
+            panic!("the backend's yield")
+        }
+    }
+
+    #[test]
+    fn a_writer_unwinding_out_of_its_wait_for_readers_takes_its_bit_back() {
+        // Readers hold the lock: the writer sets WW (which the last reader out would leave
+        // for it), then waits, and the backend's yield panics. A WW left behind would keep
+        // every later reader out with no writer to let them in.
+        let lock = lock_at::<PanicsInYield>(2 * READ_LOCKED, 0);
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            lock.write_slow(&mut Forever::<PanicsInYield>::new())
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(words(&lock), (2 * READ_LOCKED, WAKE_SEQ));
+        assert!(lock.try_read_raw());
     }
 
     #[test]
@@ -1868,18 +1960,25 @@ mod tests {
         type Downgrade = unsafe fn(&RawRwLock<Recording>);
         let plain: Downgrade = RawRwLock::downgrade_upgradable_raw;
         let to_upgradable: Downgrade = RawRwLock::downgrade_to_upgradable_raw;
-        for (downgrade, state, after, woke) in [
-            (plain, 2 | U, 2, std::vec![]),
-            (plain, 1 | U | RW, 1, std::vec![Woke::Readers(u32::MAX)]),
-            (plain, 1 | U | RW | WW, 1 | RW | WW, std::vec![]),
-            (to_upgradable, WRITE_LOCKED, 1 | U, std::vec![]),
-            (to_upgradable, WRITE_LOCKED | RW, 1 | U, std::vec![Woke::Readers(u32::MAX)]),
-            (to_upgradable, WRITE_LOCKED | RW | WW, 1 | U | RW | WW, std::vec![]),
+        let readers = || std::vec![Woke::Readers(u32::MAX)];
+        for (downgrade, state, sleeping, after, woke) in [
+            (plain, 2 | U, 0, (2, 0), std::vec![]),
+            (plain, 1 | U | RW, 0, (1, 0), readers()),
+            (plain, 1 | U | RW | WW, 1, (1 | RW | WW, 1), std::vec![]),
+            (to_upgradable, WRITE_LOCKED, 0, (1 | U, 0), std::vec![]),
+            (to_upgradable, WRITE_LOCKED | RW, 0, (1 | U, 0), readers()),
+            // A writer registered: it waits, and the readers stay behind it.
+            (to_upgradable, WRITE_LOCKED | RW | WW, 1, (1 | U | RW | WW, 1), std::vec![]),
+            // Nobody registered: WW is the one we kept when we took the lock (the last reader
+            // out would leave it for a writer that does not exist), so it goes, as a waker
+            // clears it (the bump), and the readers come in.
+            (to_upgradable, WRITE_LOCKED | RW | WW, 0, (1 | U, WAKE_SEQ), readers()),
+            (to_upgradable, WRITE_LOCKED | WW, 0, (1 | U, WAKE_SEQ), std::vec![]),
         ] {
-            let lock = lock_at::<Recording>(state, 0);
+            let lock = lock_at::<Recording>(state, sleeping);
             // SAFETY: words set by hand; nobody else uses the lock.
             unsafe { downgrade(&lock) };
-            assert_eq!((lock.state.load(Relaxed), woke_on(&lock)), (after, woke), "{state:#x}");
+            assert_eq!((words(&lock), woke_on(&lock)), (after, woke), "{state:#x}");
         }
     }
 

@@ -60,8 +60,8 @@ pub(crate) fn spin_hint() {
 ///   once when nobody else is ready), before the thread sleeps. A backend that cannot yield
 ///   ends the wait after the spins.
 ///
-/// The mutex waits this way; the rwlock only spins ([`Backoff::spin`], which says why).
-/// Measured on the contended rows of `benches/sync.rs` (2 and 4 threads on 2 cores), this
+/// The mutex and the rwlock wait this way (the rwlock's upgrade only spins,
+/// [`Backoff::spin`]). Measured on the contended rows of `benches/sync.rs` (2 and 4 threads on 2 cores), this
 /// raised our mutex's throughput from ~0.8-1.7x std's (100 plain spins, as std's own futex
 /// mutex does) to parking_lot's, which waits the same way (`SpinWait`: 3 doubling spin
 /// rounds, then 7 yields). Under loom: one round of one hint (a loom yield), no backend
@@ -96,11 +96,12 @@ impl Backoff {
 
     /// The spin rounds of [`wait`](Self::wait) alone, never a yield: `false` after them.
     ///
-    /// The rwlock waits this way. A writer waits for readers to drain, and with more ready
-    /// threads than processors a yield hands the processor to the readers that keep arriving:
-    /// measured on `benches/sync.rs`'s rwlock rows (2 cores), yielding cut a writer among four
-    /// readers to under 1% of the acquisitions, and the total too; spinning only gave the
-    /// writers a fair part (std's 12 to 18%, or more) and more acquisitions in all.
+    /// The rwlock's upgrade waits this way, for the other readers to leave: it holds a read
+    /// itself, and a yield would hand the processor to readers that keep arriving. (The
+    /// rwlock's readers and writers once waited this way too, when the last reader out still
+    /// cleared a waiting writer's bit: then a yielding writer lost the lock to the next
+    /// readers. Since the last reader leaves the lock to that writer, they yield, and the
+    /// write-heavy row of `benches/sync.rs` went from ~0.6x to ~1.0x `parking_lot`'s.)
     #[inline]
     pub(crate) fn spin(&mut self) -> bool {
         if self.round >= SPIN_ROUNDS {
