@@ -61,10 +61,10 @@ pub(crate) fn spin_hint() {
 ///   ends the wait after the spins.
 ///
 /// The mutex and the rwlock wait this way (the rwlock's upgrade only spins,
-/// [`Backoff::spin`]). Measured on the contended rows of `benches/sync.rs` (2 and 4 threads on 2 cores), this
-/// raised our mutex's throughput from ~0.8-1.7x std's (100 plain spins, as std's own futex
-/// mutex does) to parking_lot's, which waits the same way (`SpinWait`: 3 doubling spin
-/// rounds, then 7 yields). Under loom: one round of one hint (a loom yield), no backend
+/// [`Backoff::spin`]). Measured on the contended rows of `benches/sync.rs` (2 and 4 threads
+/// on 2 cores), this raised our mutex's throughput from ~0.8-1.7x std's (100 plain spins, as
+/// std's own futex mutex does) to parking_lot's, which waits the same way (`SpinWait`: 3
+/// doubling spin rounds, then 7 yields). Under loom: one round of one hint (a loom yield), no backend
 /// yield, so that the models stay small.
 pub(crate) struct Backoff {
     round: u32,
