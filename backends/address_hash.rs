@@ -5,6 +5,7 @@
 /// addresses that differ only in a few middle bits (neighbouring words) over the whole word;
 /// the top 32 bits of the product are then scaled to `len`, which needs no power of two.
 /// `len` 0 gives 0.
+#[inline]
 pub(crate) fn index(address: usize, len: usize) -> usize {
     #[cfg(target_pointer_width = "64")]
     const PHI: usize = 0x9E37_79B9_7F4A_7C15;

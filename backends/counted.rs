@@ -101,6 +101,14 @@ impl<B: FutexBackend> FutexBackend for Counted<B> {
         }
     }
 
+    /// The caller's fence is the one `anyone_waits` would issue.
+    fn wake_fenced(futex: *const AtomicU32, max_waiters: u32) {
+        const { assert!(!B::PROCESS_SHARED, "{}", NOT_SHARED) };
+        if slot(futex as usize).load(Ordering::Relaxed) != 0 {
+            B::wake(futex, max_waiters)
+        }
+    }
+
     #[inline]
     fn yield_now() -> bool {
         B::yield_now()

@@ -225,6 +225,26 @@ mod bench {
         }
     }
 
+    /// The row of the front end's look for async waiters: our wakes with nobody waiting,
+    /// through the front end and past it.
+    fn wake_front_end_cost() -> Vec<Row> {
+        /// Backend `B`'s wake called directly, without the front end: what a wake cost before
+        /// the front end looked for async waiters (`wait_async`) first.
+        fn direct<B: FutexBackend + Named>() -> Row {
+            let word = AtomicU32::new(0);
+            Row::new(
+                format!("{}, backend's wake alone", B::NAME),
+                sample(15, 20_000, |n| (0..n).for_each(|_| B::wake(black_box(&word), 1))),
+            )
+        }
+        vec![
+            wake_no_waiters::<Ours<Counted<Os>>>(),
+            direct::<Counted<Os>>(),
+            wake_no_waiters::<Ours<Queue>>(),
+            direct::<Queue>(),
+        ]
+    }
+
     /// The queue with every address in one bucket: only the treap keeps lookups short.
     struct OneBucket;
 
@@ -627,6 +647,12 @@ mod bench {
             "wake, nobody waiting (per call)",
             &every_subject!(wake_no_waiters),
             Baseline::Raw,
+        );
+        crate::report::print(
+            "wake, nobody waiting: through the front end (which looks for async waiters first) \
+             and the backend's own wake",
+            &wake_front_end_cost(),
+            Baseline::First,
         );
         crate::report::print(
             "wait, value mismatch (per call)",

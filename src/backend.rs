@@ -73,7 +73,7 @@ pub use crate::installed::Installed;
 
 #[cfg(any(feature = "queue", target_has_atomic = "ptr"))]
 #[path = "../backends/address_hash.rs"]
-mod address_hash;
+pub(crate) mod address_hash;
 
 #[cfg(target_has_atomic = "ptr")]
 #[path = "../backends/counted.rs"]

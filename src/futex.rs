@@ -22,9 +22,9 @@ use crate::{DefaultBackend, FutexBackend, Requeued, Timeout, WordChanged};
 /// | `timed_wait` with `t > 0` | `B::wait(futex, expect, Some(t))` |
 /// | `wait` | `B::wait(futex, expect, None)` |
 /// | `wake(_, 0)` | nothing |
-/// | `wake(_, n)` with `n > 0` | `B::wake(futex, n)`, `n` unchanged |
+/// | `wake(_, n)` with `n > 0` | wakes up to `n` async waiters of the address ([`wait_async`](Self::wait_async), feature `async`), then `B::wake(futex, m)` with what is left, `m > 0` (with none waiting: `n`) |
 /// | `requeue` with nothing to do, or onto its own word | compares, and wakes if asked |
-/// | `requeue` otherwise | `B::requeue(..)`, arguments unchanged |
+/// | `requeue` otherwise | wakes async waiters of `from` in place of moving them, then `B::requeue(..)` with the counts left (with none waiting: unchanged) |
 ///
 /// ```
 /// use core::sync::atomic::AtomicU32;
@@ -85,6 +85,12 @@ impl<B> Futex<B> {
     /// Wakes `max_waiters` threads blocked in [`wait`](Self::wait) on `futex` (all of them if
     /// fewer wait); `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
     ///
+    /// Async waiters ([`wait_async`](Self::wait_async)) of the address count among them: up
+    /// to `max_waiters` of those are woken first (their tasks' `Waker`s called), and the
+    /// backend wakes what is left of the count in threads, so at most `max_waiters` in all.
+    /// With no async waiter in the address's part of the table, this costs a fence and one
+    /// load more than the backend's wake.
+    ///
     /// Most backends wake at most `max_waiters`. Windows and DragonFly can only wake one or
     /// all: there `1` wakes one and any larger count wakes all, the extra waiters returning
     /// spuriously (see [`FutexBackend`]).
@@ -118,7 +124,76 @@ impl<B> Futex<B> {
         if max_waiters == 0 {
             return;
         }
+        #[cfg(all(feature = "async", not(all(loom, test))))]
+        {
+            // The fence in `wake_tasks` serves the backend's own look for waiters too.
+            match max_waiters - Self::wake_tasks(futex, max_waiters) {
+                0 => {}
+                left => B::wake_fenced(futex, left),
+            }
+        }
+        #[cfg(not(all(feature = "async", not(all(loom, test)))))]
         B::wake(futex, max_waiters)
+    }
+
+    /// A future that completes once a [`wake`](Self::wake) of `futex` reaches it, or at its
+    /// first poll if `*futex != expect`: [`wait`](Self::wait) for an async task (feature
+    /// `async`), on any backend.
+    ///
+    /// The same rules as a thread's wait: the comparison and the joining of the waiters are
+    /// one atomic step against every `wake` (a wake that follows a change of the value is
+    /// never missed), and it may complete spuriously, so loop on the condition. A wake of the
+    /// word reaches async waiters and threads alike, at most `n` in all (see
+    /// [`wake`](Self::wake)); tasks first.
+    ///
+    /// No heap: the future holds its place in the table, which is why it is `!Unpin` (pin it,
+    /// or `.await` it). Dropping it while it waits takes it out; a wake that had chosen it
+    /// is passed on to another waiter of the word. There is no timeout: compose it with the
+    /// executor's (`tokio::time::timeout`, a `select!`), whose drop of it is that cleanup.
+    ///
+    /// Not on a process-shared backend ([`FutexBackend::PROCESS_SHARED`]: a build error): the
+    /// table is this process's, and a wake from another process would not find it.
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU32, Ordering};
+    /// use portable_futex::{backend::Queue, Futex};
+    ///
+    /// async fn until_set(flag: &AtomicU32) {
+    ///     while flag.load(Ordering::Acquire) == 0 {
+    ///         Futex::<Queue>::wait_async(flag, 0).await;
+    ///     }
+    /// }
+    ///
+    /// fn set(flag: &AtomicU32) {
+    ///     flag.store(1, Ordering::Release);
+    ///     Futex::<Queue>::wake(flag, u32::MAX); // tasks and threads alike
+    /// }
+    /// # let _ = (until_set, set);
+    /// ```
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    #[inline]
+    pub fn wait_async(futex: &AtomicU32, expect: u32) -> crate::WaitAsync<'_, B>
+    where
+        B: FutexBackend,
+    {
+        const {
+            assert!(
+                !B::PROCESS_SHARED,
+                "wait_async on a process-shared backend: the async waiters' table is this \
+                 process's, so a wake from another process would not find the waiter"
+            )
+        };
+        crate::WaitAsync::new(futex, expect)
+    }
+
+    /// Wakes up to `n` async waiters of `futex`'s address; how many. The fence is the waker's
+    /// half of the table's protocol (`tasks.rs`, "Why no wake is lost"): the caller changed
+    /// the word before this call, and the table's count is read after.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    #[inline]
+    fn wake_tasks(futex: *const AtomicU32, n: u32) -> u32 {
+        core::sync::atomic::fence(Ordering::SeqCst);
+        crate::tasks::wake(futex as usize, n)
     }
 
     /// Wakes up to `max_wake` threads blocked in [`wait`](Self::wait) on `from` and moves up to
@@ -164,8 +239,26 @@ impl<B> Futex<B> {
             if max_wake == 0 {
                 return Ok(Requeued { woken: Some(0), moved: 0 });
             }
-            B::wake(from, max_wake);
+            Self::wake(from, max_wake);
             return Ok(Requeued::WOKEN_UNCOUNTED);
+        }
+        // Async waiters are not moved: they are woken in place of the threads the call would
+        // wake or move (which the contract allows: a woken waiter looks again), counted against
+        // `max_wake` first. Woken even if the word has changed: early, which is allowed too.
+        #[cfg(all(feature = "async", not(all(loom, test))))]
+        {
+            let tasks = Self::wake_tasks(from, max_wake.saturating_add(max_move));
+            if tasks > 0 {
+                let wake = max_wake.saturating_sub(tasks);
+                let moves = max_move.saturating_sub(tasks - (max_wake - wake));
+                let answer = match (wake, moves) {
+                    (0, 0) if Self::differs(from, expect) => Err(WordChanged),
+                    (0, 0) => Ok(Requeued { woken: Some(0), moved: 0 }),
+                    _ => B::requeue(from, expect, to, wake, moves),
+                };
+                return answer
+                    .map(|r| Requeued { woken: r.woken.map(|w| w.saturating_add(tasks)), ..r });
+            }
         }
         B::requeue(from, expect, to, max_wake, max_move)
     }

@@ -113,6 +113,17 @@ pub trait FutexBackend {
     /// The address alone: the word may already be freed. Never dereference it.
     fn wake(futex: *const AtomicU32, max_waiters: u32);
 
+    /// Wakes as [`wake`](Self::wake) does, called right after a SeqCst fence that follows the
+    /// caller's change of the word (the front end issues one to look for async waiters,
+    /// `wait_async`, before it calls the backend). A backend whose wake begins with such a
+    /// fence, to read a user-space count of its waiters after it (the queue, `Counted`), may
+    /// skip its own here: one fence is enough for both looks. The provided form calls `wake`.
+    /// The same rules as `wake`.
+    #[inline]
+    fn wake_fenced(futex: *const AtomicU32, max_waiters: u32) {
+        Self::wake(futex, max_waiters)
+    }
+
     /// Wakes as [`wake`](Self::wake) does, and says how many waiters it woke where the system
     /// can tell: `Some(n)`, or `None` where it cannot (some may have been woken).
     ///

@@ -20,9 +20,13 @@ mod requeue;
 mod select;
 #[cfg(feature = "sync")]
 pub mod sync;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+mod tasks;
 #[cfg(all(test, not(loom)))]
 mod test_support;
 mod timeout;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+mod wait_async;
 
 crate::select::without_std_time! {
     // std has no clock on wasm32-unknown-unknown (`Instant::now` panics): no `StdClock` there.
@@ -37,6 +41,8 @@ pub use futex_backend::FutexBackend;
 pub use requeue::{Requeued, WordChanged};
 pub use select::{DefaultBackend, DefaultSharedBackend, NoDefaultBackend, NoDefaultSharedBackend};
 pub use timeout::Timeout;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+pub use wait_async::WaitAsync;
 
 // The root functions exist only where the target has a default backend; see `select.rs`.
 select::with_default_backend! {
@@ -75,6 +81,26 @@ select::with_default_backend! {
     #[inline]
     pub fn wake(futex: &AtomicU32, max_waiters: u32) {
         Futex::<DefaultBackend>::wake(futex, max_waiters)
+    }
+
+    /// A future that completes when a [`wake`] of `futex` reaches it, or at once if
+    /// `*futex != expect`: the wait of an async task (feature `async`). May complete
+    /// spuriously, so callers loop on their condition.
+    ///
+    /// ```
+    /// # use core::sync::atomic::{AtomicU32, Ordering};
+    /// # async fn example(ready: &AtomicU32) {
+    /// while ready.load(Ordering::Acquire) == 0 {
+    ///     portable_futex::wait_async(ready, 0).await;
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// [`Futex::wait_async`] on [`DefaultBackend`], which states the rules.
+    #[cfg(feature = "async")]
+    #[inline]
+    pub fn wait_async(futex: &AtomicU32, expect: u32) -> WaitAsync<'_, DefaultBackend> {
+        Futex::<DefaultBackend>::wait_async(futex, expect)
     }
 
     /// Like [`wake`], but takes the address alone, which may already be freed.

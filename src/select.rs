@@ -152,3 +152,22 @@ cfg_if::cfg_if! {
 /// on this target wakes a waiter in another process.
 #[derive(Debug)]
 pub struct NoDefaultSharedBackend(());
+
+// The lock of the async waiters' buckets (`tasks.rs`): `std`'s mutex where there is one (a
+// waker that is preempted holding it does not keep others spinning); else a critical
+// section, which makes wakes from interrupt handlers safe on bare metal; else a spin lock.
+cfg_if::cfg_if! {
+    if #[cfg(any(not(feature = "async"), all(loom, test)))] {
+    } else if #[cfg(feature = "std")] {
+        pub(crate) type TaskLock = crate::backend::queue::StdLock;
+    } else if #[cfg(feature = "critical-section")] {
+        pub(crate) type TaskLock = crate::backend::queue::CriticalSectionLock;
+    } else if #[cfg(target_has_atomic = "8")] {
+        pub(crate) type TaskLock = crate::backend::queue::SpinLock;
+    } else {
+        compile_error!(
+            "feature `async` needs a lock for its table: `std`, `critical-section`, or a target \
+             with compare-and-swap"
+        );
+    }
+}

@@ -161,6 +161,11 @@ impl<C: QueueConfig> FutexBackend for QueueWith<C> {
         wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters);
     }
 
+    /// The caller's fence is step (c)'s.
+    fn wake_fenced(futex: *const AtomicU32, max_waiters: u32) {
+        wake_after_fence::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters);
+    }
+
     /// How many waiters of the address the wake took off its queue.
     fn wake_counted(futex: *const AtomicU32, max_waiters: u32) -> Option<u32> {
         Some(wake_on::<C::Lock, C::Event>(C::buckets(), address(futex), max_waiters))
@@ -396,14 +401,23 @@ pub(crate) fn wake_on<L: BucketLock, E: Event>(
     address: usize,
     max: u32,
 ) -> u32 {
+    // (c)-(d): the fence orders the caller's change of the word before the read of `pending`.
+    fence(Ordering::SeqCst);
+    wake_after_fence(table, address, max)
+}
+
+/// [`wake_on`] from step (d): the caller has issued the fence of step (c) since the word
+/// changed.
+pub(crate) fn wake_after_fence<L: BucketLock, E: Event>(
+    table: &[Bucket<L, E>],
+    address: usize,
+    max: u32,
+) -> u32 {
     // The front end never passes 0, but the backend is public: "at most 0" is nobody.
     if max == 0 {
         return 0;
     }
     let bucket = bucket_of(table, address);
-
-    // (c)-(d): the fence orders the caller's change of the word before the read of `pending`.
-    fence(Ordering::SeqCst);
     if bucket.pending.load(Ordering::Relaxed) == 0 {
         return 0;
     }

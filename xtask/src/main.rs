@@ -57,7 +57,7 @@ const MSRV: &str = "1.81";
 const SYNC_MSRV: &str = "1.95.0";
 /// Every feature but `sync` and those that need it: what builds with [`MSRV`].
 const FUTEX_FEATURES: &str = "std,linux,linux-raw,darwin,darwin-ulock,windows,freebsd,openbsd,\
-    dragonfly,wasm,single-threaded,queue,critical-section,freertos";
+    dragonfly,wasm,single-threaded,queue,critical-section,freertos,async";
 /// A bare-metal target with no OS and no default backend.
 const NO_STD_TARGET: &str = "thumbv7em-none-eabihf";
 /// Bare-metal targets without compare-and-swap: the queue backend through `critical-section`.
@@ -576,11 +576,15 @@ fn no_std() -> Result {
     run(bare(&["clippy", "--features", "queue,critical-section"]).args(["--", "-D", "warnings"]))?;
     // The locks without std, on a target with compare-and-swap.
     run(bare(&["clippy", "--features", "sync"]).args(["--", "-D", "warnings"]))?;
+    // Async waiters without std: the table's spin lock, then its critical section.
+    run(bare(&["clippy", "--features", "async"]).args(["--", "-D", "warnings"]))?;
+    run(bare(&["clippy", "--features", "async,critical-section"]).args(["--", "-D", "warnings"]))?;
     // The docs must hold together where the root functions and `StdClock` do not exist.
     run(bare(&["doc", "--no-deps", "--features", "queue"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     for target in NO_CAS_TARGETS {
         // `sync` too: the locks' words through critical sections.
-        let args = ["--lib", "--no-default-features", "--features", "queue,critical-section,sync"];
+        let args =
+            ["--lib", "--no-default-features", "--features", "queue,critical-section,sync,async"];
         cargo(&[&["clippy", "--target", target][..], &args, &["--", "-D", "warnings"]].concat())?;
     }
 

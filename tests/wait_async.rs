@@ -1,0 +1,338 @@
+//! `wait_async`: async waiters on the same words as threads, on several backends.
+//!
+//! The first tests poll the futures by hand with a counting `Waker`, so that each step (the
+//! link, a wake choosing a future, a drop that passes a wake on) is checked exactly; Miri
+//! runs them (pinned nodes on the stack, freed after a wake chose them). The last ones run
+//! tokio's multi-threaded executor with plain threads beside it.
+#![cfg(all(feature = "async", feature = "std"))]
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::Duration;
+
+use portable_futex::backend::Queue;
+use portable_futex::{Futex, FutexBackend};
+
+/// A `Waker` that counts its wakes.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counting() -> (Arc<Count>, Waker) {
+    let count = Arc::new(Count::default());
+    (count.clone(), Waker::from(count))
+}
+
+fn poll<F: Future>(future: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+/// Runs `future` to completion on this thread, parking between polls.
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(out) = poll(future.as_mut(), &waker) {
+            return out;
+        }
+        thread::park();
+    }
+}
+
+/// The checks that need no second thread, on backend `B`.
+fn by_hand<B: FutexBackend>() {
+    let word = AtomicU32::new(0);
+    let (count, waker) = counting();
+
+    // A word that differs: ready at once, nothing linked.
+    assert!(poll(pin!(Futex::<B>::wait_async(&word, 1)), &waker).is_ready());
+
+    // Linked, then woken: the waker called once, the future ready, and polls after stay so.
+    {
+        let mut wait = pin!(Futex::<B>::wait_async(&word, 0));
+        assert!(poll(wait.as_mut(), &waker).is_pending());
+        assert!(poll(wait.as_mut(), &waker).is_pending(), "no wake yet");
+        Futex::<B>::wake(&word, 1);
+        assert_eq!(count.0.load(SeqCst), 1);
+        assert!(poll(wait.as_mut(), &waker).is_ready());
+        assert!(poll(wait.as_mut(), &waker).is_ready());
+    }
+
+    // Dropped while pending: unlinked, and a later wake finds nobody (no waker called, and
+    // under Miri no touch of the freed future).
+    {
+        let mut wait = pin!(Futex::<B>::wait_async(&word, 0));
+        assert!(poll(wait.as_mut(), &waker).is_pending());
+    }
+    Futex::<B>::wake(&word, u32::MAX);
+    assert_eq!(count.0.load(SeqCst), 1);
+
+    // First come, first woken; at most `n`.
+    {
+        let (first, first_waker) = counting();
+        let (second, second_waker) = counting();
+        let mut a = pin!(Futex::<B>::wait_async(&word, 0));
+        let mut b = pin!(Futex::<B>::wait_async(&word, 0));
+        assert!(poll(a.as_mut(), &first_waker).is_pending());
+        assert!(poll(b.as_mut(), &second_waker).is_pending());
+        Futex::<B>::wake(&word, 1);
+        assert_eq!((first.0.load(SeqCst), second.0.load(SeqCst)), (1, 0));
+        assert!(poll(b.as_mut(), &second_waker).is_pending());
+        assert!(poll(a.as_mut(), &first_waker).is_ready());
+        Futex::<B>::wake(&word, 1);
+        assert!(poll(b.as_mut(), &second_waker).is_ready());
+    }
+
+    // A wake that chose a future that is then dropped, unpolled, goes to the next waiter.
+    {
+        let (second, second_waker) = counting();
+        let mut b = pin!(Futex::<B>::wait_async(&word, 0));
+        {
+            let mut a = pin!(Futex::<B>::wait_async(&word, 0));
+            assert!(poll(a.as_mut(), &waker).is_pending());
+            assert!(poll(b.as_mut(), &second_waker).is_pending());
+            Futex::<B>::wake(&word, 1);
+            assert_eq!(second.0.load(SeqCst), 0, "the first came first");
+        }
+        assert_eq!(second.0.load(SeqCst), 1, "the dropped one passed its wake on");
+        assert!(poll(b.as_mut(), &second_waker).is_ready());
+    }
+
+    // The waker given at the last poll is the one woken.
+    {
+        let (old, old_waker) = counting();
+        let (new, new_waker) = counting();
+        let mut wait = pin!(Futex::<B>::wait_async(&word, 0));
+        assert!(poll(wait.as_mut(), &old_waker).is_pending());
+        assert!(poll(wait.as_mut(), &new_waker).is_pending());
+        Futex::<B>::wake(&word, 1);
+        assert_eq!((old.0.load(SeqCst), new.0.load(SeqCst)), (0, 1));
+    }
+
+    // More waiters than one batch of the wake, on two words that may share a bucket.
+    {
+        let other = AtomicU32::new(0);
+        let wakers: Vec<_> = (0..20).map(|_| counting()).collect();
+        let mut waits: Vec<_> = (0..20)
+            .map(|i| Box::pin(Futex::<B>::wait_async(if i % 2 == 0 { &word } else { &other }, 0)))
+            .collect();
+        for (wait, (_, waker)) in waits.iter_mut().zip(&wakers) {
+            assert!(poll(wait.as_mut(), waker).is_pending());
+        }
+        Futex::<B>::wake(&word, u32::MAX);
+        let woke: Vec<usize> = wakers.iter().map(|(c, _)| c.0.load(SeqCst)).collect();
+        let expected: Vec<usize> = (0..20).map(|i| usize::from(i % 2 == 0)).collect();
+        assert_eq!(woke, expected);
+        Futex::<B>::wake(&other, 3);
+        let woken = wakers.iter().filter(|(c, _)| c.0.load(SeqCst) == 1).count();
+        assert_eq!(woken, 13);
+    }
+}
+
+#[test]
+fn by_hand_on_the_queue() {
+    by_hand::<Queue>();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn by_hand_on_linux() {
+    by_hand::<portable_futex::backend::Linux>();
+}
+
+#[test]
+fn by_hand_on_the_default_backend() {
+    by_hand::<portable_futex::DefaultBackend>();
+}
+
+/// A task and threads on one word: wakes go to tasks first, at most `n` in all (the queue
+/// counts exactly), and the rest reach the threads.
+#[cfg_attr(miri, ignore)] // threads that sleep in the backend: the other tests cover Miri's part
+#[test]
+fn tasks_and_threads_share_a_wake() {
+    let word = Arc::new(AtomicU32::new(0));
+    let asleep = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (word, asleep) = (word.clone(), asleep.clone());
+            thread::spawn(move || {
+                asleep.fetch_add(1, SeqCst);
+                while word.load(SeqCst) == 0 {
+                    Futex::<Queue>::wait(&word, 0);
+                }
+            })
+        })
+        .collect();
+    while asleep.load(SeqCst) < 2 {
+        thread::yield_now();
+    }
+    thread::sleep(Duration::from_millis(50));
+    let (count, waker) = counting();
+    let mut task = pin!(Futex::<Queue>::wait_async(&word, 0));
+    assert!(poll(task.as_mut(), &waker).is_pending());
+    // One wake: the task's, not a thread's.
+    Futex::<Queue>::wake(&word, 1);
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(poll(task.as_mut(), &waker).is_ready());
+    word.store(1, SeqCst);
+    Futex::<Queue>::wake(&word, u32::MAX);
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+/// A thread wakes a task blocked in `block_on` on another.
+#[cfg_attr(miri, ignore)]
+#[test]
+fn a_thread_wakes_a_task() {
+    let word = Arc::new(AtomicU32::new(0));
+    let task = {
+        let word = word.clone();
+        thread::spawn(move || {
+            block_on(async {
+                while word.load(Acquire) == 0 {
+                    portable_futex::wait_async(&word, 0).await;
+                }
+            })
+        })
+    };
+    thread::sleep(Duration::from_millis(20));
+    word.store(1, Release);
+    portable_futex::wake(&word, 1);
+    task.join().unwrap();
+}
+
+/// tokio's multi-threaded runtime: tasks and threads take turns on one counter through a
+/// word, each waiting for its number; no wake may be lost (the test would hang).
+#[cfg_attr(miri, ignore)]
+#[test]
+fn tokio_tasks_and_threads_take_turns() {
+    const ROUNDS: u32 = 200;
+    const TASKS: u32 = 4;
+    const THREADS: u32 = 2;
+    let everyone = TASKS + THREADS;
+    let turn = Arc::new(AtomicU32::new(0));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let turn = turn.clone();
+            thread::spawn(move || {
+                for round in 0..ROUNDS {
+                    let mine = round * everyone + TASKS + i;
+                    loop {
+                        let now = turn.load(Acquire);
+                        if now == mine {
+                            break;
+                        }
+                        portable_futex::wait(&turn, now);
+                    }
+                    turn.store(mine + 1, Release);
+                    portable_futex::wake(&turn, u32::MAX);
+                }
+            })
+        })
+        .collect();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|i| {
+                let turn = turn.clone();
+                tokio::spawn(async move {
+                    for round in 0..ROUNDS {
+                        let mine = round * everyone + i;
+                        loop {
+                            let now = turn.load(Acquire);
+                            if now == mine {
+                                break;
+                            }
+                            portable_futex::wait_async(&turn, now).await;
+                        }
+                        turn.store(mine + 1, Release);
+                        portable_futex::wake(&turn, u32::MAX);
+                    }
+                })
+            })
+            .collect();
+        let all = async {
+            for task in tasks {
+                task.await.unwrap();
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), all).await.expect("a wake was lost");
+    });
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(turn.load(SeqCst), ROUNDS * everyone);
+}
+
+/// Tasks cancelled while they wait (a timeout drops them) leave nothing behind: the wakes
+/// after reach the waiters still there, and a wake aimed at a cancelled one is passed on.
+#[cfg_attr(miri, ignore)]
+#[test]
+fn tokio_cancelled_waiters_pass_their_wakes_on() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let word = Arc::new(AtomicU32::new(0));
+        for _ in 0..50 {
+            word.store(0, SeqCst);
+            // Some give up soon, some stay.
+            let waiters: Vec<_> = (0..8)
+                .map(|i| {
+                    let word = word.clone();
+                    tokio::spawn(async move {
+                        let limit = Duration::from_micros(if i % 2 == 0 { 50 } else { 60_000_000 });
+                        let wait = async {
+                            while word.load(Acquire) == 0 {
+                                portable_futex::wait_async(&word, 0).await;
+                            }
+                        };
+                        tokio::time::timeout(limit, wait).await.is_ok()
+                    })
+                })
+                .collect();
+            tokio::time::sleep(Duration::from_micros(100)).await;
+            word.store(1, Release);
+            // One wake at a time: each woken waiter that finds the word set is done; the
+            // cancelled ones must not swallow any.
+            for _ in 0..8 {
+                portable_futex::wake(&word, 1);
+                tokio::task::yield_now().await;
+            }
+            portable_futex::wake(&word, u32::MAX);
+            let finished = async {
+                let mut finished = Vec::new();
+                for w in waiters {
+                    finished.push(w.await.unwrap());
+                }
+                finished
+            };
+            let finished = tokio::time::timeout(Duration::from_secs(60), finished).await;
+            let finished = finished.expect("a wake was lost");
+            // The waiters with the long timeout all saw the word set.
+            assert!(finished.iter().skip(1).step_by(2).all(|&done| done), "{finished:?}");
+        }
+    });
+}
