@@ -275,7 +275,7 @@ mod bench {
             let _ = portable_futex::sync::lock_api::RawMutex::lock(self);
         }
         unsafe fn unlock(&self) {
-            let guard = portable_futex::sync::lock_api::GuardNoSend::new();
+            let guard = portable_futex::sync::lock_api::GuardSend::new();
             // SAFETY: the caller's promise.
             unsafe { portable_futex::sync::lock_api::RawMutex::unlock(self, guard) }
         }

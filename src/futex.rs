@@ -22,9 +22,9 @@ use crate::{DefaultBackend, FutexBackend, Requeued, Timeout, WordChanged};
 /// | `timed_wait` with `t > 0` | `B::wait(futex, expect, Some(t))` |
 /// | `wait` | `B::wait(futex, expect, None)` |
 /// | `wake(_, 0)` | nothing |
-/// | `wake(_, n)` with `n > 0` | wakes up to `n` async waiters of the address ([`wait_async`](Self::wait_async), feature `async`), then `B::wake(futex, m)` with what is left, `m > 0` (with none waiting: `n`) |
+/// | `wake(_, n)` with `n > 0` | wakes up to `n` async waiters of the address ([`wait_async`](Self::wait_async), feature `async`), then `B::wake_fenced(futex, m)` with what is left, `m > 0` (with none waiting: `n`; without `async`, or on a process-shared backend: `B::wake(futex, n)`) |
 /// | `requeue` with nothing to do, or onto its own word | compares, and wakes if asked |
-/// | `requeue` otherwise | wakes async waiters of `from` in place of moving them, then `B::requeue(..)` with the counts left (with none waiting: unchanged) |
+/// | `requeue` otherwise | wakes async waiters of `from` in place of moving them (up to `max_wake + max_move`, counted in `woken`), then `B::requeue(..)` with the counts left (with none waiting: unchanged) |
 ///
 /// ```
 /// use core::sync::atomic::AtomicU32;
@@ -86,10 +86,18 @@ impl<B> Futex<B> {
     /// fewer wait); `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
     ///
     /// Async waiters ([`wait_async`](Self::wait_async)) of the address count among them: up
-    /// to `max_waiters` of those are woken first (their tasks' `Waker`s called), and the
-    /// backend wakes what is left of the count in threads, so at most `max_waiters` in all.
-    /// With no async waiter in the address's part of the table, this costs a fence and one
-    /// load more than the backend's wake.
+    /// to `max_waiters` of those are woken first (their tasks' `Waker`s called, after the
+    /// table's lock is released), and the backend wakes what is left of the count in threads,
+    /// so at most `max_waiters` in all. With no async waiter in the address's part of the
+    /// table this costs a fence and one load, and the fence serves the backend's own look
+    /// ([`FutexBackend::wake_fenced`]). A `Waker` that panics lets the panic out of this call,
+    /// after the other tasks taken with it are woken; waiters not reached yet stay waiting.
+    ///
+    /// A wake from an interrupt or signal handler stays safe with async waiters only where
+    /// the table's lock is a critical section (feature `critical-section`, or `freertos`,
+    /// without `std`): with `std`'s mutex or a spin lock, a handler that interrupted a task's
+    /// link of the same bucket would wait for it for good. Without async waiters in the
+    /// address's bucket the table takes no lock.
     ///
     /// Most backends wake at most `max_waiters`. Windows and DragonFly can only wake one or
     /// all: there `1` wakes one and any larger count wakes all, the extra waiters returning
@@ -124,15 +132,16 @@ impl<B> Futex<B> {
         if max_waiters == 0 {
             return;
         }
+        // No async waiter waits through a process-shared backend (`wait_async` refuses one).
         #[cfg(all(feature = "async", not(all(loom, test))))]
-        {
+        if !B::PROCESS_SHARED {
             // The fence in `wake_tasks` serves the backend's own look for waiters too.
             match max_waiters - Self::wake_tasks(futex, max_waiters) {
                 0 => {}
                 left => B::wake_fenced(futex, left),
             }
+            return;
         }
-        #[cfg(not(all(feature = "async", not(all(loom, test)))))]
         B::wake(futex, max_waiters)
     }
 
@@ -216,11 +225,17 @@ impl<B> Futex<B> {
     /// whom they woke. `Counted` wakes instead: its counts follow the address a waiter came
     /// in on.
     ///
+    /// Async waiters of `from` ([`wait_async`](Self::wait_async)) are never moved: they are
+    /// woken in place of the threads the call would wake or move, counted against `max_wake`
+    /// first, and in `woken` (which can then exceed `max_wake`, up to `max_wake + max_move`).
+    /// They are woken before the comparison, so a call that answers [`WordChanged`] may have
+    /// woken some: early wakes, which every waiter allows.
+    ///
     /// | call | what `Futex` does |
     /// |---|---|
     /// | both counts 0 | compares, moves and wakes nobody: `woken: Some(0)` |
-    /// | `from` and `to` the same address | compares, then wakes `max_wake` (none move) |
-    /// | otherwise | `B::requeue(from, expect, to, max_wake, max_move)` |
+    /// | `from` and `to` the same address | compares, then wakes `max_wake` (none move), tasks first |
+    /// | otherwise | wakes up to `max_wake + max_move` async waiters of `from`, then `B::requeue(from, expect, to, w, m)` with what is left of the two counts |
     #[inline]
     pub fn requeue(
         from: &AtomicU32,
@@ -246,7 +261,7 @@ impl<B> Futex<B> {
         // wake or move (which the contract allows: a woken waiter looks again), counted against
         // `max_wake` first. Woken even if the word has changed: early, which is allowed too.
         #[cfg(all(feature = "async", not(all(loom, test))))]
-        {
+        if !B::PROCESS_SHARED {
             let tasks = Self::wake_tasks(from, max_wake.saturating_add(max_move));
             if tasks > 0 {
                 let wake = max_wake.saturating_sub(tasks);

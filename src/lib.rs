@@ -97,7 +97,7 @@ select::with_default_backend! {
     /// ```
     ///
     /// [`Futex::wait_async`] on [`DefaultBackend`], which states the rules.
-    #[cfg(feature = "async")]
+    #[cfg(all(feature = "async", not(all(loom, test))))]
     #[inline]
     pub fn wait_async(futex: &AtomicU32, expect: u32) -> WaitAsync<'_, DefaultBackend> {
         Futex::<DefaultBackend>::wait_async(futex, expect)

@@ -13,8 +13,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 /// What a [`requeue`](crate::Futex::requeue) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Requeued {
-    /// How many waiters it woke (at most `max_wake`), where the backend can count them:
-    /// `None` where it cannot (a backend that only wakes, on an OS whose wake does not say).
+    /// How many waiters it woke (at most `max_wake`, or `max_wake + max_move` where async
+    /// waiters were woken in place of moves), where the backend can count them: `None` where
+    /// it cannot (a backend that only wakes, on an OS whose wake does not say).
     pub woken: Option<u32>,
     /// How many waiters now sleep on the second word instead of the first (at most
     /// `max_move`): exact, and 0 on a backend that wakes instead of moving.

@@ -154,12 +154,15 @@ cfg_if::cfg_if! {
 pub struct NoDefaultSharedBackend(());
 
 // The lock of the async waiters' buckets (`tasks.rs`): `std`'s mutex where there is one (a
-// waker that is preempted holding it does not keep others spinning); else a critical
-// section, which makes wakes from interrupt handlers safe on bare metal; else a spin lock.
+// waker that is preempted holding it does not keep others spinning); else FreeRTOS's critical
+// section or the `critical-section` crate's, which make wakes from interrupt handlers safe
+// (a handler cannot interrupt a holder); else a spin lock (not from interrupt handlers).
 cfg_if::cfg_if! {
     if #[cfg(any(not(feature = "async"), all(loom, test)))] {
     } else if #[cfg(feature = "std")] {
         pub(crate) type TaskLock = crate::backend::queue::StdLock;
+    } else if #[cfg(feature = "freertos")] {
+        pub(crate) type TaskLock = crate::backend::freertos::CriticalLock;
     } else if #[cfg(feature = "critical-section")] {
         pub(crate) type TaskLock = crate::backend::queue::CriticalSectionLock;
     } else if #[cfg(target_has_atomic = "8")] {

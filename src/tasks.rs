@@ -10,8 +10,8 @@
 //! # The table
 //!
 //! [`BUCKETS`] buckets, found by hashing the address (the queue's and `Counted`'s hash). Each
-//! has a lock ([`TaskLock`], chosen in `select.rs`: `std`'s mutex, else a critical section
-//! with `critical-section`, else a spin lock), a doubly linked list of the nodes that hash
+//! has a lock ([`TaskLock`], chosen in `select.rs`: `std`'s mutex, else FreeRTOS's or the
+//! `critical-section` crate's critical section, else a spin lock), a doubly linked list of the nodes that hash
 //! there (first come, first woken), and a count of those nodes, read without the lock.
 //!
 //! # Why no wake is lost
@@ -58,8 +58,9 @@ const BUCKETS: usize = 64;
 /// more takes the lock again for the next ones.
 const BATCH: usize = 8;
 
-/// One async waiter's place in the table. It lives inside the waiter's pinned future; every
-/// field is read and written only under the lock of the bucket of `address`.
+/// One async waiter's place in the table. It lives inside the waiter's pinned future; its
+/// links are read and written only under the lock of the bucket of `address` (which `link`
+/// sets before the node is in any list).
 pub(crate) struct Node {
     /// The address waited on: set by `link` (before the node is in the list), read by wakes
     /// (under the lock) and by the node's own polls.
@@ -75,6 +76,9 @@ unsafe impl Send for Node {}
 unsafe impl Sync for Node {}
 
 struct Links {
+    /// The bucket's link sequence when this node was linked: a wake takes only the nodes
+    /// linked before it began.
+    seq: u64,
     prev: *const Node,
     next: *const Node,
     waker: Option<Waker>,
@@ -89,6 +93,7 @@ impl Node {
         Node {
             address: AtomicUsize::new(0),
             links: UnsafeCell::new(Links {
+                seq: 0,
                 prev: ptr::null(),
                 next: ptr::null(),
                 waker: None,
@@ -104,6 +109,10 @@ struct Bucket {
     lock: TaskLock,
     /// First and last node of the list; under `lock`.
     ends: UnsafeCell<(*const Node, *const Node)>,
+    /// How many nodes were ever linked here (the next node's `seq`); under `lock`. The list is
+    /// in this order, so a wake stops at the first node linked after it began: tasks that
+    /// link again while a long wake runs (a waker that polls at once) cannot keep it going.
+    linked: UnsafeCell<u64>,
     /// How many nodes are linked; changed under `lock`, read without it by wakes.
     waiters: AtomicUsize,
 }
@@ -127,6 +136,7 @@ unsafe impl Sync for Bucket {}
 const EMPTY: Bucket = Bucket {
     lock: <TaskLock as BucketLock>::INIT,
     ends: UnsafeCell::new((ptr::null(), ptr::null())),
+    linked: UnsafeCell::new(0),
     waiters: AtomicUsize::new(0),
 };
 
@@ -141,8 +151,9 @@ fn bucket(address: usize) -> &'static Bucket {
 pub(crate) enum Linked {
     /// The node waits in the table.
     Waiting,
-    /// The word no longer held the expected value: the node was not left linked.
-    Changed,
+    /// The word no longer held the expected value: the node was not left linked. The `Waker`
+    /// it was given, to be dropped after the lock.
+    Changed(Option<Waker>),
 }
 
 /// Links `node` under `futex`'s address with `waker`, then compares the word: the first poll
@@ -163,7 +174,9 @@ pub(crate) unsafe fn link(node: &Node, futex: &AtomicU32, expect: u32, waker: Wa
         unsafe {
             let links = &mut *node.links.get();
             let ends = &mut *bucket.ends.get();
+            let linked = &mut *bucket.linked.get();
             *links = Links {
+                seq: *linked,
                 prev: ends.1,
                 next: ptr::null(),
                 waker: Some(waker),
@@ -175,6 +188,7 @@ pub(crate) unsafe fn link(node: &Node, futex: &AtomicU32, expect: u32, waker: Wa
                 false => (*(*ends.1).links.get()).next = me,
             }
             ends.1 = me;
+            *linked += 1;
         }
         bucket.count(1);
         // The waiter's half of "Why no wake is lost": counted, then this fence, then the
@@ -185,7 +199,8 @@ pub(crate) unsafe fn link(node: &Node, futex: &AtomicU32, expect: u32, waker: Wa
         }
         // SAFETY: under the lock; linked just above.
         unsafe { remove(bucket, me) };
-        Linked::Changed
+        // SAFETY: under the lock.
+        Linked::Changed(unsafe { (*node.links.get()).waker.take() })
     })
 }
 
@@ -278,6 +293,8 @@ pub(crate) fn wake(address: usize, n: u32) -> u32 {
 #[cold]
 fn wake_linked(bucket: &Bucket, address: usize, n: u32) -> u32 {
     let mut woken = 0;
+    // The nodes linked before this wake began: their `seq` is below this.
+    let mut before = None;
     while woken < n {
         let mut taken: [Option<Waker>; BATCH] = [const { None }; BATCH];
         let mut count = 0;
@@ -285,9 +302,15 @@ fn wake_linked(bucket: &Bucket, address: usize, n: u32) -> u32 {
             // SAFETY: under the lock: the ends and every linked node's links are ours to read
             // and change, and every node in the list is alive (unlinked before it is freed).
             unsafe {
+                let before = *before.get_or_insert(*bucket.linked.get());
                 let mut at = (*bucket.ends.get()).0;
                 while !at.is_null() && count < BATCH && woken + (count as u32) < n {
                     let node = at;
+                    if (*(*node).links.get()).seq >= before {
+                        // Linked after this wake began, and so is every node after it.
+                        at = ptr::null();
+                        break;
+                    }
                     at = (*(*node).links.get()).next;
                     if (*node).address.load(Relaxed) != address {
                         continue;
@@ -311,15 +334,29 @@ fn wake_linked(bucket: &Bucket, address: usize, n: u32) -> u32 {
     woken
 }
 
-/// `Waker`s taken off the table, called when it is dropped. If one panics (the executor's code), the rest
-/// are still called as the panic leaves: their nodes are marked woken, and a `Waker` dropped
-/// uncalled would leave its task asleep for good.
+/// `Waker`s taken off the table, called when it is dropped. Their nodes are marked woken, so
+/// a `Waker` dropped uncalled would leave its task asleep for good: if one panics (the
+/// executor's code), the guard in the loop calls the rest as the panic leaves (a second
+/// panic there aborts, as any panic while unwinding does).
 struct Taken([Option<Waker>; BATCH]);
 
 impl Drop for Taken {
     fn drop(&mut self) {
-        for waker in self.0.iter_mut().filter_map(Option::take) {
-            waker.wake();
+        let mut rest = self.0.iter_mut();
+        /// Calls what is left of the array if the loop below unwinds.
+        struct Rest<'a, 'b>(&'b mut core::slice::IterMut<'a, Option<Waker>>);
+        impl Drop for Rest<'_, '_> {
+            fn drop(&mut self) {
+                for waker in self.0.by_ref().filter_map(Option::take) {
+                    waker.wake();
+                }
+            }
+        }
+        let rest = Rest(&mut rest);
+        for slot in rest.0.by_ref() {
+            if let Some(waker) = slot.take() {
+                waker.wake();
+            }
         }
     }
 }

@@ -93,8 +93,9 @@ impl<B: FutexBackend> Future for WaitAsync<'_, B> {
                         this.state = State::Linked;
                         Poll::Pending
                     }
-                    Linked::Changed => {
+                    Linked::Changed(waker) => {
                         this.state = State::Done;
+                        drop(waker);
                         Poll::Ready(())
                     }
                 }

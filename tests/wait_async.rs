@@ -144,6 +144,37 @@ fn by_hand<B: FutexBackend>() {
     }
 }
 
+/// A `Waker` whose `wake` panics.
+struct Panics;
+
+impl Wake for Panics {
+    fn wake(self: Arc<Self>) {
+        panic!("the executor's waker panicked");
+    }
+}
+
+/// A panicking `Waker` lets its panic out of `wake`, but the other tasks taken with it are
+/// still woken (their nodes are off the list, and nothing else would wake them).
+fn a_panicking_waker_strands_no_other_task<B: FutexBackend>() {
+    let word = AtomicU32::new(0);
+    let (count, waker) = counting();
+    let panics = Waker::from(Arc::new(Panics));
+    let mut first = pin!(Futex::<B>::wait_async(&word, 0));
+    let mut second = pin!(Futex::<B>::wait_async(&word, 0));
+    assert!(poll(first.as_mut(), &panics).is_pending());
+    assert!(poll(second.as_mut(), &waker).is_pending());
+    let woke = std::panic::catch_unwind(|| Futex::<B>::wake(&word, 2));
+    assert!(woke.is_err(), "the waker's panic comes out");
+    assert_eq!(count.0.load(SeqCst), 1, "the second task was woken all the same");
+    assert!(poll(second.as_mut(), &waker).is_ready());
+    assert!(poll(first.as_mut(), &waker).is_ready());
+}
+
+#[test]
+fn a_panicking_waker_on_the_queue() {
+    a_panicking_waker_strands_no_other_task::<Queue>();
+}
+
 #[test]
 fn by_hand_on_the_queue() {
     by_hand::<Queue>();

@@ -56,6 +56,12 @@ use crate::FutexBackend;
 pub struct RawFairMutex<B>(RawMutex<B>);
 
 impl<B> RawFairMutex<B> {
+    /// The plain mutex inside (the same word and waiters; only the unlock differs).
+    #[cfg(feature = "async")]
+    pub(crate) fn inner(&self) -> &RawMutex<B> {
+        &self.0
+    }
+
     /// An unlocked mutex.
     pub const fn new() -> Self {
         RawFairMutex(RawMutex::new())
@@ -98,18 +104,18 @@ unsafe impl<B: FutexBackend> lock_api::RawMutex for RawFairMutex<B> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = RawFairMutex::new();
 
-    /// As `RawMutex`'s: not `Send`, as std's guards; nothing kept per acquisition.
-    type Guard = lock_api::GuardNoSend;
+    /// As `RawMutex`'s: `Send` (no owner is recorded); nothing kept per acquisition.
+    type Guard = lock_api::GuardSend;
 
     #[inline]
     fn lock(&self) -> Self::Guard {
         self.0.lock_raw();
-        lock_api::GuardNoSend::new()
+        lock_api::GuardSend::new()
     }
 
     #[inline]
     fn try_lock(&self) -> Option<Self::Guard> {
-        self.0.try_lock_raw().then(lock_api::GuardNoSend::new)
+        self.0.try_lock_raw().then(lock_api::GuardSend::new)
     }
 
     #[inline]

@@ -133,8 +133,10 @@
 //! | `let c = OnceLock::new(); let s = ..; c.set(&s)` | `let s = ..; let c = OnceLock::new(); c.set(&s)` | what a `OnceLock` borrows must still live when it is dropped: our `Drop` is a plain one, std's uses `#[may_dangle]` (nightly-only) (example 5) |
 //! | a read guard of `RwLock<&'static str>` passed as one of `&'a str` | `RwLockReadGuard::map(g, \|s\| s)`, a [`MappedRwLockReadGuard`] | lock_api's read guard is invariant in `T` (std's is covariant); its own lifetime shortens as usual (example 6) |
 //!
-//! The same as std: guards are not `Send` (the raw locks' `GuardMarker` is `GuardNoSend`) and
-//! are `Sync` when `T: Sync`; `Mutex`, `RwLock` and `OnceLock` are `Send` and `Sync` under
+//! Unlike std, the mutexes' guards are `Send` (their raw `Guard` is `GuardSend`: the futex
+//! mutex records no owner, and a task that holds one across an `.await` may resume on another
+//! thread); the rwlocks' are not (`GuardNoSend`), as std's. The same as std: guards are `Sync`
+//! when `T: Sync`; `Mutex`, `RwLock` and `OnceLock` are `Send` and `Sync` under
 //! std's bounds; `new` is a `const fn` for each type std also has, so all of them fit in
 //! statics; `RwLockWriteGuard::downgrade(g)`; a thread that locks a mutex it holds deadlocks
 //! (std: deadlock or panic). [`Once`] is poisoned by a panicking closure: `call_once` then
@@ -374,6 +376,8 @@ mod condvar;
 mod fair_mutex;
 #[cfg(all(feature = "lock_api_04", not(all(loom, test))))]
 mod lock_api_v04;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+mod lock_async;
 mod mutex;
 #[cfg(not(all(loom, test)))]
 mod recursive_rwlock;
@@ -412,6 +416,8 @@ pub use self::condvar::CondvarExt;
 pub use self::condvar::{RawCondvar, WaitTimeoutResult};
 #[cfg(not(all(loom, test)))]
 pub use self::fair_mutex::RawFairMutex;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+pub use self::lock_async::LockAsync;
 pub use self::mutex::RawMutex;
 pub use self::once::{OnceState, OnceStatus};
 #[cfg(not(all(loom, test)))]
@@ -624,7 +630,7 @@ pub mod generic {
             // a live guard; we only take the lock, and hand it to a guard at once.
             if unsafe { mutex.raw() }.try_lock_by(deadline) {
                 // SAFETY: the lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { mutex.make_guard_unchecked(lock_api::GuardNoSend::new()) })
+                Some(unsafe { mutex.make_guard_unchecked(lock_api::GuardSend::new()) })
             } else {
                 None
             }

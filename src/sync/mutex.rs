@@ -627,53 +627,74 @@ impl<B: FutexBackend> RawMutex<B> {
         // Register as a waiter. The guard takes the registration back if the wait unwinds (a
         // user's backend, or a user's `Clock` inside a `Deadline`, may panic), so that the
         // word stays true.
-        state = self.state.fetch_add(WAITER, Relaxed).wrapping_add(WAITER);
-        let mut me = Waiter { word: &self.state, hungry: false, backend: PhantomData::<B> };
+        let mut me = self.register();
+        let mut state = self.state.load(Relaxed);
         let mut sleeps = 0u32;
         loop {
-            if let Some(owned) = take_as_waiter(state, me.hungry) {
-                match self.state.compare_exchange(state, owned, Acquire, Relaxed) {
-                    Ok(_) => {
-                        core::mem::forget(me);
-                        return true;
-                    }
-                    Err(now) => {
-                        state = now;
-                        continue;
+            let claim = hungry_after.is_some_and(|after| sleeps >= after);
+            match me.look(state, claim) {
+                Look::Taken => {
+                    core::mem::forget(me);
+                    return true;
+                }
+                // Sleep on exactly what we saw (and wrote). A change (an unlock, a hand-off,
+                // another waiter arriving) makes the futex return at once, and we look again.
+                Look::Sleep(seen) => {
+                    if sleep.sleep(&self.state, seen).is_err() {
+                        return me.give_up();
                     }
                 }
-            }
-            // Held (or handed to another waiter): we have looked, so clear `W`; claim the next
-            // unlock if we have lost often enough and nobody else has.
-            let mut next = state & !WOKEN;
-            let claim = !me.hungry
-                && hungry_after.is_some_and(|after| sleeps >= after)
-                && state & HUNGRY == 0;
-            if claim {
-                next |= HUNGRY;
-            }
-            if next != state {
-                match self.state.compare_exchange(state, next, Relaxed, Relaxed) {
-                    Ok(_) => {
-                        me.hungry |= claim;
-                        state = next;
-                    }
-                    Err(now) => {
-                        state = now;
-                        continue;
-                    }
-                }
-            }
-            // Sleep on exactly what we saw (and wrote). A change (an unlock, a hand-off,
-            // another waiter arriving) makes the futex return at once, and we look again.
-            if sleep.sleep(&self.state, state).is_err() {
-                return me.give_up();
             }
             sleeps = sleeps.saturating_add(1);
             // Wait a little if nobody else sleeps on it; else look once and sleep again. A
             // hand-off ends the wait: it may be ours to pick up.
             state = self.spin(WAITER);
         }
+    }
+
+    /// Takes the mutex for an async task: as [`lock_slow`](Self::lock_slow), but each sleep is
+    /// an await of the word ([`word::wait_async`](super::word::wait_async)), a future that a
+    /// wake of the word completes; threads and tasks are the same waiters to the word (counted,
+    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). It does
+    /// not spin first: a spinning task would hold its executor's thread.
+    ///
+    /// Cancel-safe: dropped while it waits, the registration's guard leaves as a waiter whose
+    /// time is up would without the mutex (it clears `W`, releases a hand-off meant for it,
+    /// and passes on the wake it may have absorbed), and the word's future passes on a wake
+    /// that chose it.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    pub(crate) async fn lock_async(&self) {
+        let mut state = self.state.load(Relaxed);
+        while state & LOCKED == 0 {
+            match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
+                Ok(_) => return,
+                Err(now) => state = now,
+            }
+        }
+        let hungry_after = if B::PROCESS_SHARED { None } else { Some(HUNGRY_AFTER) };
+        let mut me = self.register();
+        let mut state = self.state.load(Relaxed);
+        let mut sleeps = 0u32;
+        loop {
+            let claim = hungry_after.is_some_and(|after| sleeps >= after);
+            match me.look(state, claim) {
+                Look::Taken => {
+                    core::mem::forget(me);
+                    return;
+                }
+                Look::Sleep(seen) => super::word::wait_async::<B>(&self.state, seen).await,
+            }
+            sleeps = sleeps.saturating_add(1);
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// Registers a waiter (`+WAITER`): the returned guard takes the registration back when it
+    /// is dropped without the mutex (an unwinding wait, a cancelled async lock).
+    #[inline]
+    fn register(&self) -> Waiter<'_, B> {
+        self.state.fetch_add(WAITER, Relaxed);
+        Waiter { word: &self.state, hungry: false, backend: PhantomData }
     }
 
     /// Waits ([`Backoff`]) while the mutex is held, nobody is hungry, and no other thread
@@ -735,10 +756,55 @@ impl<B: FutexBackend> RawMutex<B> {
 struct Waiter<'a, B: FutexBackend> {
     word: &'a Word,
     hungry: bool,
-    backend: PhantomData<B>,
+    backend: PhantomData<fn() -> B>,
+}
+
+/// What a registered waiter's look at the word found.
+enum Look {
+    /// It took the mutex (its registration with it).
+    Taken,
+    /// Held, or handed to another waiter: sleep on this value (`W` cleared, `H` claimed if
+    /// it was time).
+    Sleep(u32),
 }
 
 impl<B: FutexBackend> Waiter<'_, B> {
+    /// Looks at the word from `state`: takes the mutex if it may, else clears `W` (we have
+    /// looked) and, if `claim` (we have lost often enough) and nobody else has, claims the
+    /// next unlock (`H`).
+    #[inline]
+    fn look(&mut self, mut state: u32, claim: bool) -> Look {
+        loop {
+            if let Some(owned) = take_as_waiter(state, self.hungry) {
+                match self.word.compare_exchange(state, owned, Acquire, Relaxed) {
+                    Ok(_) => return Look::Taken,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            let mut next = state & !WOKEN;
+            let claim = claim && !self.hungry && state & HUNGRY == 0;
+            if claim {
+                next |= HUNGRY;
+            }
+            if next != state {
+                match self.word.compare_exchange(state, next, Relaxed, Relaxed) {
+                    Ok(_) => {
+                        self.hungry |= claim;
+                        state = next;
+                    }
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            return Look::Sleep(state);
+        }
+    }
+
     /// Time is up: leave, or take the mutex if it is free or handed to us, since the wake
     /// that the last unlock sent may have been absorbed by us. True if taken.
     #[cold]
@@ -820,20 +886,21 @@ mod traits {
         #[allow(clippy::declare_interior_mutable_const)]
         const INIT: Self = RawMutex::new();
 
-        /// Like std's guards, ours may not move to another thread. The futex mutex itself could
-        /// be released from any thread; matching std keeps code portable between the two.
-        /// Nothing is kept per acquisition: the word says everything.
-        type Guard = lock_api::GuardNoSend;
+        /// Our guards may move to another thread (unlike std's): the futex mutex records no
+        /// owner, so any thread may release it, and an async task that holds the guard across
+        /// an `.await` may resume on another thread of its executor. Nothing is kept per
+        /// acquisition: the word says everything.
+        type Guard = lock_api::GuardSend;
 
         #[inline]
         fn lock(&self) -> Self::Guard {
             self.lock_raw();
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
         fn try_lock(&self) -> Option<Self::Guard> {
-            self.try_lock_raw().then(lock_api::GuardNoSend::new)
+            self.try_lock_raw().then(lock_api::GuardSend::new)
         }
 
         #[inline]
@@ -887,7 +954,7 @@ mod traits {
 
             fn try_lock_for(&self, timeout: core::time::Duration) -> Option<Self::Guard> {
                 let mut deadline = crate::Deadline::<B, _>::after(timeout);
-                self.try_lock_by(&mut deadline).then(lock_api::GuardNoSend::new)
+                self.try_lock_by(&mut deadline).then(lock_api::GuardSend::new)
             }
 
             fn try_lock_until(&self, instant: std::time::Instant) -> Option<Self::Guard> {

@@ -186,33 +186,39 @@ impl<B: FutexBackend> ResetEvent<B> {
     #[cold]
     pub(crate) fn wait_slow(&self, sleep: &mut impl Sleep) -> Result<(), Timeout> {
         let mut state = self.state.load(Acquire);
-        let epoch = state & !(SET | WAITING);
-        loop {
-            if state & SET != 0 || state & !(SET | WAITING) != epoch {
-                return Ok(());
-            }
-            if state & WAITING == 0 {
-                // Tell the next `set` that it has to wake; then sleep on what we wrote.
-                match self.state.compare_exchange_weak(state, state | WAITING, Relaxed, Acquire) {
-                    Ok(_) => state |= WAITING,
-                    Err(now) => {
-                        state = now;
-                        continue;
-                    }
-                }
-            }
-            let slept = sleep.sleep(&self.state, state);
+        let released = released_since(state);
+        // Tell the next `set` that it has to wake (WAITING); then sleep on what we wrote.
+        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
+            let slept = sleep.sleep(&self.state, seen);
             state = self.state.load(Acquire);
             if slept.is_err() {
                 // Time is up; a `set` that came just now still counts.
-                return if state & SET != 0 || state & !(SET | WAITING) != epoch {
-                    Ok(())
-                } else {
-                    Err(Timeout)
-                };
+                return if released(state) { Ok(()) } else { Err(Timeout) };
             }
         }
+        Ok(())
     }
+
+    /// Waits until the event is set, from an async task (feature `async`): the same wait as
+    /// [`wait`](Self::wait), awaiting the word instead of sleeping on it, so a `set` wakes
+    /// threads and tasks alike. Cancel-safe: a dropped wait leaves only its mark, which the
+    /// next `set` clears.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    pub async fn wait_async(&self) {
+        let mut state = self.state.load(Acquire);
+        let released = released_since(state);
+        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
+            word::wait_async::<B>(&self.state, seen).await;
+            state = self.state.load(Acquire);
+        }
+    }
+}
+
+/// Whether a waiter that first looked at `first` may go: the event is set, or a `set` has
+/// come since (another epoch), even if a `reset` followed it.
+fn released_since(first: u32) -> impl Fn(u32) -> bool + Copy {
+    let epoch = first & !(SET | WAITING);
+    move |state| state & SET != 0 || state & !(SET | WAITING) != epoch
 }
 
 #[cfg(not(all(loom, test)))]

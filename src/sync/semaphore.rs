@@ -222,6 +222,27 @@ impl<B: FutexBackend> Semaphore<B> {
 
 #[cfg(not(all(loom, test)))]
 impl<B: FutexBackend> Semaphore<B> {
+    /// Takes a permit from an async task (feature `async`), waiting while none is free: the
+    /// same wait as [`acquire`](Self::acquire) (registered in `waiters`, the same fence),
+    /// awaiting the word instead of sleeping on it, so a `release` wakes threads and tasks
+    /// alike, at most as many as it releases.
+    ///
+    /// Cancel-safe: dropped while it waits, it takes its registration back, and a wake that
+    /// had chosen it is passed on to another waiter (which looks for the permit it was for).
+    #[cfg(feature = "async")]
+    pub async fn acquire_async(&self) {
+        if self.try_acquire() {
+            return;
+        }
+        self.waiters.fetch_add(1, Relaxed);
+        let _registration = Registration(&self.waiters);
+        // The waiter's half of the store-buffering pair, as in `acquire_slow`.
+        fence(SeqCst);
+        while !self.try_acquire() {
+            word::wait_async::<B>(&self.permits, NO_PERMITS).await;
+        }
+    }
+
     /// Takes a permit unless `deadline` passes first, on any [`Clock`](crate::Clock). True if
     /// taken; false only once the deadline's clock says its time has passed.
     pub fn try_acquire_by<C: crate::Clock>(&self, deadline: &mut crate::Deadline<B, C>) -> bool {

@@ -256,30 +256,38 @@ impl<B: FutexBackend> WaitGroup<B> {
     #[cold]
     pub(crate) fn wait_slow(&self, sleep: &mut impl Sleep) -> Result<(), Timeout> {
         let mut state = self.state.load(Acquire);
-        let epoch = state & EPOCHS;
-        let released = |state: u32| state & COUNT == 0 || state & EPOCHS != epoch;
-        loop {
-            if released(state) {
-                return Ok(());
-            }
-            if state & WAITING == 0 {
-                // Tell the last `done` that it has to wake; then sleep on what we wrote.
-                match self.state.compare_exchange_weak(state, state | WAITING, Relaxed, Acquire) {
-                    Ok(_) => state |= WAITING,
-                    Err(now) => {
-                        state = now;
-                        continue;
-                    }
-                }
-            }
-            let slept = sleep.sleep(&self.state, state);
+        let released = released_since(state);
+        // Tell the last `done` that it has to wake (WAITING); then sleep on what we wrote.
+        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
+            let slept = sleep.sleep(&self.state, seen);
             state = self.state.load(Acquire);
             if slept.is_err() {
                 // Time is up; a zero that came just now still counts.
                 return if released(state) { Ok(()) } else { Err(Timeout) };
             }
         }
+        Ok(())
     }
+
+    /// Waits until nothing is pending, from an async task (feature `async`): the same wait as
+    /// [`wait`](Self::wait), awaiting the word instead of sleeping on it, so the last `done`
+    /// wakes threads and tasks alike. Cancel-safe: a dropped wait leaves only its mark.
+    #[cfg(feature = "async")]
+    pub async fn wait_async(&self) {
+        let mut state = self.state.load(Acquire);
+        let released = released_since(state);
+        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
+            word::wait_async::<B>(&self.state, seen).await;
+            state = self.state.load(Acquire);
+        }
+    }
+}
+
+/// Whether a waiter that first looked at `first` may go: nothing pending, or a zero with
+/// waiters has come since (another epoch).
+fn released_since(first: u32) -> impl Fn(u32) -> bool + Copy {
+    let epoch = first & EPOCHS;
+    move |state| state & COUNT == 0 || state & EPOCHS != epoch
 }
 
 #[cfg(not(all(loom, test)))]

@@ -204,6 +204,45 @@ pub(crate) fn wait<B: FutexBackend>(word: &Word, expect: u32) {
     crate::Futex::<B>::wait(futex_of(word), expect)
 }
 
+/// One look of a waiter on a word whose waiters mark it with a `waiting` bit (which the waker
+/// clears as it wakes everyone): `None` once `released(state)`; else the value to sleep on,
+/// the bit set (compare-and-swap, Relaxed: it publishes nothing; Acquire when it fails, as the
+/// caller's loads, so that a release seen there is seen with what it published). `state` is
+/// the caller's last look (Acquire).
+#[inline]
+pub(crate) fn mark_waiting(
+    word: &Word,
+    mut state: u32,
+    waiting: u32,
+    released: impl Fn(u32) -> bool,
+) -> Option<u32> {
+    loop {
+        if released(state) {
+            return None;
+        }
+        if state & waiting != 0 {
+            return Some(state);
+        }
+        match word.compare_exchange_weak(
+            state,
+            state | waiting,
+            Ordering::Relaxed,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => return Some(state | waiting),
+            Err(now) => state = now,
+        }
+    }
+}
+
+/// A future that completes once a wake of `word` reaches it, or at once if `*word !=
+/// expect` (or spuriously), on backend `B`: an async task's [`wait`].
+#[cfg(all(feature = "async", not(all(loom, test))))]
+#[inline]
+pub(crate) fn wait_async<B: FutexBackend>(word: &Word, expect: u32) -> crate::WaitAsync<'_, B> {
+    crate::Futex::<B>::wait_async(futex_of(word), expect)
+}
+
 /// Sleeps while `*word == expect` for at most `timeout`, on backend `B`.
 #[cfg(not(all(loom, test)))]
 #[inline]

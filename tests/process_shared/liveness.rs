@@ -35,10 +35,10 @@ use std::time::{Duration, Instant};
 
 use portable_futex::backend::{Linux, Shared};
 use portable_futex::sync::generic::{Condvar, Mutex, ResetEvent, Semaphore, WaitGroup};
-// The raw locks keep no guard state (`GuardNoSend` is empty, without `Drop`): a trial drops
+// The raw locks keep no guard state (`GuardSend` and `GuardNoSend` are empty, without `Drop`): a trial drops
 // the guard it takes and releases with a new one, as the process that holds the lock may not
 // be the one that took it in the code.
-use portable_futex::sync::lock_api::{GuardNoSend, RawMutex as _, RawRwLock as _};
+use portable_futex::sync::lock_api::{GuardNoSend, GuardSend, RawMutex as _, RawRwLock as _};
 use portable_futex::sync::{RawMutex, RawRwLock};
 
 use crate::linux::{fork, Child, Mapping, LIMIT};
@@ -235,7 +235,7 @@ pub fn mutex() {
                 let _ = m.lock();
             },
             // SAFETY: `hold` took it in this (the parent) process.
-            release: |m| unsafe { m.unlock(GuardNoSend::new()) },
+            release: |m| unsafe { m.unlock(GuardSend::new()) },
             free: |m| !m.is_locked(),
         },
         BOTH,

@@ -155,7 +155,7 @@ pub fn fair_mutex_basics<B: FutexBackend + 'static>() {
         assert!(raw.try_lock_by(&mut deadline), "a free fair mutex refused");
         assert!(mutex.is_locked());
         // SAFETY: taken just above by this thread.
-        unsafe { raw.unlock(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        unsafe { raw.unlock(portable_futex::sync::lock_api::GuardSend::new()) };
         assert_eq!(*mutex.try_lock_for(timeout).expect("a free fair mutex"), 1);
     })
 }
