@@ -1923,6 +1923,21 @@ mod tests {
     }
 
     #[test]
+    fn an_upgradable_read_that_waited_holds_one_share_and_u() {
+        /// A sleep during which the writer leaves.
+        struct WriterLeaves;
+        impl Sleep for WriterLeaves {
+            fn sleep(&mut self, word: &Word, _: u32) -> Result<(), Timeout> {
+                word.store(0, Relaxed);
+                Ok(())
+            }
+        }
+        let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
+        assert!(lock.upgradable_by(&mut WriterLeaves));
+        assert_eq!(words(&lock), (READ_LOCKED | U, 0));
+    }
+
+    #[test]
     fn a_plain_read_does_not_queue_behind_readers_waiting_for_u() {
         // RW with U held: the sleepers may wait for U; a plain reader joins.
         let lock = lock_at::<Recording>(1 | U | RW, 0);
