@@ -655,8 +655,10 @@ impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex for an async task: as [`lock_slow`](Self::lock_slow), but each sleep is
     /// an await of the word ([`word::wait_async`](super::word::wait_async)), a future that a
     /// wake of the word completes; threads and tasks are the same waiters to the word (counted,
-    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). It does
-    /// not spin first: a spinning task would hold its executor's thread.
+    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). Before it
+    /// registers it spins as a thread does, but never yields ([`Backoff::spin`]: about half a
+    /// microsecond, which holds its executor's thread no longer than a short critical section;
+    /// a task that waits longer gives the thread back at its first await).
     ///
     /// Cancel-safe: dropped while it waits, the registration's guard leaves as a waiter whose
     /// time is up would without the mutex (it clears `W`, releases a hand-off meant for it,
@@ -665,6 +667,11 @@ impl<B: FutexBackend> RawMutex<B> {
     #[cfg(all(feature = "async", not(all(loom, test))))]
     pub(crate) async fn lock_async(&self) {
         let mut state = self.state.load(Relaxed);
+        let mut backoff = Backoff::new();
+        // Held by a running thread or task, with nobody asleep: it is likely to be free soon.
+        while state & LOCKED != 0 && state < WAITER && backoff.spin() {
+            state = self.state.load(Relaxed);
+        }
         while state & LOCKED == 0 {
             match self.state.compare_exchange(state, state | LOCKED, Acquire, Relaxed) {
                 Ok(_) => return,

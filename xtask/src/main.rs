@@ -374,6 +374,8 @@ fn bench() -> Result {
     cargo(&["bench", "--bench", "lock_api_ext"])?;
     // A condvar's notify beside std's and parking_lot's: time, sleeps, futex calls.
     cargo(&["bench", "--bench", "condvar"])?;
+    // Our locks awaited from tasks beside tokio's and async-lock's.
+    cargo(&["bench", "--bench", "async_locks"])?;
     windows::bench()
 }
 

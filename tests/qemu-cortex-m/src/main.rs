@@ -265,6 +265,67 @@ fn signal_between_check_and_sleep_is_not_lost() -> bool {
     ok
 }
 
+/// Set by the executor's `Waker`: the task has something to look at.
+static TASK_WOKEN: AtomicBool = AtomicBool::new(false);
+
+/// The smallest executor: one future on `main`'s stack, polled whenever its `Waker` was
+/// called, `wfi` in between (the SysTick keeps the core waking, so a wake that lands between
+/// the flag's check and the `wfi` costs at most a tick). No heap: the `Waker` is a static
+/// vtable over no data.
+fn block_on<F: core::future::Future>(future: F) -> F::Output {
+    use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+    fn clone(_: *const ()) -> RawWaker {
+        RawWaker::new(core::ptr::null(), &VTABLE)
+    }
+    fn wake(_: *const ()) {
+        TASK_WOKEN.store(true, Ordering::Release);
+    }
+    fn drop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+    // SAFETY: the vtable's functions ignore the data pointer and are safe from any context.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) };
+    let mut context = Context::from_waker(&waker);
+    let mut future = core::pin::pin!(future);
+    loop {
+        TASK_WOKEN.store(false, Ordering::Relaxed);
+        if let Poll::Ready(out) = future.as_mut().poll(&mut context) {
+            return out;
+        }
+        while !TASK_WOKEN.load(Ordering::Acquire) {
+            cortex_m::asm::wfi();
+        }
+    }
+}
+
+/// A task (the executor above) awaits a `ResetEvent`, then a `Semaphore`, then a raw word;
+/// a SysTick handler sets, releases and wakes a few ticks later each time, through the same
+/// table an async waiter is linked in (a critical section here).
+fn isr_wakes_an_async_task() -> bool {
+    block_on(async {
+        EVENT.reset();
+        let start = ticks();
+        SIGNAL.store(SIGNAL_SET_EVENT, Ordering::Relaxed);
+        SIGNAL_AT.store(start + 5, Ordering::Relaxed);
+        EVENT.wait_async().await;
+        let event_ok = EVENT.is_set() && ticks().wrapping_sub(start) >= 5;
+
+        let start = ticks();
+        SIGNAL.store(SIGNAL_RELEASE, Ordering::Relaxed);
+        SIGNAL_AT.store(start + 5, Ordering::Relaxed);
+        PERMITS.acquire_async().await;
+        let permits_ok = PERMITS.available_permits() == 0 && ticks().wrapping_sub(start) >= 5;
+
+        WORD.store(0, Ordering::Relaxed);
+        let start = ticks();
+        ALARM_AT.store(start + 5, Ordering::Relaxed);
+        while WORD.load(Ordering::Acquire) == 0 {
+            portable_futex::Futex::<Installed>::wait_async(&WORD, 0).await;
+        }
+        let word_ok = ticks().wrapping_sub(start) >= 5;
+        event_ok && permits_ok && word_ok
+    })
+}
+
 #[entry]
 fn main() -> ! {
     let mut syst = syst();
@@ -274,13 +335,14 @@ fn main() -> ! {
     syst.enable_counter();
     syst.enable_interrupt();
 
-    let checks: [(&str, fn() -> bool); 6] = [
+    let checks: [(&str, fn() -> bool); 7] = [
         ("an interrupt handler wakes a blocked waiter", isr_wakes_a_blocked_waiter),
         ("a timed wait times out on the tick clock", timed_wait_times_out_on_the_tick_clock),
         ("a wake between check and sleep is not lost", wake_between_check_and_sleep_is_not_lost),
         ("a Deadline expires", deadline_expires),
         ("an ISR sets a ResetEvent, releases a Semaphore", isr_sets_event_and_releases_semaphore),
         ("a set/release before the sleep is not lost", signal_between_check_and_sleep_is_not_lost),
+        ("an ISR wakes an async task (no_std executor)", isr_wakes_an_async_task),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, check) in checks {
