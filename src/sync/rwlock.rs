@@ -1724,13 +1724,15 @@ mod tests {
         // Readers hold the lock: the writer sets WW (which the last reader out would leave
         // for it), then waits, and the backend's yield panics. A WW left behind would keep
         // every later reader out with no writer to let them in.
-        let lock = lock_at::<PanicsInYield>(2 * READ_LOCKED, 0);
-        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            lock.write_slow(&mut Forever::<PanicsInYield>::new())
-        }));
-        assert!(unwound.is_err());
-        assert_eq!(words(&lock), (2 * READ_LOCKED, WAKE_SEQ));
-        assert!(lock.try_read_raw());
+        watchdog("a writer to unwind out of its wait", || {
+            let lock = lock_at::<PanicsInYield>(2 * READ_LOCKED, 0);
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lock.write_slow(&mut Forever::<PanicsInYield>::new())
+            }));
+            assert!(unwound.is_err());
+            assert_eq!(words(&lock), (2 * READ_LOCKED, WAKE_SEQ));
+            assert!(lock.try_read_raw());
+        });
     }
 
     #[test]
@@ -1932,9 +1934,11 @@ mod tests {
                 Ok(())
             }
         }
-        let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
-        assert!(lock.upgradable_by(&mut WriterLeaves));
-        assert_eq!(words(&lock), (READ_LOCKED | U, 0));
+        watchdog("an upgradable read to be taken once the writer leaves", || {
+            let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
+            assert!(lock.upgradable_by(&mut WriterLeaves));
+            assert_eq!(words(&lock), (READ_LOCKED | U, 0));
+        });
     }
 
     #[test]
