@@ -56,8 +56,9 @@ const RUNS: [Run; 4] = [
     },
     // The sync primitives, with the tests that use them: their unit tests, the suites in
     // `tests/sync.rs` and `tests/sync_signals.rs` (every primitive on every host backend, with
-    // watchdogs). The other test binaries (the backends' suites, the doc tests) would add a
-    // build and run of some twenty binaries to each of these ~650 mutants.
+    // watchdogs), and `tests/sync_async.rs` (their async forms, under timeouts). The other
+    // test binaries (the backends' suites, the doc tests) would add a build and run of some
+    // twenty binaries to each of these ~650 mutants.
     Run {
         name: "sync",
         // lock_api 0.4's impls too (`tests/sync.rs` runs them under the feature).
@@ -68,6 +69,7 @@ const RUNS: [Run; 4] = [
             "src/sync/fair_mutex.rs",
             "src/sync/lazy_lock.rs",
             "src/sync/lock_api_v04.rs",
+            "src/sync/lock_async.rs",
             "src/sync/mod.rs",
             "src/sync/mutex.rs",
             "src/sync/once.rs",
@@ -83,7 +85,7 @@ const RUNS: [Run; 4] = [
         ],
         only_re: &[],
         skip_re: &[],
-        cargo_args: &["--lib", "--test=sync", "--test=sync_signals"],
+        cargo_args: &["--lib", "--test=sync", "--test=sync_signals", "--test=sync_async"],
     },
     // `CriticalSectionLock` and `WfiEvent` exist only with the feature; the other locks of
     // `lock.rs` are mutated here too, since the default features stay on.
