@@ -13,18 +13,24 @@ use std::time::Duration;
 use portable_futex::backend::Queue;
 use portable_futex::sync::{generic, LockAsync, Mutex, ResetEvent, Semaphore, WaitGroup};
 
-const LIMIT: Duration = Duration::from_secs(60);
+/// How long a test waits before it calls a wake lost: `PORTABLE_FUTEX_WATCHDOG_SECS` (as the
+/// other suites' watchdogs; `cargo xtask mutants` sets 10), else 60 s.
+fn limit() -> Duration {
+    let secs = std::env::var("PORTABLE_FUTEX_WATCHDOG_SECS").ok().and_then(|s| s.parse().ok());
+    Duration::from_secs(secs.unwrap_or(60))
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_time().build().unwrap()
 }
 
-/// `future` on the runtime, failing the test (a lost wake) if it takes longer than [`LIMIT`].
+/// `future` on the runtime, failing the test (a lost wake) if it takes longer than [`limit`].
 fn run<F: Future + Send + 'static>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
 where
     F::Output: Send,
 {
-    runtime.block_on(async { tokio::time::timeout(LIMIT, future).await.expect("a wake was lost") })
+    runtime
+        .block_on(async { tokio::time::timeout(limit(), future).await.expect("a wake was lost") })
 }
 
 /// Threads `lock` and tasks `lock_async` one mutex; every increment is counted once, and a
@@ -130,7 +136,8 @@ fn cancelled_lock_waits_strand_nobody() {
                     let mutex = blocker.clone();
                     tokio::spawn(async move {
                         // Half give up while queued, at different moments.
-                        let limit = if i % 2 == 0 { Duration::from_micros(20 * i) } else { LIMIT };
+                        let limit =
+                            if i % 2 == 0 { Duration::from_micros(20 * i) } else { limit() };
                         match tokio::time::timeout(limit, mutex.lock_async()).await {
                             Ok(mut guard) => {
                                 *guard += 1;
