@@ -232,7 +232,7 @@ fn cancelled_acquires_leave_the_permits_to_the_others() {
                     let permits = permits.clone();
                     tokio::spawn(async move {
                         let limit =
-                            if i % 2 == 0 { Duration::from_micros(10 * i + 5) } else { LIMIT };
+                            if i % 2 == 0 { Duration::from_micros(10 * i + 5) } else { limit() };
                         tokio::time::timeout(limit, permits.acquire_async()).await.is_ok()
                     })
                 })
