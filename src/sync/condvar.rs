@@ -407,10 +407,13 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
         }
         impl<B: FutexBackend + 'static> Drop for Back<'_, B> {
             fn drop(&mut self) {
-                super::word::or_abort("a condition variable could not take its mutex back", || {
-                    self.mutex.lock_returning();
-                    self.condvar.detach();
-                });
+                crate::sync::word::or_abort(
+                    "a condition variable could not take its mutex back",
+                    || {
+                        self.mutex.lock_returning();
+                        self.condvar.detach();
+                    },
+                );
             }
         }
         debug_assert!(moves::<B, RawMutex<B>>());
@@ -461,7 +464,7 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
         if now & WANT != 0 {
             // We are counted now, and nothing would take the count back if this unwound (the
             // mutex could then be freed while counted): a panicking backend aborts here.
-            super::word::or_abort("a condition variable's wake panicked", || {
+            crate::sync::word::or_abort("a condition variable's wake panicked", || {
                 super::word::wake::<B>(&self.users, u32::MAX);
             });
         }
@@ -532,16 +535,10 @@ mod typed {
         }
         impl<R: RawMutex> Drop for Retake<'_, R> {
             fn drop(&mut self) {
-                /// Dropped only if `lock` unwinds: a panic while unwinding aborts.
-                struct Abort;
-                impl Drop for Abort {
-                    fn drop(&mut self) {
-                        panic!("a mutex's lock panicked while a condition variable retook it");
-                    }
-                }
-                let abort = Abort;
-                let held = self.mutex.lock();
-                core::mem::forget(abort);
+                let held = crate::sync::word::or_abort(
+                    "a mutex's lock panicked while a condition variable retook it",
+                    || self.mutex.lock(),
+                );
                 // SAFETY: `guard` points at the caller's guard, whose old state was moved out
                 // (and consumed by the release) before this `Retake` existed: it is
                 // overwritten without being dropped.

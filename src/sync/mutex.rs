@@ -540,16 +540,8 @@ impl<B: FutexBackend> RawMutex<B> {
         if self.state.load(Relaxed) >= WAITER {
             // SAFETY: the caller holds the mutex.
             unsafe { self.unlock_fair_raw() };
-            /// Dropped only if the retake unwinds: a panic while unwinding aborts.
-            struct Abort;
-            impl Drop for Abort {
-                fn drop(&mut self) {
-                    panic!("aborting: a bump could not take its mutex back");
-                }
-            }
-            let abort = Abort;
-            self.lock_raw();
-            core::mem::forget(abort);
+            // If the retake unwinds, the caller's guard would outlive its mutex: abort.
+            super::word::or_abort("a bump could not take its mutex back", || self.lock_raw());
         }
     }
 

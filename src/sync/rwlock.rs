@@ -317,6 +317,13 @@ fn is_upgradable(state: u32) -> bool {
     is_readable(state) && state & UPGRADABLE == 0
 }
 
+/// Whether a reader that cannot join may wait a little before it sleeps: unless readers
+/// sleep already (it would join them). Performance only, as for writers.
+#[inline]
+fn reader_may_wait(state: u32) -> bool {
+    state & READERS_WAITING == 0
+}
+
 /// A recursive reader may join: no writer holds the lock, and there is room (waiting writers
 /// and sleepers do not stop it: see "read, recursive").
 fn is_readable_recursively(state: u32) -> bool {
@@ -779,7 +786,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Not readable: a writer holds or waits, or the count is full. Unless readers
             // sleep already (we would join them), wait a little first ([`Backoff::wait`]):
             // spins, then yields, which hand the processor to a thread that can finish.
-            if state & READERS_WAITING == 0 && backoff.wait::<B>() {
+            if reader_may_wait(state) && backoff.wait::<B>() {
                 state = self.state.load(Relaxed);
                 continue;
             }
@@ -834,7 +841,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             }
             // Wait a little before we sleep, while no writer sleeps (one that does was here
             // first: queue behind it) and no hand-off waits for the registered writers.
-            let may_wait = state & HANDED == 0 && sleepers(self.writer_wake.load(Relaxed)) == 0;
+            let may_wait = self.writer_may_wait(state);
             if may_wait && is_write_locked(state) && self.wait_a_little(&mut backoff) {
                 // Another writer holds it: that keeps readers out by itself, so we set no
                 // bit yet (a bit would send its unlock down the slow path to clear it).
@@ -883,6 +890,15 @@ impl<B: FutexBackend> RawRwLock<B> {
             state = self.state.load(Relaxed);
             backoff = Backoff::new();
         }
+    }
+
+    /// Whether a writer that finds the lock held may wait a little before it sleeps: while no
+    /// writer sleeps (one that does was here first: queue behind it) and no hand-off waits
+    /// for the registered writers. Performance only: a writer that sleeps at once, or waits
+    /// when it need not (its wait ends by itself), looks at the lock again either way.
+    #[inline]
+    fn writer_may_wait(&self, state: u32) -> bool {
+        state & HANDED == 0 && sleepers(self.writer_wake.load(Relaxed)) == 0
     }
 
     /// A writer's [`Backoff::wait`], true while it may go on waiting. The backend's yield is
@@ -1295,24 +1311,12 @@ mod traits {
         }
     }
 
-    /// Armed while a bump takes its lock back after the fair unlock, forgotten after: if that
-    /// unwinds (a user's backend panics in its sleep), the caller's guard would outlive its
-    /// lock, which lock_api forbids ("restoration fails, they must abort"); a panic while
-    /// unwinding aborts.
-    struct AbortOnUnwind;
-
-    impl Drop for AbortOnUnwind {
-        fn drop(&mut self) {
-            panic!("aborting: a bump could not take its rwlock back");
-        }
-    }
-
-    /// The slow half of the bumps: the lock was released fairly; take it back with `take`.
+    /// The slow half of the bumps: the lock was released fairly; take it back with `take`,
+    /// aborting if that unwinds (a user's backend panics in its sleep): the caller's guard
+    /// would outlive its lock, which lock_api forbids ("restoration fails, they must abort").
     #[cold]
     fn relock(take: impl FnOnce()) {
-        let abort = AbortOnUnwind;
-        take();
-        core::mem::forget(abort);
+        crate::sync::word::or_abort("a bump could not take its rwlock back", take)
     }
 
     // SAFETY: a fair unlock either is the plain one or turns the lock, in one compare-and-swap,
@@ -1732,6 +1736,39 @@ mod tests {
             assert!(unwound.is_err());
             assert_eq!(words(&lock), (2 * READ_LOCKED, WAKE_SEQ));
             assert!(lock.try_read_raw());
+        });
+    }
+
+    /// A backend whose wait panics (a user's may).
+    struct PanicsInWait;
+
+    impl FutexBackend for PanicsInWait {
+        fn wait(
+            _: &core::sync::atomic::AtomicU32,
+            _: u32,
+            _: Option<core::time::Duration>,
+        ) -> Result<(), Timeout> {
+            panic!("the backend's wait")
+        }
+        fn wake(futex: *const core::sync::atomic::AtomicU32, n: u32) {
+            Recording::wake(futex, n)
+        }
+    }
+
+    #[test]
+    fn an_upgrade_unwinding_out_of_its_sleep_gives_the_upgradable_read_back() {
+        use lock_api::RawRwLockUpgrade as _;
+        watchdog("an upgrade to unwind out of its sleep", || {
+            // Ours is the upgradable read, another reader's share keeps the upgrade waiting.
+            let lock = lock_at::<PanicsInWait>(2 | U, 0);
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // SAFETY: "we" hold the upgradable read (set by hand).
+                let _ = unsafe { lock.upgrade(lock_api::GuardNoSend::new()) };
+            }));
+            assert!(unwound.is_err());
+            // lock_api's rule: the operation consumed the guard, so the read goes with the
+            // panic; the other reader's share stays, the bits are cleared for everyone.
+            assert_eq!(lock.state.load(Relaxed), READ_LOCKED);
         });
     }
 
