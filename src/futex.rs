@@ -22,7 +22,7 @@ use crate::{DefaultBackend, FutexBackend, Requeued, Timeout, WordChanged};
 /// | `timed_wait` with `t > 0` | `B::wait(futex, expect, Some(t))` |
 /// | `wait` | `B::wait(futex, expect, None)` |
 /// | `wake(_, 0)` | nothing |
-/// | `wake(_, n)` with `n > 0` | wakes up to `n` async waiters of the address ([`wait_async`](Self::wait_async), feature `async`), then `B::wake_fenced(futex, m)` with what is left, `m > 0` (with none waiting: `n`; without `async`, or on a process-shared backend: `B::wake(futex, n)`) |
+/// | `wake(_, n)` with `n > 0` | wakes up to `n` async waiters of the address (`wait_async`, feature `async`), then `B::wake_fenced(futex, m)` with what is left, `m > 0` (with none waiting: `n`; without `async`, or on a process-shared backend: `B::wake(futex, n)`) |
 /// | `requeue` with nothing to do, or onto its own word | compares, and wakes if asked |
 /// | `requeue` otherwise | wakes async waiters of `from` in place of moving them (up to `max_wake + max_move`, counted in `woken`), then `B::requeue(..)` with the counts left (with none waiting: unchanged) |
 ///
@@ -85,7 +85,7 @@ impl<B> Futex<B> {
     /// Wakes `max_waiters` threads blocked in [`wait`](Self::wait) on `futex` (all of them if
     /// fewer wait); `u32::MAX` wakes all, `0` does nothing. Only the address of `futex` is used.
     ///
-    /// Async waiters ([`wait_async`](Self::wait_async)) of the address count among them: up
+    /// Async waiters (`wait_async`, feature `async`) of the address count among them: up
     /// to `max_waiters` of those are woken first (their tasks' `Waker`s called, after the
     /// table's lock is released), and the backend wakes what is left of the count in threads,
     /// so at most `max_waiters` in all. With no async waiter in the address's part of the
@@ -225,7 +225,7 @@ impl<B> Futex<B> {
     /// whom they woke. `Counted` wakes instead: its counts follow the address a waiter came
     /// in on.
     ///
-    /// Async waiters of `from` ([`wait_async`](Self::wait_async)) are never moved: they are
+    /// Async waiters of `from` (`wait_async`, feature `async`) are never moved: they are
     /// woken in place of the threads the call would wake or move, counted against `max_wake`
     /// first, and in `woken` (which can then exceed `max_wake`, up to `max_wake + max_move`).
     /// They are woken before the comparison, so a call that answers [`WordChanged`] may have

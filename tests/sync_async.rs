@@ -2,7 +2,7 @@
 //! same objects: tokio's multi-threaded runtime and plain threads contending one `Mutex`,
 //! one `Semaphore`; cancellation at the await points; `ResetEvent` and `WaitGroup` waits.
 //! Every test that waits has a timeout (a lost wake fails it instead of hanging).
-#![cfg(all(feature = "async", feature = "sync", feature = "std", not(miri)))]
+#![cfg(all(feature = "async", feature = "sync", feature = "std", not(miri), not(loom)))]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::*};

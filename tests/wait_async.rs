@@ -4,7 +4,7 @@
 //! link, a wake choosing a future, a drop that passes a wake on) is checked exactly; Miri
 //! runs them (pinned nodes on the stack, freed after a wake chose them). The last ones run
 //! tokio's multi-threaded executor with plain threads beside it.
-#![cfg(all(feature = "async", feature = "std"))]
+#![cfg(all(feature = "async", feature = "std", not(loom)))]
 
 use std::future::Future;
 use std::pin::pin;
