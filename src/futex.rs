@@ -88,7 +88,10 @@ impl<B> Futex<B> {
     /// Async waiters (`wait_async`, feature `async`) of the address count among them: up
     /// to `max_waiters` of those are woken first (their tasks' `Waker`s called, after the
     /// table's lock is released), and the backend wakes what is left of the count in threads,
-    /// so at most `max_waiters` in all. With no async waiter in the address's part of the
+    /// so at most `max_waiters` in all. Tasks first, always: on a word where tasks keep
+    /// arriving, a sleeping thread may wait for a wake that goes to tasks each time (a
+    /// backend cannot always say whether it woke a thread, which an alternation would need
+    /// to keep "at most `max_waiters`"). With no async waiter in the address's part of the
     /// table this costs a fence and one load, and the fence serves the backend's own look
     /// ([`FutexBackend::wake_fenced`]). A `Waker` that panics lets the panic out of this call,
     /// after the other tasks taken with it are woken; waiters not reached yet stay waiting.

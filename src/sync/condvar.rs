@@ -606,7 +606,7 @@ mod typed {
             sleep: &mut impl Sleep,
         ) -> bool {
             if let Some((condvar, mutex)) = self.moving(mutex) {
-                // SAFETY: the caller holds the mutex; its guard (`GuardNoSend`, for
+                // SAFETY: the caller holds the mutex; its guard (`GuardSend`, for
                 // `RawMutex<B>`) carries no state, and stays valid as `wait_moving` takes the
                 // mutex back before it returns or unwinds.
                 let woke = unsafe { condvar.wait_moving(mutex, sleep) };

@@ -26,7 +26,7 @@ macro_rules! v04_mutex {
             #[allow(clippy::declare_interior_mutable_const)]
             const INIT: Self = $mutex::new();
 
-            /// Not `Send`, as std's guards and our lock_api 0.5 guards.
+            /// Not `Send`, as std's guards (our lock_api 0.5 mutex guards are: `LockAsync`).
             type GuardMarker = v04::GuardNoSend;
 
             #[inline]

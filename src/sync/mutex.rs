@@ -138,7 +138,8 @@
 //!   registered waiter compares the word after the change that set `W` (their sleep values
 //!   lack `W`, so they do not sleep). Either way some waiter looks at the word again: it takes
 //!   the free mutex, or finds it held and clears `W`, so that the holder's unlock wakes again.
-//!   Every path by which a waiter stops being one (taking, giving up, unwinding) clears `W`.
+//!   Every path by which a waiter stops being one (taking, giving up, unwinding, a cancelled
+//!   `lock_async`) clears `W`.
 //! - Once `H` is set, each unlock hands over, unless the mutex is taken between its subtraction
 //!   and its compare-and-swap, by a barging thread (whose unlock then hands over) or by the
 //!   hungry waiter itself (which clears `H`). A hand-off sets `G` and wakes every sleeper; the
@@ -647,7 +648,14 @@ impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex for an async task: as [`lock_slow`](Self::lock_slow), but each sleep is
     /// an await of the word ([`word::wait_async`](super::word::wait_async)), a future that a
     /// wake of the word completes; threads and tasks are the same waiters to the word (counted,
-    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). Before it
+    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). Two
+    /// limits of that sameness: a wake of the word goes to a waiting task before a sleeping
+    /// thread ([`Futex::wake`](crate::Futex::wake)), so a thread asleep behind a stream of
+    /// tasks that keep the mutex busy may not be woken to lose its 16 times (the bound holds
+    /// among threads, and among tasks); and a task that arrives during a fair unlock's
+    /// hand-off registers at once and may pick it up, where an arriving thread first yields to
+    /// the waiters. A task woken but not polled keeps `W` set, so unlocks send no other wake
+    /// until it runs or is dropped (as a thread woken but not yet scheduled). Before it
     /// registers it spins as a thread does, but never yields ([`Backoff::spin`]: about half a
     /// microsecond, which holds its executor's thread no longer than a short critical section;
     /// a task that waits longer gives the thread back at its first await).
@@ -750,8 +758,9 @@ impl<B: FutexBackend> RawMutex<B> {
 }
 
 /// A registered waiter: whether it is the hungry one, and, if dropped while still registered
-/// (only by unwinding out of a sleep: every normal path forgets it after its final
-/// compare-and-swap), the way out that keeps the word true.
+/// (by unwinding out of a sleep, or with a `lock_async` future cancelled at its await: every
+/// normal path forgets it after its final compare-and-swap), the way out that keeps the word
+/// true.
 struct Waiter<'a, B: FutexBackend> {
     word: &'a Word,
     hungry: bool,

@@ -498,7 +498,12 @@ fn setup_linux() -> Result {
 /// The Linux backend's paths beyond the host's default one, run for real.
 fn linux() -> Result {
     // Without libc: the `syscall` instruction on the host.
-    cargo(&["test", "--no-default-features", "--features", "std,linux-raw,single-threaded,sync"])?;
+    cargo(&[
+        "test",
+        "--no-default-features",
+        "--features",
+        "std,linux-raw,single-threaded,sync,async",
+    ])?;
     for t in &LINUX_TARGETS {
         let test = |features: &[&str]| {
             let mut command = Command::new("cargo");
@@ -511,7 +516,11 @@ fn linux() -> Result {
         };
         test(&[])?;
         if t.raw {
-            test(&["--no-default-features", "--features", "std,linux-raw,single-threaded,sync"])?;
+            test(&[
+                "--no-default-features",
+                "--features",
+                "std,linux-raw,single-threaded,sync,async",
+            ])?;
         }
     }
     clippy(&[
