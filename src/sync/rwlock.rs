@@ -609,10 +609,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             if count(state) == 1 || state & WRITERS_WAITING == 0 {
                 continue;
             }
-            let unwinding = UnwindWake(self);
-            let slept = sleep.sleep(&self.writer_wake, me.seen);
-            core::mem::forget(unwinding);
-            drop(me);
+            let slept = self.sleep_registered(sleep, me);
             if slept.is_err() {
                 // SAFETY: the caller holds the upgradable read.
                 if unsafe { self.try_upgrade_raw() } {
@@ -880,16 +877,44 @@ impl<B: FutexBackend> RawRwLock<B> {
             if is_unlocked(state) || state & (WRITERS_WAITING | HANDED) != WRITERS_WAITING {
                 continue;
             }
-            let unwinding = UnwindWake(self);
-            let slept = sleep.sleep(&self.writer_wake, me.seen);
-            core::mem::forget(unwinding);
-            drop(me);
+            let slept = self.sleep_registered(sleep, me);
             if slept.is_err() {
                 return self.writer_gives_up();
             }
             state = self.state.load(Relaxed);
             backoff = Backoff::new();
         }
+    }
+
+    /// Sleeps on `writer_wake` registered as `me` (a writer, or the upgrader), and takes the
+    /// registration back however the sleep ends. If it unwinds (a user's backend or clock may
+    /// panic), the registration goes first and then everyone is woken
+    /// ([`wake_all_after_unwind`](Self::wake_all_after_unwind)): its compare-and-swap
+    /// (Release) must come after the registration's end, or a fair unlock in between could
+    /// count us and hand the lock to a writer that is gone (module docs, "fair unlocks").
+    fn sleep_registered(
+        &self,
+        sleep: &mut impl Sleep,
+        me: Sleeper<'_>,
+    ) -> Result<(), crate::Timeout> {
+        /// Armed around the sleep, disarmed after it.
+        struct Unwinding<'a, 'b, B: FutexBackend> {
+            lock: &'a RawRwLock<B>,
+            me: Option<Sleeper<'b>>,
+        }
+        impl<B: FutexBackend> Drop for Unwinding<'_, '_, B> {
+            fn drop(&mut self) {
+                drop(self.me.take());
+                self.lock.wake_all_after_unwind();
+            }
+        }
+        let seen = me.seen;
+        let mut unwinding = Unwinding { lock: self, me: Some(me) };
+        let slept = sleep.sleep(&self.writer_wake, seen);
+        let me = unwinding.me.take();
+        core::mem::forget(unwinding);
+        drop(me);
+        slept
     }
 
     /// Whether a writer that finds the lock held may wait a little before it sleeps: while no
@@ -1095,8 +1120,10 @@ impl<B: FutexBackend> RawRwLock<B> {
     }
 }
 
-/// Armed around a writer's sleep, forgotten after it: if the sleep unwinds, wake everyone
-/// ([`RawRwLock::wake_all_after_unwind`]).
+/// Armed around a writer's wait before it registers (`wait_a_little`: the backend's yield),
+/// forgotten after it: if the wait unwinds, wake everyone
+/// ([`RawRwLock::wake_all_after_unwind`]). (Around a registered sleep, `sleep_registered`
+/// takes the registration back first.)
 struct UnwindWake<'a, B: FutexBackend>(&'a RawRwLock<B>);
 
 impl<B: FutexBackend> Drop for UnwindWake<'_, B> {
@@ -1753,6 +1780,50 @@ mod tests {
         fn wake(futex: *const core::sync::atomic::AtomicU32, n: u32) {
             Recording::wake(futex, n)
         }
+    }
+
+    std::thread_local! {
+        /// What `RecordsSleepers`' wakes saw: the address woken and its value then.
+        static SEEN_AT_WAKE: core::cell::RefCell<Vec<(usize, u32)>> =
+            const { core::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// A backend whose wait panics and whose wake records the value of the word it wakes.
+    struct RecordsSleepers;
+
+    impl FutexBackend for RecordsSleepers {
+        fn wait(
+            _: &core::sync::atomic::AtomicU32,
+            _: u32,
+            _: Option<core::time::Duration>,
+        ) -> Result<(), Timeout> {
+            panic!("the backend's wait")
+        }
+        fn wake(futex: *const core::sync::atomic::AtomicU32, _: u32) {
+            // SAFETY: the tests wake only words of a lock that is alive during the call.
+            let value = unsafe { (*futex).load(Relaxed) };
+            SEEN_AT_WAKE.with(|seen| seen.borrow_mut().push((futex as usize, value)));
+        }
+    }
+
+    #[test]
+    fn a_writer_unwinding_out_of_its_sleep_leaves_the_count_before_it_wakes_everyone() {
+        watchdog("a writer to unwind out of its sleep", || {
+            // Readers hold the lock; the writer registers, sleeps, and its backend panics. By
+            // the time it wakes everyone (and its compare-and-swap releases), it is no longer
+            // counted: a fair unlock then cannot hand the lock to it.
+            let lock = lock_at::<RecordsSleepers>(2 * READ_LOCKED, 0);
+            let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lock.write_slow(&mut Forever::<RecordsSleepers>::new())
+            }));
+            assert!(unwound.is_err());
+            let writer_wake = &lock.writer_wake as *const Word as usize;
+            let seen = SEEN_AT_WAKE.with(|seen| seen.take());
+            let at_wake: Vec<u32> =
+                seen.iter().filter(|w| w.0 == writer_wake).map(|w| sleepers(w.1)).collect();
+            assert_eq!(at_wake, [0], "registered writers when everyone was woken");
+            assert_eq!(words(&lock), (2 * READ_LOCKED, WAKE_SEQ));
+        });
     }
 
     #[test]
