@@ -136,7 +136,7 @@ impl<B> Futex<B> {
             return;
         }
         // No async waiter waits through a process-shared backend (`wait_async` refuses one).
-        #[cfg(all(feature = "async", not(all(loom, test))))]
+        #[cfg(feature = "async")]
         if !B::PROCESS_SHARED {
             // The fence in `wake_tasks` serves the backend's own look for waiters too.
             match max_waiters - Self::wake_tasks(futex, max_waiters) {
@@ -201,10 +201,15 @@ impl<B> Futex<B> {
     /// Wakes up to `n` async waiters of `futex`'s address; how many. The fence is the waker's
     /// half of the table's protocol (`tasks.rs`, "Why no wake is lost"): the caller changed
     /// the word before this call, and the table's count is read after.
-    #[cfg(all(feature = "async", not(all(loom, test))))]
+    #[cfg(feature = "async")]
     #[inline]
     fn wake_tasks(futex: *const AtomicU32, n: u32) -> u32 {
-        core::sync::atomic::fence(Ordering::SeqCst);
+        // Loom's fence in the table's loom models (`tasks/loom_tests.rs`), so that they see it.
+        #[cfg(not(all(loom, test)))]
+        use core::sync::atomic::fence;
+        #[cfg(all(loom, test))]
+        use loom::sync::atomic::fence;
+        fence(Ordering::SeqCst);
         crate::tasks::wake(futex as usize, n)
     }
 
@@ -263,7 +268,7 @@ impl<B> Futex<B> {
         // Async waiters are not moved: they are woken in place of the threads the call would
         // wake or move (which the contract allows: a woken waiter looks again), counted against
         // `max_wake` first. Woken even if the word has changed: early, which is allowed too.
-        #[cfg(all(feature = "async", not(all(loom, test))))]
+        #[cfg(feature = "async")]
         if !B::PROCESS_SHARED {
             let tasks = Self::wake_tasks(from, max_wake.saturating_add(max_move));
             if tasks > 0 {

@@ -158,7 +158,10 @@ pub struct NoDefaultSharedBackend(());
 // section or the `critical-section` crate's, which make wakes from interrupt handlers safe
 // (a handler cannot interrupt a holder); else a spin lock (not from interrupt handlers).
 cfg_if::cfg_if! {
-    if #[cfg(any(not(feature = "async"), all(loom, test)))] {
+    if #[cfg(not(feature = "async"))] {
+    } else if #[cfg(all(loom, test))] {
+        // The table's loom models: loom's mutex, built at run time.
+        pub(crate) type TaskLock = crate::tasks::loom_tests::Lock;
     } else if #[cfg(feature = "std")] {
         pub(crate) type TaskLock = crate::backend::queue::StdLock;
     } else if #[cfg(feature = "freertos")] {

@@ -41,14 +41,28 @@
 //! returned `Ready` (its task cancelled), the drop sees its node marked woken and passes the
 //! wake on: it wakes one more waiter of the address through the front end, a task or a
 //! thread, as an unwinding thread passes its wake on.
+//!
+//! # Under loom
+//!
+//! `loom_tests.rs` checks the two points above under loom (`--cfg loom`): the atomics, the
+//! fence and the word are loom's there, the lock is loom's mutex (`select.rs`), and the table
+//! is a `loom::lazy_static!`, built anew in each execution (loom's atomics are not `const`).
+//! Everything else is this file's code, and the front end's wake is `Futex::wake_ptr`'s.
 
 use core::cell::UnsafeCell;
 use core::ptr;
+#[cfg(not(all(loom, test)))]
 use core::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering::*};
 use core::task::Waker;
+#[cfg(all(loom, test))]
+use loom::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering::*};
 
 use crate::backend::queue::BucketLock;
 use crate::select::TaskLock;
+use crate::FutexBackend;
+
+#[cfg(all(loom, test))]
+pub(crate) mod loom_tests;
 
 /// How many buckets. Each is a lock, two pointers and a count; 64 of them are 2 to 4 KiB of
 /// static memory (with `std`'s lock, more).
@@ -89,7 +103,8 @@ struct Links {
 }
 
 impl Node {
-    pub(crate) const fn new() -> Self {
+    // Not `const`: loom's atomics are not (its only caller, `WaitAsync::new`, is not either).
+    pub(crate) fn new() -> Self {
         Node {
             address: AtomicUsize::new(0),
             links: UnsafeCell::new(Links {
@@ -132,6 +147,7 @@ impl Bucket {
 // is not locked.
 unsafe impl Sync for Bucket {}
 
+#[cfg(not(all(loom, test)))]
 #[allow(clippy::declare_interior_mutable_const)] // the template of each bucket of the static
 const EMPTY: Bucket = Bucket {
     lock: <TaskLock as BucketLock>::INIT,
@@ -140,7 +156,19 @@ const EMPTY: Bucket = Bucket {
     waiters: AtomicUsize::new(0),
 };
 
+#[cfg(not(all(loom, test)))]
 static TABLE: [Bucket; BUCKETS] = [EMPTY; BUCKETS];
+
+#[cfg(all(loom, test))]
+loom::lazy_static! {
+    /// The table of the loom models: the same buckets, built at run time, once per execution.
+    static ref TABLE: [Bucket; BUCKETS] = core::array::from_fn(|_| Bucket {
+        lock: <TaskLock as BucketLock>::init(),
+        ends: UnsafeCell::new((ptr::null(), ptr::null())),
+        linked: UnsafeCell::new(0),
+        waiters: AtomicUsize::new(0),
+    });
+}
 
 #[inline]
 fn bucket(address: usize) -> &'static Bucket {
@@ -248,6 +276,27 @@ pub(crate) unsafe fn unlink(node: &Node) -> (bool, Option<Waker>) {
             (links.woken, waker)
         }
     })
+}
+
+/// A linked waiter's drop (`WaitAsync`'s): takes `node` off its list, and if a wake took it off
+/// first (that wake was spent on this waiter, which never completed), passes the wake on
+/// through the front end: one more waiter of `futex`, a task or a thread, is woken.
+///
+/// # Safety
+///
+/// As for [`poll`]; and this is the node's one unlink (no `poll` or `unlink` of it after).
+#[inline]
+pub(crate) unsafe fn cancel<B: FutexBackend>(
+    node: &Node,
+    futex: *const core::sync::atomic::AtomicU32,
+) {
+    // SAFETY: the caller's promise.
+    let (woken, waker) = unsafe { unlink(node) };
+    drop(waker);
+    if woken {
+        // The wake was meant for a waiter of this word: give it to the next one.
+        crate::Futex::<B>::wake_ptr(futex, 1);
+    }
 }
 
 /// Removes a linked node from its bucket's list and uncounts it.

@@ -8,11 +8,11 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use core::task::{Context, Poll};
 
 use crate::tasks::{self, Linked, Node};
-use crate::{Futex, FutexBackend};
+use crate::FutexBackend;
 
-/// The future of [`Futex::wait_async`] (and of the root [`wait_async`](crate::wait_async)):
-/// completes once a `wake` of its word reaches it, or at its first poll if the word no
-/// longer holds the expected value.
+/// The future of [`Futex::wait_async`](crate::Futex::wait_async) (and of the root
+/// [`wait_async`](crate::wait_async)): completes once a `wake` of its word reaches it, or at
+/// its first poll if the word no longer holds the expected value.
 ///
 /// It holds its own place in the crate's table of async waiters (no heap), linked there while
 /// it is pending; so it must be pinned to be polled (`core::pin::pin!`, `Box::pin`, or an
@@ -20,7 +20,7 @@ use crate::{Futex, FutexBackend};
 /// dropped is passed on to another waiter of the word (a task or a thread), so cancelling a
 /// task never loses a wake meant for the waiters.
 ///
-/// As a thread's [`wait`](Futex::wait), it may complete spuriously (a wake meant for
+/// As a thread's [`wait`](crate::Futex::wait), it may complete spuriously (a wake meant for
 /// another condition on the same word, or a wake passed on): check the condition again, in
 /// a loop. Nothing here times out: put it in the executor's `timeout` or `select`, which
 /// drops it (unlinking it) when the time is up.
@@ -120,13 +120,8 @@ impl<B: FutexBackend> Drop for WaitAsync<'_, B> {
         if self.state != State::Linked {
             return;
         }
+        // Unlinked, and a wake that had chosen this future passed on to the next waiter.
         // SAFETY: linked (state `Linked`) and not unlinked before: this is the one unlink.
-        let (woken, waker) = unsafe { tasks::unlink(&self.node) };
-        drop(waker);
-        if woken {
-            // A wake took us off the list and we never completed: it was meant for a waiter
-            // of this word, so give it to the next one.
-            Futex::<B>::wake_ptr(self.futex, 1);
-        }
+        unsafe { tasks::cancel::<B>(&self.node, self.futex) }
     }
 }
