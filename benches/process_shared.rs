@@ -285,7 +285,7 @@ mod bench {
             let _ = self.lock_exclusive();
         }
         unsafe fn unlock(&self) {
-            let guard = portable_futex::sync::lock_api::GuardNoSend::new();
+            let guard = portable_futex::sync::lock_api::GuardSend::new();
             // SAFETY: the caller's promise.
             unsafe { self.unlock_exclusive(guard) }
         }

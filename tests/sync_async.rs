@@ -1,6 +1,7 @@
 //! The locks and signals of `sync` awaited from async tasks, beside threads that block on the
 //! same objects: tokio's multi-threaded runtime and plain threads contending one `Mutex`,
-//! one `Semaphore`; cancellation at the await points; `ResetEvent` and `WaitGroup` waits.
+//! one `RwLock`, one `Semaphore`, one `Condvar`; cancellation at the await points; `ResetEvent`
+//! and `WaitGroup` waits.
 //! Every test that waits has a timeout (a lost wake fails it instead of hanging).
 #![cfg(all(feature = "async", feature = "sync", feature = "std", not(miri), not(loom)))]
 
@@ -11,7 +12,11 @@ use std::thread;
 use std::time::Duration;
 
 use portable_futex::backend::Queue;
-use portable_futex::sync::{generic, LockAsync, Mutex, ResetEvent, Semaphore, WaitGroup};
+use portable_futex::sync::{
+    generic, Condvar, CondvarAsync, LockAsync, Mutex, ResetEvent, RwLock, RwLockAsync, Semaphore,
+    UpgradeAsync, WaitGroup,
+};
+use portable_futex::FutexBackend;
 
 /// How long a test waits before it calls a wake lost: `PORTABLE_FUTEX_WATCHDOG_SECS` (as the
 /// other suites' watchdogs; `cargo xtask mutants` sets 10), else 60 s.
@@ -297,4 +302,351 @@ fn events_release_tasks_and_threads() {
         t.join().unwrap();
     }
     assert_eq!(woken.load(SeqCst), 4);
+}
+
+/// Threads and tasks share one `RwLock` over a pair that writers keep equal: every reader
+/// (plain, upgradable, a thread's or a task's) sees it equal, every write is counted once,
+/// and tasks hold their guards across awaits.
+// Every task waits with the async forms, and the threads run outside the executor.
+#[allow(clippy::await_holding_lock)]
+fn threads_and_tasks_share_an_rwlock<B: FutexBackend + 'static>() {
+    const EACH: u64 = 1_000;
+    let runtime = runtime();
+    let lock = Arc::new(generic::RwLock::<B, (u64, u64)>::new((0, 0)));
+    let threads: Vec<_> = (0..2u64)
+        .map(|t| {
+            let lock = lock.clone();
+            thread::spawn(move || {
+                for n in 0..EACH {
+                    if (n + t) % 3 == 0 {
+                        let mut pair = lock.write();
+                        pair.0 += 1;
+                        pair.1 += 1;
+                    } else {
+                        let pair = lock.read();
+                        assert_eq!(pair.0, pair.1, "a thread read half a write");
+                    }
+                }
+            })
+        })
+        .collect();
+    let tasks_lock = lock.clone();
+    run(&runtime, async move {
+        let tasks: Vec<_> = (0..6u64)
+            .map(|i| {
+                let lock = tasks_lock.clone();
+                tokio::spawn(async move {
+                    for n in 0..EACH {
+                        match (n + i) % 4 {
+                            0 => {
+                                let mut pair = lock.write_async().await;
+                                pair.0 += 1;
+                                if n % 16 == 0 {
+                                    tokio::task::yield_now().await;
+                                }
+                                pair.1 += 1;
+                            }
+                            1 => {
+                                let pair = lock.upgradable_read_async().await;
+                                assert_eq!(pair.0, pair.1, "an upgradable read saw half a write");
+                                let mut pair = pair.upgrade_async().await;
+                                pair.0 += 1;
+                                pair.1 += 1;
+                            }
+                            _ => {
+                                let pair = lock.read_async().await;
+                                if n % 16 == 1 {
+                                    tokio::task::yield_now().await;
+                                }
+                                assert_eq!(pair.0, pair.1, "a task read half a write");
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    for t in threads {
+        t.join().unwrap();
+    }
+    let writes_by_threads: u64 =
+        (0..2u64).map(|t| (0..EACH).filter(|n| (n + t) % 3 == 0).count() as u64).sum();
+    let writes_by_tasks: u64 =
+        (0..6u64).map(|i| (0..EACH).filter(|n| (n + i) % 4 < 2).count() as u64).sum();
+    assert_eq!(
+        *lock.read(),
+        (writes_by_threads + writes_by_tasks, writes_by_threads + writes_by_tasks)
+    );
+}
+
+#[test]
+fn threads_and_tasks_share_an_rwlock_on_the_default_backend() {
+    threads_and_tasks_share_an_rwlock::<portable_futex::DefaultBackend>();
+}
+
+#[test]
+fn threads_and_tasks_share_an_rwlock_on_the_queue() {
+    threads_and_tasks_share_an_rwlock::<Queue>();
+}
+
+/// Readers, writers and an upgrader cancelled while they wait (their timeouts drop the
+/// futures) leave the lock's waiters as they were: the ones that stay all get in, and a
+/// cancelled upgrade gives its upgradable read back.
+#[allow(clippy::await_holding_lock)] // every task waits with the async forms
+#[test]
+fn cancelled_rwlock_waits_strand_nobody() {
+    let runtime = runtime();
+    let lock = Arc::new(RwLock::new(0u64));
+    let blocker = lock.clone();
+    run(&runtime, async move {
+        for round in 0..60u64 {
+            let held = blocker.write_async().await;
+            let waiters: Vec<_> = (0..8u64)
+                .map(|i| {
+                    let lock = blocker.clone();
+                    tokio::spawn(async move {
+                        let limit =
+                            if i % 2 == 0 { Duration::from_micros(15 * i + 5) } else { limit() };
+                        let got = match i % 4 {
+                            0 | 1 => {
+                                tokio::time::timeout(limit, async {
+                                    *lock.write_async().await += 1;
+                                })
+                                .await
+                            }
+                            2 => {
+                                tokio::time::timeout(limit, async {
+                                    let _ = *lock.read_async().await;
+                                })
+                                .await
+                            }
+                            _ => {
+                                tokio::time::timeout(limit, async {
+                                    let _ = *lock.upgradable_read_async().await;
+                                })
+                                .await
+                            }
+                        };
+                        got.is_ok()
+                    })
+                })
+                .collect();
+            // A thread writes too.
+            let thread = {
+                let lock = blocker.clone();
+                thread::spawn(move || *lock.write() += 1)
+            };
+            tokio::time::sleep(Duration::from_micros(100 + round % 7 * 30)).await;
+            drop(held);
+            for (i, w) in waiters.into_iter().enumerate() {
+                let done = w.await.unwrap();
+                assert!(done || i % 2 == 0, "a waiter that stayed did not get the lock");
+            }
+            tokio::task::spawn_blocking(move || thread.join().unwrap()).await.unwrap();
+
+            // A write cancelled while a reader holds the lock: the writers' bit it set to hold
+            // new readers back goes with it.
+            let reader = blocker.read_async().await;
+            let write = blocker.write_async();
+            assert!(tokio::time::timeout(Duration::from_micros(50), write).await.is_err());
+            drop(reader);
+            let _ = *blocker.read_async().await;
+
+            // An upgrade cancelled while another reader stays inside.
+            let reader = blocker.read_async().await;
+            let upgradable = blocker.upgradable_read_async().await;
+            let upgrade = upgradable.upgrade_async();
+            assert!(tokio::time::timeout(Duration::from_micros(50), upgrade).await.is_err());
+            drop(reader);
+            // The upgradable read went with the future, and the writers' bit it set to hold
+            // readers back went with it: a reader gets in, then a writer.
+            let _ = *blocker.read_async().await;
+            *blocker.write_async().await += 1;
+        }
+    });
+}
+
+/// A producer thread hands items one at a time (a notification each) to consumers waiting on
+/// one condition variable, tasks and threads alike; each item is taken once and every consumer
+/// finishes (no notification is lost between the two kinds).
+// Every task waits with the async forms, and the threads run outside the executor.
+#[allow(clippy::await_holding_lock)]
+fn threads_and_tasks_share_a_condvar<B: FutexBackend + 'static>(notify_all: bool) {
+    const ITEMS_EACH: u64 = 300;
+    const TASKS: u64 = 4;
+    const THREADS: u64 = 2;
+    let runtime = runtime();
+    let items = Arc::new(generic::Mutex::<B, u64>::new(0));
+    let changed = Arc::new(generic::Condvar::<B>::new());
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (items, changed) = (items.clone(), changed.clone());
+            thread::spawn(move || {
+                for _ in 0..ITEMS_EACH {
+                    let mut items = items.lock();
+                    changed.wait_while(&mut items, |items| *items == 0);
+                    *items -= 1;
+                }
+            })
+        })
+        .collect();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (items, changed) = (items.clone(), changed.clone());
+            runtime.spawn(async move {
+                for n in 0..ITEMS_EACH {
+                    let ready = items.lock_async().await;
+                    let mut ready = changed.wait_while_async(ready, |items| *items == 0).await;
+                    *ready -= 1;
+                    drop(ready);
+                    if n % 8 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let producer = {
+        let (items, changed) = (items.clone(), changed.clone());
+        thread::spawn(move || {
+            for _ in 0..(TASKS + THREADS) * ITEMS_EACH {
+                *items.lock() += 1;
+                if notify_all {
+                    changed.notify_all();
+                } else {
+                    changed.notify_one();
+                }
+            }
+        })
+    };
+    run(&runtime, async move {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    for t in threads {
+        t.join().unwrap();
+    }
+    producer.join().unwrap();
+    assert_eq!(*items.lock(), 0);
+}
+
+#[test]
+fn threads_and_tasks_share_a_condvar_notified_one_at_a_time() {
+    threads_and_tasks_share_a_condvar::<portable_futex::DefaultBackend>(false);
+    threads_and_tasks_share_a_condvar::<Queue>(false);
+}
+
+#[test]
+fn threads_and_tasks_share_a_condvar_notified_all() {
+    threads_and_tasks_share_a_condvar::<portable_futex::DefaultBackend>(true);
+    threads_and_tasks_share_a_condvar::<Queue>(true);
+}
+
+/// Tasks alone on a condition variable, notified by a thread: with this crate's mutex (whose
+/// condition variable counts its waiters, and notifies nobody when none is counted) and with
+/// the fair mutex (whose condition variable wakes, never moves).
+fn tasks_alone_on_a_condvar<R>(notify_all: bool)
+where
+    R: portable_futex::sync::RawMutexAsync + 'static,
+    generic::Condvar<Queue, R>: CondvarAsync<R>,
+{
+    let runtime = runtime();
+    let ready = Arc::new(portable_futex::sync::lock_api::Mutex::<R, bool>::new(false));
+    let changed = Arc::new(generic::Condvar::<Queue, R>::new());
+    let tasks: Vec<_> = (0..3)
+        .map(|_| {
+            let (ready, changed) = (ready.clone(), changed.clone());
+            runtime.spawn(async move {
+                let guard = ready.lock_async().await;
+                assert!(*changed.wait_while_async(guard, |ready| !*ready).await);
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(5));
+    *ready.lock() = true;
+    if notify_all {
+        changed.notify_all();
+    } else {
+        for _ in 0..3 {
+            changed.notify_one();
+        }
+    }
+    run(&runtime, async move {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn tasks_alone_on_a_condvar_are_notified() {
+    for notify_all in [false, true] {
+        tasks_alone_on_a_condvar::<portable_futex::sync::RawMutex<Queue>>(notify_all);
+        tasks_alone_on_a_condvar::<portable_futex::sync::RawFairMutex<Queue>>(notify_all);
+    }
+}
+
+/// Condition-variable waits cancelled while they wait (or while they take the mutex back)
+/// pass on the notifications that chose them: the waiters that stay all get an item.
+#[test]
+fn cancelled_condvar_waits_pass_their_notifications_on() {
+    const STAYING_TASKS: u64 = 3;
+    let runtime = runtime();
+    run(&runtime, async {
+        for round in 0..50u64 {
+            let items = Arc::new(Mutex::new(0u64));
+            let changed = Arc::new(Condvar::new());
+            let consume = |cancel: Option<Duration>| {
+                let (items, changed) = (items.clone(), changed.clone());
+                tokio::spawn(async move {
+                    let wait = async {
+                        let ready = items.lock_async().await;
+                        let mut ready = changed.wait_while_async(ready, |items| *items == 0).await;
+                        *ready -= 1;
+                    };
+                    tokio::time::timeout(cancel.unwrap_or(limit()), wait).await.is_ok()
+                })
+            };
+            let cancelled: Vec<_> =
+                (0..3u64).map(|i| consume(Some(Duration::from_micros(300 * i + 100)))).collect();
+            let staying: Vec<_> = (0..STAYING_TASKS).map(|_| consume(None)).collect();
+            // A thread waits for one too.
+            let thread = {
+                let (items, changed) = (items.clone(), changed.clone());
+                thread::spawn(move || {
+                    let mut items = items.lock();
+                    changed.wait_while(&mut items, |items| *items == 0);
+                    *items -= 1;
+                })
+            };
+            // One item (and one notification) per waiter that stays, while the others are
+            // being cancelled; then one more for each cancelled waiter that took one in time.
+            tokio::time::sleep(Duration::from_micros(round % 5 * 200)).await;
+            let produce = |n: u64| {
+                let (items, changed) = (items.clone(), changed.clone());
+                async move {
+                    for _ in 0..n {
+                        *items.lock_async().await += 1;
+                        changed.notify_one();
+                        tokio::task::yield_now().await;
+                    }
+                }
+            };
+            produce(STAYING_TASKS + 1).await;
+            let mut took = 0;
+            for w in cancelled {
+                took += u64::from(w.await.unwrap());
+            }
+            produce(took).await;
+            for w in staying {
+                assert!(w.await.unwrap(), "a waiter that stayed got no item");
+            }
+            tokio::task::spawn_blocking(move || thread.join().unwrap()).await.unwrap();
+            assert_eq!(*items.lock_async().await, 0);
+        }
+    });
 }

@@ -191,6 +191,38 @@ fn by_hand_on_the_default_backend() {
     by_hand::<portable_futex::DefaultBackend>();
 }
 
+/// A condition-variable wait leaked while it waits (a boxed future forgotten: safe code) keeps
+/// a task counted among the condition variable's waiters after its mutex is freed: the
+/// notifications must not touch that mutex (Miri checks). While a task is counted they wake
+/// rather than move waiters onto the mutex, and so never read the stored address.
+#[cfg(feature = "sync")]
+#[test]
+fn a_leaked_condvar_wait_leaves_no_dangling_mutex() {
+    use portable_futex::sync::{generic, CondvarAsync};
+    use std::sync::atomic::AtomicPtr;
+
+    // Statics: the leaked node stays in the tasks' table under the counter's address, which
+    // no other word may ever reuse; the leaked future is reachable from `LEAKED` (not a
+    // leak to Miri).
+    static CHANGED: generic::Condvar<Queue> = generic::Condvar::new();
+    static LEAKED: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
+    let (count, waker) = counting();
+    let mutex = Box::new(generic::Mutex::<Queue, u32>::new(0));
+    {
+        let guard = mutex.try_lock().unwrap();
+        let mut wait = Box::pin(CHANGED.wait_async(guard));
+        assert!(poll(wait.as_mut(), &waker).is_pending());
+        // SAFETY: the future is never moved or dropped: its box is leaked, pinned where it is.
+        let leaked = Box::into_raw(unsafe { std::pin::Pin::into_inner_unchecked(wait) });
+        LEAKED.store(leaked.cast(), SeqCst);
+    }
+    assert!(!mutex.is_locked(), "the wait released the mutex");
+    drop(mutex);
+    CHANGED.notify_one();
+    CHANGED.notify_all();
+    assert_eq!(count.0.load(SeqCst), 1, "the leaked task was woken by the first notification");
+}
+
 /// A task and threads on one word: wakes go to tasks first, at most `n` in all (the queue
 /// counts exactly), and the rest reach the threads.
 #[cfg_attr(miri, ignore)] // threads that sleep in the backend: the other tests cover Miri's part

@@ -430,6 +430,16 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
     /// Counts us as a waiter with `mutex` (under `LOCK`): stores its address if we are the
     /// first, or marks the count `MIXED` if another mutex is stored.
     fn attach(&self, mutex: &RawMutex<B>) {
+        self.attach_as(mutex, false);
+    }
+
+    /// [`attach`](Self::attach), for an async task if `task`: it marks the count `MIXED`
+    /// whatever the mutex, so that notifications wake (the table finds the task) and never
+    /// move. A task is never moved anyway (a requeue wakes tasks), and a future may be leaked
+    /// (`mem::forget` of a boxed one) while counted, so its mutex may be freed while the count
+    /// still includes it: with `MIXED` set until the count empties, no notifier reads the
+    /// stored address meanwhile.
+    fn attach_as(&self, mutex: &RawMutex<B>, task: bool) {
         let ours = mutex as *const RawMutex<B> as *mut ();
         let mut users = self.users.load(Relaxed);
         loop {
@@ -443,7 +453,7 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
                 Err(now) => users = now,
             }
         }
-        let mut mixed = 0;
+        let mut mixed = if task { MIXED } else { 0 };
         if users < USER {
             // The first counted: nobody reads the old address any more (it is read only with
             // a waiter counted), and `MIXED` went with the last waiter.
@@ -631,6 +641,47 @@ mod typed {
             // SAFETY: `moves` compared the type ids: `M` and `R` are `RawMutex<B>`, so both
             // casts are to the very types the references have.
             Some(unsafe { (&*(self as *const Self).cast(), &*(mutex as *const M).cast()) })
+        }
+    }
+
+    #[cfg(feature = "async")]
+    impl<B: FutexBackend + 'static, R: crate::sync::lock_async::RawMutexAsync + 'static>
+        RawCondvar<B, R>
+    {
+        /// An async task's wait (`CondvarAsync`): read the counter with `mutex` held (counted
+        /// first, as a task, where the condition variable moves its waiters), release the
+        /// mutex, await the counter's word, lock the mutex again (`lock_async`) and leave the
+        /// count.
+        ///
+        /// Cancel-safe: dropped at either await, the task is not counted any more (the guard
+        /// below leaves the count), the counter's future passes on a notification that chose
+        /// it, and `lock_async` leaves the mutex's waiters as they were; the mutex is then not
+        /// held.
+        ///
+        /// # Safety
+        ///
+        /// The calling context holds `mutex` and hands it to this call (no guard of it will
+        /// unlock it): when the future completes, the mutex is held again; if it is dropped
+        /// before, it is not.
+        pub(crate) async unsafe fn wait_async(&self, mutex: &R) {
+            /// A counted task, taken out of the count when dropped (done or cancelled).
+            struct Counted<'a, B: FutexBackend + 'static>(&'a Moving<B>);
+            impl<B: FutexBackend + 'static> Drop for Counted<'_, B> {
+                fn drop(&mut self) {
+                    self.0.detach();
+                }
+            }
+            let counted = self.moving(mutex).map(|(condvar, mutex)| {
+                condvar.attach_as(mutex, true);
+                Counted(condvar)
+            });
+            let seen = self.seen();
+            // SAFETY: the caller holds `mutex` and gave it to us; its guard state is
+            // `GuardSend`, which carries nothing.
+            unsafe { lock_api::RawMutex::unlock(mutex, lock_api::GuardSend::new()) };
+            crate::sync::word::wait_async::<B>(&self.seq, seen).await;
+            mutex.lock_async().await;
+            drop(counted);
         }
     }
 

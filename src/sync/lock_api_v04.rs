@@ -190,7 +190,7 @@ unsafe impl<B: FutexBackend> v04::RawRwLockUpgrade for RawRwLock<B> {
 
     #[inline]
     unsafe fn upgrade(&self) {
-        let guard = crate::sync::lock_api::GuardNoSend::new();
+        let guard = crate::sync::lock_api::GuardSend::new();
         // SAFETY: the trait's contract: the caller holds the upgradable read.
         let _ = unsafe { crate::sync::lock_api::RawRwLockUpgrade::upgrade(self, guard) };
     }
@@ -206,14 +206,14 @@ unsafe impl<B: FutexBackend> v04::RawRwLockUpgrade for RawRwLock<B> {
 unsafe impl<B: FutexBackend> v04::RawRwLockFair for RawRwLock<B> {
     #[inline]
     unsafe fn unlock_shared_fair(&self) {
-        let guard = crate::sync::lock_api::GuardNoSend::new();
+        let guard = crate::sync::lock_api::GuardSend::new();
         // SAFETY: the trait's contract: the caller holds a read lock.
         unsafe { crate::sync::lock_api::RawRwLockFair::unlock_shared_fair(self, guard) }
     }
 
     #[inline]
     unsafe fn unlock_exclusive_fair(&self) {
-        let guard = crate::sync::lock_api::GuardNoSend::new();
+        let guard = crate::sync::lock_api::GuardSend::new();
         // SAFETY: the trait's contract: the caller holds the write lock.
         unsafe { crate::sync::lock_api::RawRwLockFair::unlock_exclusive_fair(self, guard) }
     }
@@ -223,7 +223,7 @@ unsafe impl<B: FutexBackend> v04::RawRwLockFair for RawRwLock<B> {
 unsafe impl<B: FutexBackend> v04::RawRwLockUpgradeFair for RawRwLock<B> {
     #[inline]
     unsafe fn unlock_upgradable_fair(&self) {
-        let guard = crate::sync::lock_api::GuardNoSend::new();
+        let guard = crate::sync::lock_api::GuardSend::new();
         // SAFETY: the trait's contract: the caller holds the upgradable read.
         unsafe { crate::sync::lock_api::RawRwLockUpgradeFair::unlock_upgradable_fair(self, guard) }
     }

@@ -44,9 +44,9 @@ pub trait LockAsync {
     fn lock_async(&self) -> impl Future<Output = Self::Guard<'_>> + Send;
 }
 
-impl<B: FutexBackend, T: ?Sized + Send> LockAsync for lock_api::Mutex<RawMutex<B>, T> {
+impl<R: RawMutexAsync, T: ?Sized + Send> LockAsync for lock_api::Mutex<R, T> {
     type Guard<'a>
-        = lock_api::MutexGuard<'a, RawMutex<B>, T>
+        = lock_api::MutexGuard<'a, R, T>
     where
         Self: 'a;
 
@@ -54,21 +54,40 @@ impl<B: FutexBackend, T: ?Sized + Send> LockAsync for lock_api::Mutex<RawMutex<B
         // SAFETY: `raw` is unsafe because unlocking through it could pull the lock from under
         // a live guard; we only take the lock, and hand it to a guard at once.
         unsafe { self.raw() }.lock_async().await;
-        // SAFETY: the lock was just taken for this task, and nothing else owns it.
+        // SAFETY: the lock was just taken for this task (`RawMutexAsync`'s promise), and
+        // nothing else owns it.
         unsafe { self.make_guard_unchecked(lock_api::GuardSend::new()) }
     }
 }
 
-impl<B: FutexBackend, T: ?Sized + Send> LockAsync for lock_api::Mutex<RawFairMutex<B>, T> {
-    type Guard<'a>
-        = lock_api::MutexGuard<'a, RawFairMutex<B>, T>
-    where
-        Self: 'a;
+/// The raw mutexes an async task can lock: this crate's [`RawMutex`] and [`RawFairMutex`]
+/// (sealed: the typed layer's `unsafe` guard-making trusts the state machine behind it).
+/// [`LockAsync`] and the condition variable's [`CondvarAsync`](super::CondvarAsync) work with
+/// either.
+pub trait RawMutexAsync:
+    lock_api::RawMutex<Guard = lock_api::GuardSend> + Send + Sync + sealed::Sealed
+{
+    /// Takes the mutex; when the future completes, the task holds it. Dropped before, it
+    /// does not (and the mutex's waiters are left as they were).
+    fn lock_async(&self) -> impl Future<Output = ()> + Send;
+}
 
-    async fn lock_async(&self) -> Self::Guard<'_> {
-        // SAFETY: as above.
-        unsafe { self.raw() }.inner().lock_async().await;
-        // SAFETY: as above.
-        unsafe { self.make_guard_unchecked(lock_api::GuardSend::new()) }
+impl<B: FutexBackend> RawMutexAsync for RawMutex<B> {
+    fn lock_async(&self) -> impl Future<Output = ()> + Send {
+        RawMutex::lock_async(self)
     }
+}
+
+impl<B: FutexBackend> RawMutexAsync for RawFairMutex<B> {
+    fn lock_async(&self) -> impl Future<Output = ()> + Send {
+        // The fair mutex is the mutex with fair unlocks: its lock is the same.
+        self.inner().lock_async()
+    }
+}
+
+mod sealed {
+    /// Only this crate's mutexes are [`RawMutexAsync`](super::RawMutexAsync).
+    pub trait Sealed {}
+    impl<B> Sealed for super::RawMutex<B> {}
+    impl<B> Sealed for super::RawFairMutex<B> {}
 }

@@ -133,9 +133,9 @@
 //! | `let c = OnceLock::new(); let s = ..; c.set(&s)` | `let s = ..; let c = OnceLock::new(); c.set(&s)` | what a `OnceLock` borrows must still live when it is dropped: our `Drop` is a plain one, std's uses `#[may_dangle]` (nightly-only) (example 5) |
 //! | a read guard of `RwLock<&'static str>` passed as one of `&'a str` | `RwLockReadGuard::map(g, \|s\| s)`, a [`MappedRwLockReadGuard`] | lock_api's read guard is invariant in `T` (std's is covariant); its own lifetime shortens as usual (example 6) |
 //!
-//! Unlike std, the mutexes' guards are `Send` (their raw `Guard` is `GuardSend`: the futex
-//! mutex records no owner, and a task that holds one across an `.await` may resume on another
-//! thread); the rwlocks' are not (`GuardNoSend`), as std's. The same as std: guards are `Sync`
+//! Unlike std, the mutexes' and rwlocks' guards are `Send` (their raw guards are `GuardSend`:
+//! the futex locks record no owner, and a task that holds one across an `.await` may resume on
+//! another thread); through lock_api 0.4's traits they are not, as std's. The same as std: guards are `Sync`
 //! when `T: Sync`; `Mutex`, `RwLock` and `OnceLock` are `Send` and `Sync` under
 //! std's bounds; `new` is a `const fn` for each type std also has, so all of them fit in
 //! statics; `RwLockWriteGuard::downgrade(g)`; a thread that locks a mutex it holds deadlocks
@@ -372,6 +372,8 @@
 //! [`lock_api`]: https://docs.rs/lock_api
 
 mod condvar;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+mod condvar_async;
 #[cfg(not(all(loom, test)))]
 mod fair_mutex;
 #[cfg(all(feature = "lock_api_04", not(all(loom, test))))]
@@ -384,6 +386,8 @@ mod recursive_rwlock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 mod reentrant_mutex;
 mod rwlock;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+mod rwlock_async;
 // One-shot and counting primitives (see the table above).
 #[cfg(not(all(loom, test)))]
 mod barrier;
@@ -414,10 +418,12 @@ pub use self::barrier::BarrierWaitResult;
 #[cfg(not(all(loom, test)))]
 pub use self::condvar::CondvarExt;
 pub use self::condvar::{RawCondvar, WaitTimeoutResult};
+#[cfg(all(feature = "async", not(all(loom, test))))]
+pub use self::condvar_async::CondvarAsync;
 #[cfg(not(all(loom, test)))]
 pub use self::fair_mutex::RawFairMutex;
 #[cfg(all(feature = "async", not(all(loom, test))))]
-pub use self::lock_async::LockAsync;
+pub use self::lock_async::{LockAsync, RawMutexAsync};
 pub use self::mutex::RawMutex;
 pub use self::once::{OnceState, OnceStatus};
 #[cfg(not(all(loom, test)))]
@@ -425,6 +431,8 @@ pub use self::recursive_rwlock::RawRecursiveRwLock;
 #[cfg(all(feature = "std", not(all(loom, test))))]
 pub use self::reentrant_mutex::StdThreadId;
 pub use self::rwlock::RawRwLock;
+#[cfg(all(feature = "async", not(all(loom, test))))]
+pub use self::rwlock_async::{RwLockAsync, UpgradeAsync};
 
 use crate::DefaultBackend;
 
@@ -644,7 +652,7 @@ pub mod generic {
             // SAFETY: as in `try_lock_by`: we only take the lock.
             if unsafe { lock.raw() }.try_read_by(deadline) {
                 // SAFETY: a read lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { lock.make_read_guard_unchecked(lock_api::GuardNoSend::new()) })
+                Some(unsafe { lock.make_read_guard_unchecked(lock_api::GuardSend::new()) })
             } else {
                 None
             }
@@ -658,7 +666,7 @@ pub mod generic {
             // SAFETY: as in `try_lock_by`: we only take the lock.
             if unsafe { lock.raw() }.try_write_by(deadline) {
                 // SAFETY: the write lock was just taken by this thread, and nothing else owns it.
-                Some(unsafe { lock.make_write_guard_unchecked(lock_api::GuardNoSend::new()) })
+                Some(unsafe { lock.make_write_guard_unchecked(lock_api::GuardSend::new()) })
             } else {
                 None
             }

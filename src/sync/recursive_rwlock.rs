@@ -90,20 +90,20 @@ unsafe impl<B: FutexBackend> lock_api::RawRwLock for RawRecursiveRwLock<B> {
     #[allow(clippy::declare_interior_mutable_const)]
     const INIT: Self = RawRecursiveRwLock::new();
 
-    /// As `RawRwLock`'s: not `Send`, as std's guards; nothing kept per acquisition.
-    type SharedGuard = lock_api::GuardNoSend;
+    /// As `RawRwLock`'s: `Send`, since nothing is kept per acquisition or tied to a thread.
+    type SharedGuard = lock_api::GuardSend;
     /// As the shared guard.
-    type ExclusiveGuard = lock_api::GuardNoSend;
+    type ExclusiveGuard = lock_api::GuardSend;
 
     #[inline]
     fn lock_shared(&self) -> Self::SharedGuard {
         self.0.read_recursive_raw();
-        lock_api::GuardNoSend::new()
+        lock_api::GuardSend::new()
     }
 
     #[inline]
     fn try_lock_shared(&self) -> Option<Self::SharedGuard> {
-        self.0.try_read_recursive_raw().then(lock_api::GuardNoSend::new)
+        self.0.try_read_recursive_raw().then(lock_api::GuardSend::new)
     }
 
     #[inline]
@@ -150,7 +150,7 @@ unsafe impl<B: FutexBackend> lock_api::RawRwLockDowngrade for RawRecursiveRwLock
 
 // SAFETY: `RawRwLock`'s upgradable read and upgrade, unchanged.
 unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgrade for RawRecursiveRwLock<B> {
-    type UpgradableGuard = lock_api::GuardNoSend;
+    type UpgradableGuard = lock_api::GuardSend;
 
     #[inline]
     fn lock_upgradable(&self) -> Self::UpgradableGuard {
@@ -208,7 +208,7 @@ crate::select::with_std_time! {
 
         fn try_lock_shared_for(&self, timeout: core::time::Duration) -> Option<Self::SharedGuard> {
             self.try_read_by(&mut crate::Deadline::<B, _>::after(timeout))
-                .then(lock_api::GuardNoSend::new)
+                .then(lock_api::GuardSend::new)
         }
 
         fn try_lock_shared_until(&self, instant: std::time::Instant) -> Option<Self::SharedGuard> {

@@ -306,14 +306,14 @@ fn has_waiters(state: u32) -> bool {
 /// A reader may join: no writer holds or waits, there is room, and no reader sleeps, unless
 /// the upgradable read is held: the readers asleep then may be upgradable ones waiting for U,
 /// which a plain reader does not queue behind (module docs, "read, fast").
-fn is_readable(state: u32) -> bool {
+pub(crate) fn is_readable(state: u32) -> bool {
     count(state) < MAX_READERS
         && state & WRITERS_WAITING == 0
         && state & (READERS_WAITING | UPGRADABLE) != READERS_WAITING
 }
 
 /// An upgradable reader may join: readable, and nobody holds the upgradable read.
-fn is_upgradable(state: u32) -> bool {
+pub(crate) fn is_upgradable(state: u32) -> bool {
     is_readable(state) && state & UPGRADABLE == 0
 }
 
@@ -582,33 +582,9 @@ impl<B: FutexBackend> RawRwLock<B> {
         let mut waited = false;
         loop {
             // SAFETY: the caller holds the upgradable read.
-            if unsafe { self.try_upgrade_raw() } {
-                if waited {
-                    self.drop_unclaimed_ww();
-                }
+            let Some(me) = (unsafe { self.upgrader_look(&mut waited) }) else {
                 return true;
-            }
-            let state = self.state.load(Relaxed);
-            if state & WRITERS_WAITING == 0 {
-                // Hold new plain readers back (writers preferred), and ask the last one out
-                // to wake us.
-                let flagged = state | WRITERS_WAITING;
-                if self.state.compare_exchange(state, flagged, Relaxed, Relaxed).is_err() {
-                    continue;
-                }
-            }
-            if !waited {
-                waited = true;
-                self.spin_while(|state| count(state) != 1);
-                continue;
-            }
-            // As a writer: register, then look again (a read unlock decrements before it bumps
-            // the counter, Release, and our Acquire registration that reads the bump sees it).
-            let me = Sleeper::register(&self.writer_wake);
-            let state = self.state.load(Relaxed);
-            if count(state) == 1 || state & WRITERS_WAITING == 0 {
-                continue;
-            }
+            };
             let slept = self.sleep_registered(sleep, me);
             if slept.is_err() {
                 // SAFETY: the caller holds the upgradable read.
@@ -620,6 +596,94 @@ impl<B: FutexBackend> RawRwLock<B> {
                 return false;
             }
         }
+    }
+
+    /// Upgrades for an async task: as [`upgrade_slow`](Self::upgrade_slow), each sleep an
+    /// await of `writer_wake`.
+    ///
+    /// Cancel-safe: dropped at its await (or unwinding out of it), it leaves as an upgrader
+    /// whose time is up, registration first ([`upgrader_gives_up`](Self::upgrader_gives_up)),
+    /// still holding the upgradable read, which the caller then releases.
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read while the future lives; once it
+    /// completes, it holds the write lock instead.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    pub(crate) async unsafe fn upgrade_async(&self) {
+        let mut waited = false;
+        loop {
+            // SAFETY: the caller holds the upgradable read while we run.
+            let Some(me) = (unsafe { self.upgrader_look(&mut waited) }) else {
+                return;
+            };
+            let seen = me.seen;
+            let waiting = Cancelled { lock: self, me: Some(me), leave: Self::upgrader_leaves };
+            super::word::wait_async::<B>(&self.writer_wake, seen).await;
+            waiting.woken();
+        }
+    }
+
+    /// The upgrader's looks at the lock, up to its next sleep: upgrades (`None`: done) or
+    /// returns its registration on `writer_wake` to sleep with (WW set, other readers
+    /// inside). `waited`: whether it has set WW and spun before (kept across looks).
+    ///
+    /// # Safety
+    ///
+    /// The calling context holds the upgradable read.
+    #[inline]
+    unsafe fn upgrader_look(&self, waited: &mut bool) -> Option<Sleeper<'_>> {
+        loop {
+            // SAFETY: the caller holds the upgradable read.
+            if unsafe { self.try_upgrade_raw() } {
+                if *waited {
+                    self.drop_unclaimed_ww();
+                }
+                return None;
+            }
+            let state = self.state.load(Relaxed);
+            if state & WRITERS_WAITING == 0 {
+                // Hold new plain readers back (writers preferred), and ask the last one out
+                // to wake us.
+                let flagged = state | WRITERS_WAITING;
+                if self.state.compare_exchange(state, flagged, Relaxed, Relaxed).is_err() {
+                    continue;
+                }
+            }
+            if !*waited {
+                *waited = true;
+                self.spin_while(|state| count(state) != 1);
+                continue;
+            }
+            // As a writer: register, then look again (a read unlock decrements before it bumps
+            // the counter, Release, and our Acquire registration that reads the bump sees it).
+            let me = Sleeper::register(&self.writer_wake);
+            let state = self.state.load(Relaxed);
+            if count(state) == 1 || state & WRITERS_WAITING == 0 {
+                continue;
+            }
+            return Some(me);
+        }
+    }
+
+    /// An async writer cancelled at its await (`Cancelled`, registration taken back): leaves
+    /// as a writer whose time is up; a lock that gives it (handed to it, or free after the
+    /// wake it may have absorbed) is not the task's any more, and is unlocked at once, which
+    /// wakes the next (WW is kept set when a waiter takes the lock).
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    fn writer_leaves(&self) {
+        if self.writer_gives_up() {
+            // SAFETY: `writer_gives_up` returned true: the write lock is ours.
+            unsafe { self.write_unlock_raw() };
+        }
+    }
+
+    /// An async upgrader cancelled at its await (`Cancelled`, registration taken back):
+    /// leaves as an upgrader whose time is up. The upgradable read stays held: the caller's
+    /// guard, dropped with the future, releases it.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    fn upgrader_leaves(&self) {
+        self.upgrader_gives_up();
     }
 
     /// We hold the lock (the write lock after an upgrade that waited, or a read just
@@ -768,12 +832,53 @@ impl<B: FutexBackend> RawRwLock<B> {
     #[inline]
     fn read_slow_with(&self, sleep: &mut impl Sleep, readable: fn(u32) -> bool, add: u32) -> bool {
         let mut state = self.state.load(Relaxed);
-        // How long we still wait before we sleep; a new budget after each sleep.
-        let mut backoff = Backoff::new();
+        loop {
+            // How long we still wait before we sleep; a new budget after each sleep.
+            let mut backoff = Backoff::new();
+            let Some(seen) = self.reader_look(state, readable, add, || backoff.wait::<B>()) else {
+                return true;
+            };
+            // Readers are woken all at once, so a reader that gives up strands nobody.
+            if sleep.sleep(&self.state, seen).is_err() {
+                return false;
+            }
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// [`read_slow_with`](Self::read_slow_with) for an async task: each sleep is an await of
+    /// `state` ([`word::wait_async`](super::word::wait_async)), and its wait before that only
+    /// spins ([`Backoff::spin`]: a task does not yield its executor's thread). Cancel-safe: a
+    /// reader that leaves (here, its future dropped at the await) strands nobody, since
+    /// readers are woken all at once, and the word's future passes on a wake that chose it.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    pub(crate) async fn read_async_with(&self, readable: fn(u32) -> bool, add: u32) {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let mut backoff = Backoff::new();
+            let Some(seen) = self.reader_look(state, readable, add, || backoff.spin()) else {
+                return;
+            };
+            super::word::wait_async::<B>(&self.state, seen).await;
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// A reader's looks at the lock from `state`, up to its next sleep: joins (`None`: done)
+    /// or returns the value to sleep on (RW set, not readable by `readable`). `wait` is its
+    /// wait before it sleeps (true while it may go on waiting).
+    #[inline]
+    fn reader_look(
+        &self,
+        mut state: u32,
+        readable: fn(u32) -> bool,
+        add: u32,
+        mut wait: impl FnMut() -> bool,
+    ) -> Option<u32> {
         loop {
             if readable(state) {
                 match self.state.compare_exchange_weak(state, state + add, Acquire, Relaxed) {
-                    Ok(_) => return true,
+                    Ok(_) => return None,
                     Err(now) => {
                         state = now;
                         continue;
@@ -783,7 +888,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Not readable: a writer holds or waits, or the count is full. Unless readers
             // sleep already (we would join them), wait a little first ([`Backoff::wait`]):
             // spins, then yields, which hand the processor to a thread that can finish.
-            if reader_may_wait(state) && backoff.wait::<B>() {
+            if reader_may_wait(state) && wait() {
                 state = self.state.load(Relaxed);
                 continue;
             }
@@ -796,30 +901,76 @@ impl<B: FutexBackend> RawRwLock<B> {
                 }
                 state = flagged;
             }
-            // Readers are woken all at once, so a reader that gives up strands nobody.
-            if sleep.sleep(&self.state, state).is_err() {
-                return false;
-            }
-            state = self.state.load(Relaxed);
-            backoff = Backoff::new();
+            return Some(state);
         }
     }
 
     /// Takes the write lock, or gives up once `sleep` reports `Timeout`. True if taken.
     #[cold]
     pub(crate) fn write_slow(&self, sleep: &mut impl Sleep) -> bool {
+        let mut writer = Writer { keep: 0, registered: false };
         let mut state = self.state.load(Relaxed);
-        // WRITERS_WAITING once we have set it: keep the bit for the writers that may sleep.
-        let mut keep = 0;
-        // Whether we have registered: only then may we pick up a fair unlock's hand-off.
-        let mut registered = false;
-        // How long we still wait before we sleep; a new budget after each sleep.
-        let mut backoff = Backoff::new();
         loop {
-            if registered && state & HANDED != 0 {
+            // How long we still wait before we sleep; a new budget after each sleep.
+            let mut backoff = Backoff::new();
+            let wait = || self.wait_a_little(&mut backoff);
+            let Some(me) = self.writer_look(state, &mut writer, true, wait) else {
+                return true;
+            };
+            let slept = self.sleep_registered(sleep, me);
+            if slept.is_err() {
+                return self.writer_gives_up();
+            }
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// Takes the write lock for an async task: as [`write_slow`](Self::write_slow), but each
+    /// sleep is an await of `writer_wake`, its wait before that only spins, and it registers
+    /// without first yielding to a fair unlock's hand-off (a task does not yield its
+    /// executor's thread; as at the mutex, it may then pick the hand-off up).
+    ///
+    /// Cancel-safe: dropped at its await (or unwinding out of it: an executor's `Waker`
+    /// may panic), it leaves as a writer whose time is up, registration first
+    /// ([`writer_gives_up`](Self::writer_gives_up)); a lock that gives it (handed to it, or
+    /// free with the wake it absorbed) is unlocked at once, which passes the wake on.
+    #[cfg(all(feature = "async", not(all(loom, test))))]
+    pub(crate) async fn write_async(&self) {
+        if self.state.compare_exchange(0, WRITE_LOCKED, Acquire, Relaxed).is_ok() {
+            return;
+        }
+        let mut writer = Writer { keep: 0, registered: false };
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let mut backoff = Backoff::new();
+            let Some(me) = self.writer_look(state, &mut writer, false, || backoff.spin()) else {
+                return;
+            };
+            let seen = me.seen;
+            let waiting = Cancelled { lock: self, me: Some(me), leave: Self::writer_leaves };
+            super::word::wait_async::<B>(&self.writer_wake, seen).await;
+            waiting.woken();
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// A writer's looks at the lock from `state`, up to its next sleep: takes the lock (`None`:
+    /// done) or returns its registration on `writer_wake` to sleep with (WW set, the lock
+    /// held). `wait` is its wait before it sleeps (true while it may go on waiting);
+    /// `yields`: before it first registers, it yields to a fair unlock's hand-off (threads).
+    #[inline]
+    fn writer_look(
+        &self,
+        mut state: u32,
+        writer: &mut Writer,
+        yields: bool,
+        mut wait: impl FnMut() -> bool,
+    ) -> Option<Sleeper<'_>> {
+        loop {
+            if writer.registered && state & HANDED != 0 {
                 // Acquire: the fair unlock's Release.
                 match self.state.compare_exchange(state, state & !HANDED, Acquire, Relaxed) {
-                    Ok(_) => return true,
+                    Ok(_) => return None,
                     Err(now) => {
                         state = now;
                         continue;
@@ -827,9 +978,9 @@ impl<B: FutexBackend> RawRwLock<B> {
                 }
             }
             if is_unlocked(state) {
-                let taken = state | WRITE_LOCKED | keep;
+                let taken = state | WRITE_LOCKED | writer.keep;
                 match self.state.compare_exchange(state, taken, Acquire, Relaxed) {
-                    Ok(_) => return true,
+                    Ok(_) => return None,
                     Err(now) => {
                         state = now;
                         continue;
@@ -839,7 +990,7 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Wait a little before we sleep, while no writer sleeps (one that does was here
             // first: queue behind it) and no hand-off waits for the registered writers.
             let may_wait = self.writer_may_wait(state);
-            if may_wait && is_write_locked(state) && self.wait_a_little(&mut backoff) {
+            if may_wait && is_write_locked(state) && wait() {
                 // Another writer holds it: that keeps readers out by itself, so we set no
                 // bit yet (a bit would send its unlock down the slow path to clear it).
                 state = self.state.load(Relaxed);
@@ -853,8 +1004,8 @@ impl<B: FutexBackend> RawRwLock<B> {
                 }
                 state = flagged;
             }
-            keep = WRITERS_WAITING;
-            if may_wait && !is_write_locked(state) && self.wait_a_little(&mut backoff) {
+            writer.keep = WRITERS_WAITING;
+            if may_wait && !is_write_locked(state) && wait() {
                 // Readers hold it, and WW now holds new ones back: the readers inside are
                 // usually about to leave, and the last one out leaves WW set for us (see
                 // `wake_after_readers`). Waiting before setting WW instead would let a stream
@@ -866,23 +1017,18 @@ impl<B: FutexBackend> RawRwLock<B> {
             // Register as a sleeper, reading the counter in the same step, before checking
             // `state` again: a waker clears WW before it bumps the counter (see the module
             // docs). The guard takes the registration back however we leave, unwinding too.
-            if !registered {
+            if yields && !writer.registered {
                 // A fair unlock's hand-off is for the writers registered before us: let them
                 // run first.
                 super::word::yield_while::<B>(&self.state, state, |s| s & HANDED != 0);
             }
             let me = Sleeper::register(&self.writer_wake);
-            registered = true;
+            writer.registered = true;
             state = self.state.load(Relaxed);
             if is_unlocked(state) || state & (WRITERS_WAITING | HANDED) != WRITERS_WAITING {
                 continue;
             }
-            let slept = self.sleep_registered(sleep, me);
-            if slept.is_err() {
-                return self.writer_gives_up();
-            }
-            state = self.state.load(Relaxed);
-            backoff = Backoff::new();
+            return Some(me);
         }
     }
 
@@ -1132,6 +1278,44 @@ impl<B: FutexBackend> Drop for UnwindWake<'_, B> {
     }
 }
 
+/// A writer's progress from one look at the lock to the next (`writer_look`).
+struct Writer {
+    /// WRITERS_WAITING once we have set it: keep the bit for the writers that may sleep.
+    keep: u32,
+    /// Whether we have registered: only then may we pick up a fair unlock's hand-off.
+    registered: bool,
+}
+
+/// An async writer's (or upgrader's) registration on `writer_wake` while its future awaits:
+/// if the future is dropped there (cancelled, or unwinding out of a `Waker`), the
+/// registration goes first, then `leave` runs, as after a sleep whose time is up. `woken`
+/// disarms it when the await completes.
+#[cfg(all(feature = "async", not(all(loom, test))))]
+struct Cancelled<'a, B: FutexBackend> {
+    lock: &'a RawRwLock<B>,
+    me: Option<Sleeper<'a>>,
+    leave: fn(&RawRwLock<B>),
+}
+
+#[cfg(all(feature = "async", not(all(loom, test))))]
+impl<B: FutexBackend> Cancelled<'_, B> {
+    /// The await completed: take the registration back, as after a sleep, and nothing more.
+    fn woken(mut self) {
+        drop(self.me.take());
+        core::mem::forget(self);
+    }
+}
+
+#[cfg(all(feature = "async", not(all(loom, test))))]
+impl<B: FutexBackend> Drop for Cancelled<'_, B> {
+    fn drop(&mut self) {
+        // The registration's end comes before `leave`'s Release on `state` (see
+        // `sleep_registered`: a fair unlock in between must not count us).
+        drop(self.me.take());
+        (self.leave)(self.lock);
+    }
+}
+
 /// A writer registered as a sleeper on `writer_wake`, for as long as it lives: registered by
 /// one read-modify-write that also gives the value to sleep on, and taken back on drop (after
 /// the sleep, or when the sleep unwinds: a user's backend or clock may panic).
@@ -1180,7 +1364,7 @@ impl Drop for Sleeper<'_> {
 #[cfg(not(all(loom, test)))]
 mod traits {
     use super::*;
-    use crate::sync::lock_api::{self, GuardNoSend};
+    use crate::sync::lock_api::{self, GuardSend};
 
     // SAFETY: the count bits change only by read-modify-writes that check them first: a
     // reader adds one only to a count below `MAX_READERS` (never reaching `WRITE_LOCKED`), a
@@ -1194,21 +1378,22 @@ mod traits {
         #[allow(clippy::declare_interior_mutable_const)]
         const INIT: Self = RawRwLock::new();
 
-        /// As std's guards: they may not move to another thread. Nothing is kept per
-        /// acquisition: the word says everything.
-        type SharedGuard = lock_api::GuardNoSend;
+        /// Nothing is kept per acquisition (the word says everything) and nothing ties a lock
+        /// to the thread that took it, so a guard may move to another thread: an async task
+        /// may hold one across an `.await` on a multi-threaded executor.
+        type SharedGuard = lock_api::GuardSend;
         /// As the shared guard.
-        type ExclusiveGuard = lock_api::GuardNoSend;
+        type ExclusiveGuard = lock_api::GuardSend;
 
         #[inline]
         fn lock_shared(&self) -> Self::SharedGuard {
             self.read_raw();
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
         fn try_lock_shared(&self) -> Option<Self::SharedGuard> {
-            self.try_read_raw().then(lock_api::GuardNoSend::new)
+            self.try_read_raw().then(lock_api::GuardSend::new)
         }
 
         #[inline]
@@ -1220,12 +1405,12 @@ mod traits {
         #[inline]
         fn lock_exclusive(&self) -> Self::ExclusiveGuard {
             self.write_raw();
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
         fn try_lock_exclusive(&self) -> Option<Self::ExclusiveGuard> {
-            self.try_write_raw().then(lock_api::GuardNoSend::new)
+            self.try_write_raw().then(lock_api::GuardSend::new)
         }
 
         #[inline]
@@ -1252,7 +1437,7 @@ mod traits {
         unsafe fn downgrade(&self, _: Self::ExclusiveGuard) -> Self::SharedGuard {
             // SAFETY: `lock_api`'s contract: the caller holds the write lock.
             unsafe { self.downgrade_raw() };
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
     }
 
@@ -1275,17 +1460,17 @@ mod traits {
     // holds the lock when it is ours for writing; nothing but the holder clears U.
     unsafe impl<B: FutexBackend> lock_api::RawRwLockUpgrade for RawRwLock<B> {
         /// As the shared guard.
-        type UpgradableGuard = lock_api::GuardNoSend;
+        type UpgradableGuard = lock_api::GuardSend;
 
         #[inline]
         fn lock_upgradable(&self) -> Self::UpgradableGuard {
             self.upgradable_raw();
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
         fn try_lock_upgradable(&self) -> Option<Self::UpgradableGuard> {
-            self.try_upgradable_raw().then(lock_api::GuardNoSend::new)
+            self.try_upgradable_raw().then(lock_api::GuardSend::new)
         }
 
         #[inline]
@@ -1303,7 +1488,7 @@ mod traits {
                 unsafe { self.upgrade_slow(&mut Forever::<B>::new()) };
                 core::mem::forget(release);
             }
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
@@ -1313,7 +1498,7 @@ mod traits {
         ) -> Result<Self::ExclusiveGuard, Self::UpgradableGuard> {
             // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
             if unsafe { self.try_upgrade_raw() } {
-                Ok(lock_api::GuardNoSend::new())
+                Ok(lock_api::GuardSend::new())
             } else {
                 Err(guard)
             }
@@ -1327,14 +1512,14 @@ mod traits {
         unsafe fn downgrade_upgradable(&self, _: Self::UpgradableGuard) -> Self::SharedGuard {
             // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
             unsafe { self.downgrade_upgradable_raw() };
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
 
         #[inline]
         unsafe fn downgrade_to_upgradable(&self, _: Self::ExclusiveGuard) -> Self::UpgradableGuard {
             // SAFETY: `lock_api`'s contract: the caller holds the write lock.
             unsafe { self.downgrade_to_upgradable_raw() };
-            lock_api::GuardNoSend::new()
+            lock_api::GuardSend::new()
         }
     }
 
@@ -1377,7 +1562,7 @@ mod traits {
         unsafe fn bump_shared(&self, guard: &mut Self::SharedGuard) {
             if has_waiters(self.state.load(Relaxed)) {
                 // SAFETY: `lock_api`'s contract: the caller holds a read lock (and gets it back).
-                unsafe { self.unlock_shared_fair(core::mem::replace(guard, GuardNoSend::new())) };
+                unsafe { self.unlock_shared_fair(core::mem::replace(guard, GuardSend::new())) };
                 relock(|| self.read_raw());
             }
         }
@@ -1387,9 +1572,7 @@ mod traits {
             if has_waiters(self.state.load(Relaxed)) {
                 // SAFETY: `lock_api`'s contract: the caller holds the write lock (and gets it
                 // back).
-                unsafe {
-                    self.unlock_exclusive_fair(core::mem::replace(guard, GuardNoSend::new()))
-                };
+                unsafe { self.unlock_exclusive_fair(core::mem::replace(guard, GuardSend::new())) };
                 relock(|| self.write_raw());
             }
         }
@@ -1410,7 +1593,7 @@ mod traits {
         #[inline]
         unsafe fn bump_upgradable(&self, guard: &mut Self::UpgradableGuard) {
             if has_waiters(self.state.load(Relaxed)) {
-                let gone = core::mem::replace(guard, GuardNoSend::new());
+                let gone = core::mem::replace(guard, GuardSend::new());
                 // SAFETY: `lock_api`'s contract: the caller holds the upgradable read (and gets
                 // it back).
                 unsafe { self.unlock_upgradable_fair(gone) };
@@ -1515,7 +1698,7 @@ mod traits {
                 timeout: core::time::Duration,
             ) -> Option<Self::UpgradableGuard> {
                 self.try_upgradable_by(&mut crate::Deadline::<B, _>::after(timeout))
-                    .then(lock_api::GuardNoSend::new)
+                    .then(lock_api::GuardSend::new)
             }
 
             fn try_lock_upgradable_until(
@@ -1534,7 +1717,7 @@ mod traits {
                 let mut deadline = crate::Deadline::<B, _>::after(timeout);
                 // SAFETY: `lock_api`'s contract: the caller holds the upgradable read.
                 if unsafe { self.try_upgrade_by(&mut deadline) } {
-                    Ok(lock_api::GuardNoSend::new())
+                    Ok(lock_api::GuardSend::new())
                 } else {
                     Err(guard)
                 }
@@ -1562,7 +1745,7 @@ mod traits {
 
             fn try_lock_shared_for(&self, timeout: core::time::Duration) -> Option<Self::SharedGuard> {
                 self.try_read_by(&mut crate::Deadline::<B, _>::after(timeout))
-                    .then(lock_api::GuardNoSend::new)
+                    .then(lock_api::GuardSend::new)
             }
 
             fn try_lock_shared_until(&self, instant: std::time::Instant) -> Option<Self::SharedGuard> {
@@ -1574,7 +1757,7 @@ mod traits {
                 timeout: core::time::Duration,
             ) -> Option<Self::ExclusiveGuard> {
                 self.try_write_by(&mut crate::Deadline::<B, _>::after(timeout))
-                    .then(lock_api::GuardNoSend::new)
+                    .then(lock_api::GuardSend::new)
             }
 
             fn try_lock_exclusive_until(
@@ -1834,7 +2017,7 @@ mod tests {
             let lock = lock_at::<PanicsInWait>(2 | U, 0);
             let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 // SAFETY: "we" hold the upgradable read (set by hand).
-                let _ = unsafe { lock.upgrade(lock_api::GuardNoSend::new()) };
+                let _ = unsafe { lock.upgrade(lock_api::GuardSend::new()) };
             }));
             assert!(unwound.is_err());
             // lock_api's rule: the operation consumed the guard, so the read goes with the
@@ -2271,7 +2454,7 @@ mod tests {
     fn a_bump_keeps_the_lock_when_nobody_waits_and_else_goes_through_the_fair_unlock() {
         use lock_api::{RawRwLockFair as _, RawRwLockUpgradeFair as _};
         watchdog("the bumps to take the lock back", || {
-            let mut guard = lock_api::GuardNoSend::new();
+            let mut guard = lock_api::GuardSend::new();
             for state in [1, 3 | U, WRITE_LOCKED] {
                 let lock = lock_at::<Recording>(state, 0);
                 // SAFETY: words set by hand: "we" hold what each bump names.

@@ -35,10 +35,10 @@ use std::time::{Duration, Instant};
 
 use portable_futex::backend::{Linux, Shared};
 use portable_futex::sync::generic::{Condvar, Mutex, ResetEvent, Semaphore, WaitGroup};
-// The raw locks keep no guard state (`GuardSend` and `GuardNoSend` are empty, without `Drop`): a trial drops
+// The raw locks keep no guard state (`GuardSend` is empty, without `Drop`): a trial drops
 // the guard it takes and releases with a new one, as the process that holds the lock may not
 // be the one that took it in the code.
-use portable_futex::sync::lock_api::{GuardNoSend, GuardSend, RawMutex as _, RawRwLock as _};
+use portable_futex::sync::lock_api::{GuardSend, RawMutex as _, RawRwLock as _};
 use portable_futex::sync::{RawMutex, RawRwLock};
 
 use crate::linux::{fork, Child, Mapping, LIMIT};
@@ -258,7 +258,7 @@ pub fn rwlock_writer_asleep() {
                 let _ = l.lock_shared();
             },
             // SAFETY: `hold` took a share in this process.
-            release: |l| unsafe { l.unlock_shared(GuardNoSend::new()) },
+            release: |l| unsafe { l.unlock_shared(GuardSend::new()) },
             free: |l| !l.is_locked(),
         },
         BOTH,
@@ -280,7 +280,7 @@ pub fn rwlock_writers() {
                 let _ = l.lock_exclusive();
             },
             // SAFETY: `hold` took the write lock in this process.
-            release: |l| unsafe { l.unlock_exclusive(GuardNoSend::new()) },
+            release: |l| unsafe { l.unlock_exclusive(GuardSend::new()) },
             free: |l| !l.is_locked(),
         },
         BOTH,
@@ -302,7 +302,7 @@ pub fn rwlock_readers() {
                 let _ = l.lock_shared();
             },
             // SAFETY: `hold` took the write lock in this process.
-            release: |l| unsafe { l.unlock_exclusive(GuardNoSend::new()) },
+            release: |l| unsafe { l.unlock_exclusive(GuardSend::new()) },
             free: |_| true,
         },
         BOTH,

@@ -116,7 +116,7 @@ pub fn recursive_rwlock_basics<B: FutexBackend + 'static>() {
         assert!(start.elapsed() >= short, "gave up after {:?}", start.elapsed());
         assert!(raw.try_read_by(&mut deadline()), "a second read refused");
         // SAFETY: the read just taken.
-        unsafe { raw.unlock_shared(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        unsafe { raw.unlock_shared(portable_futex::sync::lock_api::GuardSend::new()) };
         drop(read);
         let write = lock.try_write().expect("a free lock");
         assert!(lock.is_locked_exclusive());
@@ -129,7 +129,7 @@ pub fn recursive_rwlock_basics<B: FutexBackend + 'static>() {
         assert!(raw.try_write_by(&mut deadline()), "a free lock refused");
         assert!(lock.is_locked_exclusive());
         // SAFETY: the write just taken.
-        unsafe { raw.unlock_exclusive(portable_futex::sync::lock_api::GuardNoSend::new()) };
+        unsafe { raw.unlock_exclusive(portable_futex::sync::lock_api::GuardSend::new()) };
         assert_eq!(*lock.read(), 1);
 
         // Upgradable reads, upgrades, downgrades, fair unlocks and the timed forms.

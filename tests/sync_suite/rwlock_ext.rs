@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use portable_futex::sync::generic::RwLock;
 use portable_futex::sync::lock_api::{
-    GuardNoSend, RawRwLock as _, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
+    GuardSend, RawRwLock as _, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
 use portable_futex::{Deadline, FutexBackend, StdClock};
 
@@ -323,7 +323,7 @@ pub fn rwlock_raw_recursive_read_beside_a_waiting_writer<B: FutexBackend + 'stat
         // SAFETY: the raw lock is only asked for a read, which the guard below then owns.
         assert!(unsafe { lock.raw() }.try_read_recursive_by(&mut deadline), "it waited");
         // SAFETY: this thread has just taken a read lock, and nothing else owns it.
-        let second = unsafe { lock.make_read_guard_unchecked(GuardNoSend::new()) };
+        let second = unsafe { lock.make_read_guard_unchecked(GuardSend::new()) };
         assert_eq!(*first + *second, 2);
         assert!(!writer.is_finished(), "a writer beside two reads");
         drop((first, second));
