@@ -20,6 +20,14 @@
 //! | [`Barrier`] / [`generic::Barrier<B>`] | two `u32`s | `n` threads meet; one leader per generation ([`BarrierWaitResult`]); reusable |
 //! | [`Parker`] / [`generic::Parker<B>`] | one `u32` | a thread's wake-up token: `park`, `park_timeout`/`_by`, `unpark` (interrupt-safe); at most one pending |
 //!
+//! From async tasks (feature `async`, on by default), on the same objects that threads use:
+//! `LockAsync::lock_async` (`Mutex`, `FairMutex`), `RwLockAsync`'s `read_async`,
+//! `write_async`, `upgradable_read_async` and `UpgradeAsync::upgrade_async` (`RwLock`),
+//! `CondvarAsync`'s `wait_async` and `wait_while_async` (`Condvar`), and `acquire_async`,
+//! `wait_async` on `Semaphore`, `ResetEvent`, `WaitGroup`: futures that complete when the
+//! blocking call would return, and leave as a timed-out wait does when dropped (the README's
+//! "Threads and tasks").
+//!
 //! "Interrupt-safe": the call never blocks and allocates nothing, so an interrupt handler may
 //! make it when the backend's `wake` may be called there too, as `QueueWith` on
 //! `CriticalSectionLock` allows (`tests/qemu-cortex-m` does it on Cortex-M0 and M3).
