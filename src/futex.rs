@@ -91,7 +91,9 @@ impl<B> Futex<B> {
     /// so at most `max_waiters` in all. Tasks first, always: on a word where tasks keep
     /// arriving, a sleeping thread may wait for a wake that goes to tasks each time (a
     /// backend cannot always say whether it woke a thread, which an alternation would need
-    /// to keep "at most `max_waiters`"). With no async waiter in the address's part of the
+    /// to keep "at most `max_waiters`"). A lock built on the word decides who gets it in the
+    /// end: `sync`'s mutex owes itself to a waiter that lost often enough, and its hand-off
+    /// wakes every waiter, threads included. With no async waiter in the address's part of the
     /// table this costs a fence and one load, and the fence serves the backend's own look
     /// ([`FutexBackend::wake_fenced`]). A `Waker` that panics lets the panic out of this call,
     /// after the other tasks taken with it are woken; waiters not reached yet stay waiting.

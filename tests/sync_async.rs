@@ -650,3 +650,55 @@ fn cancelled_condvar_waits_pass_their_notifications_on() {
         }
     });
 }
+
+/// A thread that waits for a mutex that tasks keep passing between them is not starved: on a
+/// backend that counts its wakes (Linux, the queue), a wake now and then goes to the sleeping
+/// threads first, and the thread, woken often enough, is owed the mutex after its losses.
+/// (With wakes always to tasks first, the thread here was never woken: both tasks are always
+/// registered when the other unlocks.)
+// The tasks wait with `lock_async`; the one thread that blocks runs outside the executor.
+#[allow(clippy::await_holding_lock)]
+fn a_thread_is_not_starved_by_tasks<B: FutexBackend + 'static>() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let mutex = Arc::new(generic::Mutex::<B, u64>::new(0));
+    let got = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let (mutex, got) = (mutex.clone(), got.clone());
+            runtime.spawn(async move {
+                while !got.load(SeqCst) {
+                    let mut guard = mutex.lock_async().await;
+                    *guard += 1;
+                    // Held across an await: the other task registers and waits meanwhile.
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    let thread = {
+        let (mutex, got) = (mutex.clone(), got.clone());
+        thread::spawn(move || {
+            // Let the tasks get going first.
+            while *mutex.lock() < 100 {
+                thread::yield_now();
+            }
+            got.store(true, SeqCst);
+        })
+    };
+    run(&runtime, async move {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    thread.join().unwrap();
+}
+
+#[test]
+fn a_thread_is_not_starved_by_tasks_on_the_default_backend() {
+    a_thread_is_not_starved_by_tasks::<portable_futex::DefaultBackend>();
+}
+
+#[test]
+fn a_thread_is_not_starved_by_tasks_on_the_queue() {
+    a_thread_is_not_starved_by_tasks::<Queue>();
+}

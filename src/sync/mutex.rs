@@ -648,13 +648,15 @@ impl<B: FutexBackend> RawMutex<B> {
     /// Takes the mutex for an async task: as [`lock_slow`](Self::lock_slow), but each sleep is
     /// an await of the word ([`word::wait_async`](super::word::wait_async)), a future that a
     /// wake of the word completes; threads and tasks are the same waiters to the word (counted,
-    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). Two
-    /// limits of that sameness: a wake of the word goes to a waiting task before a sleeping
-    /// thread ([`Futex::wake`](crate::Futex::wake)), so a thread asleep behind a stream of
-    /// tasks that keep the mutex busy may not be woken to lose its 16 times (the bound holds
-    /// among threads, and among tasks); and a task that arrives during a fair unlock's
-    /// hand-off registers at once and may pick it up, where an arriving thread first yields to
-    /// the waiters. A task woken but not polled keeps `W` set, so unlocks send no other wake
+    /// woken one at a time by unlocks, owed the mutex after [`HUNGRY_AFTER`] losses). A wake
+    /// of the word goes to a waiting task before a sleeping thread
+    /// ([`Futex::wake`](crate::Futex::wake)), so while tasks keep the mutex busy a sleeping
+    /// thread is not woken by the plain unlocks; but a waiting task loses too, goes hungry,
+    /// and its hand-off wakes every waiter, the thread included, which then loses its own
+    /// turns and is owed the mutex in time (`tests/sync_async.rs`: a thread beside two tasks
+    /// that pass the mutex between them; with hunger removed it waits for good). A task that
+    /// arrives during a fair unlock's hand-off registers at once and may pick it up, where an
+    /// arriving thread first yields to the waiters. A task woken but not polled keeps `W` set, so unlocks send no other wake
     /// until it runs or is dropped (as a thread woken but not yet scheduled). Before it
     /// registers it spins as a thread does, but never yields ([`Backoff::spin`]: about half a
     /// microsecond, which holds its executor's thread no longer than a short critical section;

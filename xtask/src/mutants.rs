@@ -66,6 +66,7 @@ const RUNS: [Run; 4] = [
         files: &[
             "src/sync/barrier.rs",
             "src/sync/condvar.rs",
+            "src/sync/condvar_async.rs",
             "src/sync/fair_mutex.rs",
             "src/sync/lazy_lock.rs",
             "src/sync/lock_api_v04.rs",
@@ -79,6 +80,7 @@ const RUNS: [Run; 4] = [
             "src/sync/reentrant_mutex.rs",
             "src/sync/reset_event.rs",
             "src/sync/rwlock.rs",
+            "src/sync/rwlock_async.rs",
             "src/sync/semaphore.rs",
             "src/sync/wait_group.rs",
             "src/sync/word.rs",
