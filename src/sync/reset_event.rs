@@ -205,12 +205,7 @@ impl<B: FutexBackend> ResetEvent<B> {
     /// next `set` clears.
     #[cfg(all(feature = "async", not(all(loom, test))))]
     pub async fn wait_async(&self) {
-        let mut state = self.state.load(Acquire);
-        let released = released_since(state);
-        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
-            word::wait_async::<B>(&self.state, seen).await;
-            state = self.state.load(Acquire);
-        }
+        word::wait_marked_async::<B, _>(&self.state, WAITING, released_since).await
     }
 }
 

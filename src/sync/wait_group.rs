@@ -274,12 +274,7 @@ impl<B: FutexBackend> WaitGroup<B> {
     /// wakes threads and tasks alike. Cancel-safe: a dropped wait leaves only its mark.
     #[cfg(feature = "async")]
     pub async fn wait_async(&self) {
-        let mut state = self.state.load(Acquire);
-        let released = released_since(state);
-        while let Some(seen) = word::mark_waiting(&self.state, state, WAITING, released) {
-            word::wait_async::<B>(&self.state, seen).await;
-            state = self.state.load(Acquire);
-        }
+        word::wait_marked_async::<B, _>(&self.state, WAITING, released_since).await
     }
 }
 

@@ -235,6 +235,24 @@ pub(crate) fn mark_waiting(
     }
 }
 
+/// The async task's wait on a word whose waiters mark it ([`mark_waiting`]; `ResetEvent`,
+/// `WaitGroup`): look (Acquire), mark and await the word, look again, until the rule that
+/// `released_since` makes of the first look says the waiter may go. Cancel-safe: a dropped
+/// wait leaves only its mark, which the next release clears.
+#[cfg(all(feature = "async", not(all(loom, test))))]
+pub(crate) async fn wait_marked_async<B: FutexBackend, R: Fn(u32) -> bool>(
+    word: &Word,
+    waiting: u32,
+    released_since: impl FnOnce(u32) -> R,
+) {
+    let mut state = word.load(Ordering::Acquire);
+    let released = released_since(state);
+    while let Some(seen) = mark_waiting(word, state, waiting, &released) {
+        wait_async::<B>(word, seen).await;
+        state = word.load(Ordering::Acquire);
+    }
+}
+
 /// A future that completes once a wake of `word` reaches it, or at once if `*word !=
 /// expect` (or spuriously), on backend `B`: an async task's [`wait`].
 #[cfg(all(feature = "async", not(all(loom, test))))]
