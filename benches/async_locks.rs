@@ -11,10 +11,15 @@
 //! - **hand-off, thread to task and back**: a thread and a task pass a token back and forth
 //!   through two semaphores of no permits (ours: `Semaphore::acquire` / `acquire_async`;
 //!   `async-lock`: `acquire_blocking` / `acquire`; tokio, which has no blocking acquire: two
-//!   channels, `blocking_recv` / `recv`); µs per round trip.
+//!   channels, `blocking_recv` / `recv`); time per round trip.
+
+#[cfg(target_os = "linux")]
+#[path = "common/report.rs"]
+mod report;
 
 #[cfg(target_os = "linux")]
 mod bench {
+    use super::report::{self, Baseline, Row};
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::Arc;
@@ -128,7 +133,7 @@ mod bench {
         elapsed * 1e9 / total as f64
     }
 
-    /// µs per round trip of a token between a thread and a task.
+    /// Nanoseconds per round trip of a token between a thread and a task.
     fn hand_off(which: &str) -> f64 {
         let runtime = runtime();
         let start;
@@ -187,30 +192,21 @@ mod bench {
                 runtime.block_on(task).unwrap();
             }
         }
-        start.elapsed().as_secs_f64() * 1e6 / ROUND_TRIPS as f64
+        start.elapsed().as_nanos() as f64 / ROUND_TRIPS as f64
     }
 
-    /// The median and the spread of `REPEATS` runs of `f`.
-    fn measure(mut f: impl FnMut() -> f64) -> (f64, f64, f64) {
-        let mut runs: Vec<f64> = (0..REPEATS).map(|_| f()).collect();
-        runs.sort_by(|a, b| a.total_cmp(b));
-        (runs[REPEATS / 2], runs[0], runs[REPEATS - 1])
-    }
-
-    fn row(name: &str, unit: &str, (median, low, high): (f64, f64, f64), ours: Option<f64>) {
-        let ratio = ours.map_or(String::from("   1.00x"), |o| format!("{:>7.2}x", median / o));
-        println!("  {name:<34} {median:>9.2} {unit:<3} {low:>9.2}..{high:<9.2} {ratio}");
+    /// A row of `REPEATS` runs of `f` (nanoseconds per operation).
+    fn measure(name: &str, mut f: impl FnMut() -> f64) -> Row {
+        Row::new(name, (0..REPEATS).map(|_| f()).collect())
     }
 
     fn mutex_rows(title: &str, threads: u64) {
-        println!(
-            "\n{title}\n  {:<34} {:>13} {:>20} vs ours (above 1: ours faster)",
-            "", "median", "spread"
-        );
-        let ours = measure(|| contended::<Ours>(threads));
-        row(Ours::NAME, "ns", ours, None);
-        row(Tokio::NAME, "ns", measure(|| contended::<Tokio>(threads)), Some(ours.0));
-        row(AsyncLock::NAME, "ns", measure(|| contended::<AsyncLock>(threads)), Some(ours.0));
+        let rows = [
+            measure(Ours::NAME, || contended::<Ours>(threads)),
+            measure(Tokio::NAME, || contended::<Tokio>(threads)),
+            measure(AsyncLock::NAME, || contended::<AsyncLock>(threads)),
+        ];
+        report::print(title, &rows, Baseline::First);
     }
 
     pub fn main() {
@@ -219,20 +215,19 @@ mod bench {
             return;
         }
         let cpus = thread::available_parallelism().map_or(1, |n| n.get());
-        println!("portable-futex async locks: {cpus} CPUs, median of {REPEATS} runs");
-        mutex_rows(&format!("Mutex, {TASKS} tasks contending, ns per lock + unlock"), 0);
+        println!("portable-futex async locks: {cpus} CPUs, {REPEATS} runs a row");
+        println!("(\"vs first\": each row's time over ours; above 1: ours faster)");
+        mutex_rows(&format!("Mutex, {TASKS} tasks contending, per lock + unlock"), 0);
         mutex_rows(
-            &format!("Mutex, {TASKS} tasks and {THREADS} threads contending, ns per lock + unlock"),
+            &format!("Mutex, {TASKS} tasks and {THREADS} threads contending, per lock + unlock"),
             THREADS,
         );
-        println!(
-            "\nhand-off, thread to task and back, µs per round trip\n  {:<34} {:>13} {:>20} vs ours",
-            "", "median", "spread"
-        );
-        let ours = measure(|| hand_off("ours"));
-        row("ours, Semaphore (acquire_async)", "µs", ours, None);
-        row("async_lock::Semaphore", "µs", measure(|| hand_off("async-lock")), Some(ours.0));
-        row("tokio mpsc (blocking_recv)", "µs", measure(|| hand_off("tokio")), Some(ours.0));
+        let rows = [
+            measure("ours, Semaphore (acquire_async)", || hand_off("ours")),
+            measure("async_lock::Semaphore", || hand_off("async-lock")),
+            measure("tokio mpsc (blocking_recv)", || hand_off("tokio")),
+        ];
+        report::print("hand-off, thread to task and back, per round trip", &rows, Baseline::First);
     }
 }
 

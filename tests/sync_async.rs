@@ -702,3 +702,58 @@ fn a_thread_is_not_starved_by_tasks_on_the_default_backend() {
 fn a_thread_is_not_starved_by_tasks_on_the_queue() {
     a_thread_is_not_starved_by_tasks::<Queue>();
 }
+
+/// A task notified (the notification chose it: tasks first) and then cancelled while it takes
+/// the mutex back, which the notifier still holds, passes the notification on: the thread
+/// that waits too gets the item.
+#[test]
+fn a_task_cancelled_while_it_relocks_passes_its_notification_on() {
+    for round in 0..2 {
+        let runtime = runtime();
+        let items = Arc::new(Mutex::new(0u64));
+        let changed = Arc::new(Condvar::new());
+        let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+        let task = {
+            let (items, changed) = (items.clone(), changed.clone());
+            runtime.spawn(async move {
+                let wait = async {
+                    let ready = items.lock_async().await;
+                    let mut ready = changed.wait_while_async(ready, |items| *items == 0).await;
+                    *ready -= 1;
+                };
+                tokio::select! {
+                    () = wait => true,
+                    _ = cancelled => false,
+                }
+            })
+        };
+        let thread = {
+            let (items, changed) = (items.clone(), changed.clone());
+            thread::spawn(move || {
+                let mut items = items.lock();
+                changed.wait_while(&mut items, |items| *items == 0);
+                *items -= 1;
+            })
+        };
+        // Both wait by now (the task first or not: it is woken first either way).
+        thread::sleep(Duration::from_millis(20));
+        {
+            let mut held = items.lock();
+            *held += 1;
+            changed.notify_one();
+            // The task wakes, finds the mutex held and waits for it; then it is cancelled.
+            thread::sleep(Duration::from_millis(20));
+            cancel.send(()).unwrap();
+            thread::sleep(Duration::from_millis(if round == 0 { 20 } else { 1 }));
+        }
+        let took = run(&runtime, async move { task.await.unwrap() });
+        assert!(!took, "the task was cancelled before it could take the item");
+        let limit = std::time::Instant::now() + limit();
+        while !thread.is_finished() {
+            assert!(std::time::Instant::now() < limit, "the notification was lost");
+            thread::sleep(Duration::from_millis(1));
+        }
+        thread.join().unwrap();
+        assert_eq!(*items.lock(), 0);
+    }
+}

@@ -654,25 +654,45 @@ mod typed {
         /// count.
         ///
         /// Cancel-safe: dropped at either await, the task is not counted any more (the guard
-        /// below leaves the count), the counter's future passes on a notification that chose
-        /// it, and `lock_async` leaves the mutex's waiters as they were; the mutex is then not
-        /// held.
+        /// below leaves the count) and the mutex is not held. A notification that chose it is
+        /// passed on: by the counter's future while it waits, and, once that future has
+        /// completed and the task is dropped while it takes the mutex back, by a wake of the
+        /// counter's word (one more waiter woken, which may find nothing new: a spurious
+        /// wake-up, which waiters allow for). `lock_async` leaves the mutex's waiters as they
+        /// were. The bookkeeping of the count may wait (briefly, for a notifier or an arriving
+        /// waiter that holds `LOCK`) through the backend; if that panics, the process aborts,
+        /// as for a thread's wait (`wait_moving`): unwinding there would leave the mutex held
+        /// with no guard, or a counted waiter gone.
         ///
         /// # Safety
         ///
         /// The calling context holds `mutex` and hands it to this call (no guard of it will
-        /// unlock it): when the future completes, the mutex is held again; if it is dropped
-        /// before, it is not.
+        /// unlock it), and polls the future at once: when it completes, the mutex is held
+        /// again; if it is dropped after its first poll and before it completes, it is not.
         pub(crate) async unsafe fn wait_async(&self, mutex: &R) {
             /// A counted task, taken out of the count when dropped (done or cancelled).
             struct Counted<'a, B: FutexBackend + 'static>(&'a Moving<B>);
             impl<B: FutexBackend + 'static> Drop for Counted<'_, B> {
                 fn drop(&mut self) {
-                    self.0.detach();
+                    crate::sync::word::or_abort(
+                        "a condition variable could not take a task out of its count",
+                        || self.0.detach(),
+                    );
+                }
+            }
+            /// Armed from the notification to the mutex taken back: a task dropped in between
+            /// passes the notification on.
+            struct PassOn<'a, B: FutexBackend>(&'a super::Word, PhantomData<fn() -> B>);
+            impl<B: FutexBackend> Drop for PassOn<'_, B> {
+                fn drop(&mut self) {
+                    crate::sync::word::wake::<B>(self.0, 1);
                 }
             }
             let counted = self.moving(mutex).map(|(condvar, mutex)| {
-                condvar.attach_as(mutex, true);
+                crate::sync::word::or_abort(
+                    "a condition variable could not count a task among its waiters",
+                    || condvar.attach_as(mutex, true),
+                );
                 Counted(condvar)
             });
             let seen = self.seen();
@@ -680,7 +700,9 @@ mod typed {
             // `GuardSend`, which carries nothing.
             unsafe { lock_api::RawMutex::unlock(mutex, lock_api::GuardSend::new()) };
             crate::sync::word::wait_async::<B>(&self.seq, seen).await;
+            let pass_on = PassOn::<B>(&self.seq, PhantomData);
             mutex.lock_async().await;
+            core::mem::forget(pass_on);
             drop(counted);
         }
     }

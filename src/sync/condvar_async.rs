@@ -38,8 +38,10 @@ use crate::FutexBackend;
 ///
 /// The guard goes into the future and comes back out of it, with the mutex locked again:
 /// while the task waits the mutex is free, and if the future is dropped before it completes
-/// (a `select!`, a timeout) the guard is gone and the mutex is not held; a notification that
-/// had chosen the dropped waiter is passed on to another. As a thread's wait, it may return
+/// (a `select!`, a timeout) the guard is gone and the mutex is not held (dropped before its
+/// first poll, the guard it holds unlocks as usual); a notification that had chosen the
+/// dropped waiter is passed on to another, also when the waiter was dropped while it took
+/// the mutex back. As a thread's wait, it may return
 /// spuriously: check the condition in a loop, or use `wait_while_async`. Nothing here times
 /// out; the executor's timer does.
 ///

@@ -196,6 +196,30 @@
 //! bumps (Release) after its unlock: a writer whose registration reads that bump sees the
 //! lock free and takes it; one registered before it is counted, and woken.
 //!
+//! # Async tasks
+//!
+//! `RwLockAsync`'s futures (`read_async_with`, `write_async`, `upgrade_async`) run the same
+//! looks as the threads (`reader_look`, `writer_look`, `upgrader_look`): a task that would
+//! sleep awaits the same word instead (`state` for readers, `writer_wake`, registered, for
+//! writers), so the transitions above and their argument are unchanged, with three
+//! differences:
+//!
+//! - a task's wait before it sleeps only spins ([`Backoff::spin`]), never yields: a yield
+//!   would hold its executor's thread;
+//! - a writer task registers without first yielding to a fair unlock's hand-off, and may then
+//!   pick it up (as at the mutex);
+//! - a task dropped at its await (cancelled, or unwinding out of an executor's `Waker`)
+//!   leaves as a writer or upgrader whose time is up: registration first, then
+//!   `writer_gives_up` (a lock it takes, handed to it or free after a wake it absorbed, is
+//!   unlocked at once, which wakes the next) or `upgrader_gives_up`. A reader task leaves
+//!   nothing to undo. The word's future passes on a wake that chose it either way.
+//!
+//! A task's future that is leaked (a boxed one forgotten) while registered stays counted in
+//! `writer_wake` for good, as a writer that never returns: wakes and hand-offs may go to it.
+//! And with 255 writers registered at once (tasks make that easy) the count sticks at
+//! [`SLEEPERS_FULL`]: hand-offs stop and every wake of writers wakes them all, for the lock's
+//! lifetime.
+//!
 //! # Across processes
 //!
 //! On a backend with [`FutexBackend::PROCESS_SHARED`] a waiter may be killed at any point:

@@ -33,9 +33,11 @@ use crate::FutexBackend;
 /// writer), a writer's unlock lets every waiting reader in, and one upgradable read at a time
 /// coexists with plain readers. The futures and guards are `Send`: a task may hold a guard
 /// across an `.await` and resume on another thread. Dropping a future before it completes
-/// (a `select!`, a timeout) leaves the lock's waiters as they were and passes on any wake it
-/// had absorbed. Nothing here times out; the executor's timer does (wrap the future in its
-/// `timeout`).
+/// (a `select!`, a timeout) leaves as a thread whose time is up does (a writer takes back the
+/// bit that held new readers back, and wakes the others to look again) and passes on any wake
+/// it had absorbed. Nothing here times out; the executor's timer does (wrap the future in its
+/// `timeout`). A future leaked while it waits (a boxed one forgotten) counts as a writer that
+/// never comes back: the lock may wait for it.
 ///
 /// Holding a guard across an `.await` is fine for tasks that wait with these and for threads
 /// outside the executor; a blocking `read`/`write` from a task on the executor's own thread
