@@ -34,8 +34,37 @@ fn run<F: Future + Send + 'static>(runtime: &tokio::runtime::Runtime, future: F)
 where
     F::Output: Send,
 {
-    runtime
-        .block_on(async { tokio::time::timeout(limit(), future).await.expect("a wake was lost") })
+    match runtime.block_on(async { tokio::time::timeout(limit(), future).await }) {
+        Ok(output) => output,
+        Err(_) => lost("the runtime's tasks"),
+    }
+}
+
+/// Joins `thread`, failing the test (a lost wake) if it has not finished within [`limit`].
+fn join<T>(thread: thread::JoinHandle<T>) -> T {
+    let end = std::time::Instant::now() + limit();
+    while !thread.is_finished() {
+        if std::time::Instant::now() > end {
+            lost("a thread");
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    thread.join().unwrap()
+}
+
+/// A wait that outlived [`limit`]: a lost wake. Ends the whole test process (status 101)
+/// after saying so, as the other suites' watchdogs do under `cargo xtask mutants`: a runtime
+/// whose tasks or blocking threads hang cannot be shut down, and its drop would wait for them
+/// for good.
+fn lost(what: &str) -> ! {
+    use std::io::Write;
+    let test = thread::current().name().unwrap_or("?").to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: {what} still waiting after {:?}: a wake was lost; ending the test process",
+        limit()
+    );
+    std::process::exit(101)
 }
 
 /// Threads `lock` and tasks `lock_async` one mutex; every increment is counted once, and a
@@ -85,7 +114,7 @@ where
     };
     run(&runtime, tasks);
     for t in threads {
-        t.join().unwrap();
+        join(t);
     }
     assert_eq!(value(&mutex), (TASKS + THREADS) * EACH);
 }
@@ -166,7 +195,7 @@ fn cancelled_lock_waits_strand_nobody() {
                 assert!(done || i % 2 == 0, "a waiter that stayed did not get the mutex");
                 finished += u64::from(done);
             }
-            tokio::task::spawn_blocking(move || thread.join().unwrap()).await.unwrap();
+            tokio::task::spawn_blocking(move || join(thread)).await.unwrap();
             let _ = finished;
         }
     });
@@ -219,7 +248,7 @@ fn threads_and_tasks_share_a_semaphore() {
         }
     });
     for t in threads {
-        t.join().unwrap();
+        join(t);
     }
     assert_eq!(permits.available_permits(), 2);
 }
@@ -299,7 +328,7 @@ fn events_release_tasks_and_threads() {
         }
     });
     for t in threads {
-        t.join().unwrap();
+        join(t);
     }
     assert_eq!(woken.load(SeqCst), 4);
 }
@@ -370,7 +399,7 @@ fn threads_and_tasks_share_an_rwlock<B: FutexBackend + 'static>() {
         }
     });
     for t in threads {
-        t.join().unwrap();
+        join(t);
     }
     let writes_by_threads: u64 =
         (0..2u64).map(|t| (0..EACH).filter(|n| (n + t) % 3 == 0).count() as u64).sum();
@@ -445,7 +474,7 @@ fn cancelled_rwlock_waits_strand_nobody() {
                 let done = w.await.unwrap();
                 assert!(done || i % 2 == 0, "a waiter that stayed did not get the lock");
             }
-            tokio::task::spawn_blocking(move || thread.join().unwrap()).await.unwrap();
+            tokio::task::spawn_blocking(move || join(thread)).await.unwrap();
 
             // A write cancelled while a reader holds the lock: the writers' bit it set to hold
             // new readers back goes with it.
@@ -528,9 +557,9 @@ fn threads_and_tasks_share_a_condvar<B: FutexBackend + 'static>(notify_all: bool
         }
     });
     for t in threads {
-        t.join().unwrap();
+        join(t);
     }
-    producer.join().unwrap();
+    join(producer);
     assert_eq!(*items.lock(), 0);
 }
 
@@ -645,7 +674,7 @@ fn cancelled_condvar_waits_pass_their_notifications_on() {
             for w in staying {
                 assert!(w.await.unwrap(), "a waiter that stayed got no item");
             }
-            tokio::task::spawn_blocking(move || thread.join().unwrap()).await.unwrap();
+            tokio::task::spawn_blocking(move || join(thread)).await.unwrap();
             assert_eq!(*items.lock_async().await, 0);
         }
     });
@@ -690,7 +719,7 @@ fn a_thread_is_not_starved_by_tasks<B: FutexBackend + 'static>() {
             task.await.unwrap();
         }
     });
-    thread.join().unwrap();
+    join(thread);
 }
 
 #[test]
@@ -748,12 +777,7 @@ fn a_task_cancelled_while_it_relocks_passes_its_notification_on() {
         }
         let took = run(&runtime, async move { task.await.unwrap() });
         assert!(!took, "the task was cancelled before it could take the item");
-        let limit = std::time::Instant::now() + limit();
-        while !thread.is_finished() {
-            assert!(std::time::Instant::now() < limit, "the notification was lost");
-            thread::sleep(Duration::from_millis(1));
-        }
-        thread.join().unwrap();
+        join(thread);
         assert_eq!(*items.lock(), 0);
     }
 }
