@@ -65,6 +65,10 @@ fn generic_names_sizes_and_traits() {
         send_sync::<sync::Condvar>();
         send_sync::<generic::Mutex<Queue, std::cell::Cell<u32>>>(); // T: Send is enough, as std
         send::<sync::RwLock<std::cell::Cell<u32>>>();
+        // The guards move between threads (an async task holding one resumes elsewhere).
+        send::<sync::MutexGuard<'static, u32>>();
+        send::<sync::RwLockReadGuard<'static, u32>>();
+        send::<sync::RwLockWriteGuard<'static, u32>>();
     });
 }
 
@@ -535,4 +539,84 @@ fn lock_api_0_4_try_and_timed_forms() {
     assert!(re.is_locked_exclusive() && re.try_read().is_none());
     drop(write);
     assert!(!re.is_locked());
+}
+
+/// Waiters on one condvar with two mutexes: first `xs` of them with the mutex whose address
+/// the condvar kept from an earlier wait (`x`), then `ys` with another (`y`). The first
+/// arrival with `y` marks the waiters as mixed, and the mark stays while any is counted, so
+/// notifications wake rather than move a waiter onto a mutex it does not wait with. A
+/// `notify_one` made holding `y` must bring the first waiter (the oldest) back while `y` is
+/// held; a `notify_all` made holding `x`, those with `y`.
+fn condvar_with_two_mutexes<B: portable_futex::FutexBackend + 'static>(
+    all: bool,
+    xs: usize,
+    ys: usize,
+) {
+    use std::time::Duration;
+    sync_suite::watchdog("a waiter with another mutex than the notifier's", move || {
+        let cv = Arc::new(generic::Condvar::<B>::new());
+        let x = Arc::new(generic::Mutex::<B, bool>::new(false));
+        let y = Arc::new(generic::Mutex::<B, bool>::new(false));
+        // An earlier wait with `x`, which leaves its address stored.
+        let _ = cv.wait_for(&mut x.lock(), Duration::from_millis(1));
+        let waiter = |m: &Arc<generic::Mutex<B, bool>>| {
+            let (cv, m) = (cv.clone(), m.clone());
+            thread::spawn(move || {
+                let mut ready = m.lock();
+                while !*ready {
+                    cv.wait(&mut ready);
+                }
+            })
+        };
+        let mut with_x: Vec<_> = (0..xs)
+            .map(|_| {
+                let waiter = waiter(&x);
+                thread::sleep(Duration::from_millis(50));
+                waiter
+            })
+            .collect();
+        let mut with_y: Vec<_> = (0..ys)
+            .map(|_| {
+                let waiter = waiter(&y);
+                thread::sleep(Duration::from_millis(50));
+                waiter
+            })
+            .collect();
+        *x.lock() = true;
+        *y.lock() = true;
+        let (back, held) = if all {
+            let held = x.lock();
+            cv.notify_all();
+            (std::mem::take(&mut with_y), held)
+        } else {
+            let held = y.lock();
+            cv.notify_one();
+            (vec![with_x.remove(0)], held)
+        };
+        // Back while the other mutex is still held: woken, not moved onto it.
+        for waiter in back {
+            waiter.join().unwrap();
+        }
+        drop(held);
+        with_x.append(&mut with_y);
+        cv.notify_all();
+        for other in with_x {
+            other.join().unwrap();
+        }
+    });
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn condvar_with_two_mutexes_on_linux() {
+    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2)] {
+        condvar_with_two_mutexes::<portable_futex::backend::Linux>(all, xs, ys);
+    }
+}
+
+#[test]
+fn condvar_with_two_mutexes_on_the_queue() {
+    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2)] {
+        condvar_with_two_mutexes::<Queue>(all, xs, ys);
+    }
 }

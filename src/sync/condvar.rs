@@ -429,7 +429,7 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
 
     /// Counts us as a waiter with `mutex` (under `LOCK`): stores its address if we are the
     /// first, or marks the count `MIXED` if another mutex is stored.
-    fn attach(&self, mutex: &RawMutex<B>) {
+    pub(super) fn attach(&self, mutex: &RawMutex<B>) {
         self.attach_as(mutex, false);
     }
 
@@ -481,7 +481,7 @@ impl<B: FutexBackend + 'static> RawCondvar<B, RawMutex<B>> {
     }
 
     /// Leaves the count, once no notifier holds `LOCK` (it may be using our mutex).
-    fn detach(&self) {
+    pub(super) fn detach(&self) {
         let mut users = self.users.load(Relaxed);
         loop {
             if users & LOCK != 0 {

@@ -584,6 +584,30 @@ fn cv_wait(cv: &Condvar<Model, ()>, m: &RawMutex<Model>) {
     m.lock_raw();
 }
 
+/// Two waiters arrive at once (and leave): one may find `LOCK` held by the other's `attach`,
+/// mark `WANT` and sleep on `users`; the `attach` that then gives `LOCK` back must wake it.
+/// (Checked 2026-12-05: with that wake made conditional on `WANT` being clear instead of set,
+/// this model deadlocks; the suites never meet the window.)
+#[test]
+fn loom_condvar_arrivals_meet_at_the_lock() {
+    model(|| {
+        let shared = Arc::new((RawMutex::<Model>::new(), Condvar::<Model, RawMutex<Model>>::new()));
+        let other = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (m, cv) = &*shared;
+                cv.attach(m);
+                cv.detach();
+            })
+        };
+        let (m, cv) = &*shared;
+        cv.attach(m);
+        cv.detach();
+        other.join().unwrap();
+        assert_eq!(cv.users_counted(), 0);
+    });
+}
+
 /// A notification after the condition changed is never lost, with a notify_one each for
 /// two waiters.
 #[test]

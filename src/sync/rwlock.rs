@@ -2535,20 +2535,23 @@ mod tests {
 
     #[test]
     fn the_timed_recursive_reads_give_up_no_sooner_than_asked() {
-        let t = core::time::Duration::from_millis(5);
-        let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
-        let start = std::time::Instant::now();
-        assert!(!lock.try_read_recursive_for(t));
-        assert!(start.elapsed() >= t);
-        let start = std::time::Instant::now();
-        assert!(!lock.try_read_recursive_until(start + t));
-        assert!(start.elapsed() >= t);
-        let mut deadline = crate::Deadline::<Recording, _>::after(t);
-        assert!(!lock.try_read_recursive_by(&mut deadline));
-        // Beside readers and a waiting writer: at once.
-        lock.state.store(1 | WW, Relaxed);
-        assert!(lock.try_read_recursive_for(core::time::Duration::ZERO));
-        assert!(lock.try_read_recursive_until(std::time::Instant::now()));
-        assert_eq!(lock.state.load(Relaxed), 3 | WW);
+        // Under the watchdog: a reader's loop that never ends would hang it.
+        watchdog("the timed recursive reads to give up", || {
+            let t = core::time::Duration::from_millis(5);
+            let lock = lock_at::<Recording>(WRITE_LOCKED, 0);
+            let start = std::time::Instant::now();
+            assert!(!lock.try_read_recursive_for(t));
+            assert!(start.elapsed() >= t);
+            let start = std::time::Instant::now();
+            assert!(!lock.try_read_recursive_until(start + t));
+            assert!(start.elapsed() >= t);
+            let mut deadline = crate::Deadline::<Recording, _>::after(t);
+            assert!(!lock.try_read_recursive_by(&mut deadline));
+            // Beside readers and a waiting writer: at once.
+            lock.state.store(1 | WW, Relaxed);
+            assert!(lock.try_read_recursive_for(core::time::Duration::ZERO));
+            assert!(lock.try_read_recursive_until(std::time::Instant::now()));
+            assert_eq!(lock.state.load(Relaxed), 3 | WW);
+        });
     }
 }
