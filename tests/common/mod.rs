@@ -39,34 +39,62 @@ pub fn thread_id() -> Option<u32> {
 
 /// Waits until each thread is blocked in the kernel (state `S`), where the OS lets us see it;
 /// elsewhere it gives the threads a generous moment to get there.
+///
+/// `S` alone is not enough: a thread also sleeps for a moment on a lock on its way to the wait
+/// (under qemu-user, the emulator's own locks as it translates the code the threads run for
+/// the first time; an armv7 run once saw every thread `S` there, pulsed an event before they
+/// waited, and hung). So once all of them are `S`, each must still be `S` a few milliseconds
+/// later with no context switch in between (`voluntary_ctxt_switches` in its `status`): one
+/// sleep that lasted, not a moment on a lock.
 pub fn wait_until_asleep(tids: &[Option<u32>]) {
     let start = Instant::now();
-    for tid in tids {
-        let Some(tid) = tid else {
-            thread::sleep(Duration::from_millis(if cfg!(miri) { 10 } else { 100 }));
-            continue;
-        };
-        let path = format!("/proc/self/task/{tid}/stat");
-        loop {
-            // A thread that is gone returned from its wait instead of sleeping in it: fail now
-            // rather than after `SLACK` (a broken backend would cost that for every thread).
-            let stat = match std::fs::read_to_string(&path) {
-                Ok(stat) => stat,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    panic!("thread {tid} ended instead of going to sleep")
-                }
-                Err(_) => String::new(),
-            };
-            // The state follows the parenthesised command name: "tid (name) S ...".
-            let state =
-                stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
-            if state == Some('S') {
-                break;
-            }
-            assert!(start.elapsed() < SLACK, "thread {tid} never went to sleep (state {state:?})");
-            thread::sleep(Duration::from_millis(1));
-        }
+    if tids.iter().any(Option::is_none) {
+        thread::sleep(Duration::from_millis(if cfg!(miri) { 10 } else { 100 }));
     }
+    let tids: Vec<u32> = tids.iter().flatten().copied().collect();
+    loop {
+        let before: Vec<u64> = tids.iter().map(|&tid| asleep_since(tid, start)).collect();
+        thread::sleep(Duration::from_millis(5));
+        let after: Vec<Option<u64>> = tids.iter().map(|&tid| switches_if_asleep(tid)).collect();
+        if before.iter().zip(&after).all(|(b, a)| *a == Some(*b)) {
+            return;
+        }
+        assert!(start.elapsed() < SLACK, "threads {tids:?} never stayed asleep");
+    }
+}
+
+/// Waits until thread `tid` is asleep (`S`); its count of voluntary context switches then.
+fn asleep_since(tid: u32, start: Instant) -> u64 {
+    loop {
+        if let Some(switches) = switches_if_asleep(tid) {
+            return switches;
+        }
+        assert!(start.elapsed() < SLACK, "thread {tid} never went to sleep");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Thread `tid`'s count of voluntary context switches if it is asleep (`S`) now; `None` if it
+/// is not (or its files cannot be read). Panics if the thread is gone: it returned from its
+/// wait instead of sleeping in it (fail now rather than after `SLACK`: a broken backend would
+/// cost that for every thread).
+fn switches_if_asleep(tid: u32) -> Option<u64> {
+    let read = |file: &str| match std::fs::read_to_string(format!("/proc/self/task/{tid}/{file}")) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("thread {tid} ended instead of going to sleep")
+        }
+        Err(_) => None,
+    };
+    // The state follows the parenthesised command name: "tid (name) S ...".
+    let stat = read("stat")?;
+    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+    if state != Some('S') {
+        return None;
+    }
+    let status = read("status")?;
+    let line = status.lines().find(|line| line.starts_with("voluntary_ctxt_switches:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Polls `cond` until it holds, failing the test after `SLACK`.
