@@ -191,6 +191,102 @@ fn by_hand_on_the_default_backend() {
     by_hand::<portable_futex::DefaultBackend>();
 }
 
+/// `requeue` never moves an async waiter: it wakes tasks of `from` in place of the threads it
+/// would wake or move, counted against `max_wake` first and in `woken`, and gives the backend
+/// what is left of both counts; a call whose counts the tasks use up only compares (and says
+/// how many it woke, whether or not the backend counts: `counts`).
+fn requeue_wakes_tasks_in_place_of_moves<B: FutexBackend>(counts: bool) {
+    use portable_futex::{Requeued, WordChanged};
+    let (from, to) = (AtomicU32::new(0), AtomicU32::new(0));
+    let (count, waker) = counting();
+    // Two tasks, counts to spare: both woken, nothing to move.
+    let mut first = pin!(Futex::<B>::wait_async(&from, 0));
+    let mut second = pin!(Futex::<B>::wait_async(&from, 0));
+    assert!(poll(first.as_mut(), &waker).is_pending());
+    assert!(poll(second.as_mut(), &waker).is_pending());
+    let woken = if counts { Some(2) } else { None };
+    assert_eq!(Futex::<B>::requeue(&from, 0, &to, 1, 5), Ok(Requeued { woken, moved: 0 }));
+    assert_eq!(count.0.load(SeqCst), 2);
+    assert!(poll(first.as_mut(), &waker).is_ready() && poll(second.as_mut(), &waker).is_ready());
+    // Two tasks using up both counts: the call only compares, after waking them.
+    for (expect, answer) in [(0, Ok(Requeued { woken: Some(2), moved: 0 })), (1, Err(WordChanged))]
+    {
+        let mut first = pin!(Futex::<B>::wait_async(&from, 0));
+        let mut second = pin!(Futex::<B>::wait_async(&from, 0));
+        assert!(poll(first.as_mut(), &waker).is_pending());
+        assert!(poll(second.as_mut(), &waker).is_pending());
+        let before = count.0.load(SeqCst);
+        assert_eq!(Futex::<B>::requeue(&from, expect, &to, 1, 1), answer);
+        assert_eq!(count.0.load(SeqCst), before + 2, "woken even when the word changed");
+    }
+}
+
+/// A backend with only the two required functions (so the provided `requeue`, which wakes
+/// and cannot count), for tests where no thread ever waits.
+struct NoThreads;
+
+impl FutexBackend for NoThreads {
+    fn wait(_: &AtomicU32, _: u32, _: Option<Duration>) -> Result<(), portable_futex::Timeout> {
+        unreachable!("no thread waits in these tests")
+    }
+    fn wake(_: *const AtomicU32, _: u32) {}
+}
+
+#[test]
+fn requeue_wakes_tasks_on_the_queue() {
+    requeue_wakes_tasks_in_place_of_moves::<Queue>(true);
+}
+
+#[test]
+fn requeue_wakes_tasks_on_a_backend_that_cannot_count() {
+    requeue_wakes_tasks_in_place_of_moves::<NoThreads>(false);
+}
+
+/// With one task and three threads on `from`, `requeue(from, 0, to, 2, 2)` wakes the task
+/// and one thread, and moves two threads onto `to`, where a wake of `to` finds them.
+#[cfg_attr(miri, ignore)] // threads asleep in the queue: the test above covers Miri's part
+#[test]
+fn requeue_with_a_task_and_threads() {
+    use portable_futex::Requeued;
+    type F = Futex<Queue>;
+    let from = Arc::new(AtomicU32::new(0));
+    let to = Arc::new(AtomicU32::new(0));
+    let (count, waker) = counting();
+    let mut task = pin!(F::wait_async(&from, 0));
+    assert!(poll(task.as_mut(), &waker).is_pending());
+    let returned = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let (from, returned) = (from.clone(), returned.clone());
+            thread::spawn(move || {
+                F::wait(&from, 0);
+                returned.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    // Time for the three to fall asleep (none returns before a wake: the word stays 0).
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(F::requeue(&from, 0, &*to, 2, 2), Ok(Requeued { woken: Some(2), moved: 2 }));
+    assert_eq!(count.0.load(SeqCst), 1, "the task was woken");
+    assert!(poll(task.as_mut(), &waker).is_ready());
+    // The moved two sleep on `to` now.
+    let start = std::time::Instant::now();
+    while returned.load(SeqCst) < 1 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the woken thread never returned");
+        thread::sleep(Duration::from_millis(1));
+    }
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(returned.load(SeqCst), 1, "only one thread was woken");
+    F::wake(&to, u32::MAX);
+    while returned.load(SeqCst) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the moved threads were not on `to`");
+        thread::sleep(Duration::from_millis(1));
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
 /// A condition-variable wait leaked while it waits (a boxed future forgotten: safe code) keeps
 /// a task counted among the condition variable's waiters after its mutex is freed: the
 /// notifications must not touch that mutex (Miri checks). While a task is counted they wake
