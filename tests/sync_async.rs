@@ -34,10 +34,22 @@ fn run<F: Future + Send + 'static>(runtime: &tokio::runtime::Runtime, future: F)
 where
     F::Output: Send,
 {
-    match runtime.block_on(async { tokio::time::timeout(limit(), future).await }) {
+    // A second guard outside the runtime: a task that never yields (a future that is always
+    // ready, in a loop) holds a current-thread runtime, timer and all.
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let test = thread::current().name().unwrap_or("?").to_owned();
+    thread::spawn(move || {
+        let late = limit() + Duration::from_secs(5);
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(late) {
+            lost_in(&test, "the runtime's thread");
+        }
+    });
+    let output = match runtime.block_on(async { tokio::time::timeout(limit(), future).await }) {
         Ok(output) => output,
         Err(_) => lost("the runtime's tasks"),
-    }
+    };
+    drop(done);
+    output
 }
 
 /// Joins `thread`, failing the test (a lost wake) if it has not finished within [`limit`].
@@ -57,8 +69,12 @@ fn join<T>(thread: thread::JoinHandle<T>) -> T {
 /// whose tasks or blocking threads hang cannot be shut down, and its drop would wait for them
 /// for good.
 fn lost(what: &str) -> ! {
+    lost_in(thread::current().name().unwrap_or("?"), what)
+}
+
+/// [`lost`], for test `test`.
+fn lost_in(test: &str, what: &str) -> ! {
     use std::io::Write;
-    let test = thread::current().name().unwrap_or("?").to_owned();
     let _ = writeln!(
         std::io::stderr(),
         "{test}: {what} still waiting after {:?}: a wake was lost; ending the test process",

@@ -221,6 +221,17 @@ fn requeue_wakes_tasks_in_place_of_moves<B: FutexBackend>(counts: bool) {
     }
 }
 
+/// A pending future says what it waits for when printed.
+#[test]
+fn a_wait_prints_its_word_and_state() {
+    let word = AtomicU32::new(7);
+    let mut wait = pin!(Futex::<Queue>::wait_async(&word, 7));
+    let (_, waker) = counting();
+    assert!(format!("{wait:?}").contains("expect: 7, state: New"));
+    assert!(poll(wait.as_mut(), &waker).is_pending());
+    assert!(format!("{wait:?}").contains("state: Linked"));
+}
+
 /// A backend with only the two required functions (so the provided `requeue`, which wakes
 /// and cannot count), for tests where no thread ever waits.
 struct NoThreads;
