@@ -542,7 +542,7 @@ fn lock_api_0_4_try_and_timed_forms() {
 }
 
 /// Waiters on one condvar with two mutexes: first `xs` of them with the mutex whose address
-/// the condvar kept from an earlier wait (`x`), then `ys` with another (`y`). The first
+/// the condvar kept from earlier waits (`x`), then `ys` with another (`y`). The first
 /// arrival with `y` marks the waiters as mixed, and the mark stays while any is counted, so
 /// notifications wake rather than move a waiter onto a mutex it does not wait with. A
 /// `notify_one` made holding `y` must bring the first waiter (the oldest) back while `y` is
@@ -557,8 +557,19 @@ fn condvar_with_two_mutexes<B: portable_futex::FutexBackend + 'static>(
         let cv = Arc::new(generic::Condvar::<B>::new());
         let x = Arc::new(generic::Mutex::<B, bool>::new(false));
         let y = Arc::new(generic::Mutex::<B, bool>::new(false));
-        // An earlier wait with `x`, which leaves its address stored.
-        let _ = cv.wait_for(&mut x.lock(), Duration::from_millis(1));
+        // Earlier waits with `x`, three at once, which leave its address stored (whichever of
+        // them stores it).
+        let earlier: Vec<_> = (0..3)
+            .map(|_| {
+                let (cv, x) = (cv.clone(), x.clone());
+                thread::spawn(move || {
+                    let _ = cv.wait_for(&mut x.lock(), Duration::from_millis(30));
+                })
+            })
+            .collect();
+        for waiter in earlier {
+            waiter.join().unwrap();
+        }
         let waiter = |m: &Arc<generic::Mutex<B, bool>>| {
             let (cv, m) = (cv.clone(), m.clone());
             thread::spawn(move || {
@@ -609,14 +620,14 @@ fn condvar_with_two_mutexes<B: portable_futex::FutexBackend + 'static>(
 #[cfg(target_os = "linux")]
 #[test]
 fn condvar_with_two_mutexes_on_linux() {
-    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2)] {
+    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2), (false, 2, 1)] {
         condvar_with_two_mutexes::<portable_futex::backend::Linux>(all, xs, ys);
     }
 }
 
 #[test]
 fn condvar_with_two_mutexes_on_the_queue() {
-    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2)] {
+    for (all, xs, ys) in [(false, 1, 1), (true, 1, 1), (true, 1, 2), (false, 2, 1)] {
         condvar_with_two_mutexes::<Queue>(all, xs, ys);
     }
 }
