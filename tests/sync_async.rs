@@ -766,9 +766,12 @@ fn a_task_cancelled_while_it_relocks_passes_its_notification_on() {
                     let mut ready = changed.wait_while_async(ready, |items| *items == 0).await;
                     *ready -= 1;
                 };
+                // Biased, the cancellation first: once it is sent the task must not take the
+                // item, even if the mutex is free again when it is polled.
                 tokio::select! {
-                    () = wait => true,
+                    biased;
                     _ = cancelled => false,
+                    () = wait => true,
                 }
             })
         };

@@ -14,6 +14,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use portable_futex::backend::Queue;
 use portable_futex::{Futex, FutexBackend};
 
@@ -266,17 +269,20 @@ fn requeue_with_a_task_and_threads() {
     let mut task = pin!(F::wait_async(&from, 0));
     assert!(poll(task.as_mut(), &waker).is_pending());
     let returned = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = std::sync::mpsc::channel();
     let threads: Vec<_> = (0..3)
         .map(|_| {
-            let (from, returned) = (from.clone(), returned.clone());
+            let (from, returned, tx) = (from.clone(), returned.clone(), tx.clone());
             thread::spawn(move || {
+                tx.send(common::thread_id()).unwrap();
                 F::wait(&from, 0);
                 returned.fetch_add(1, SeqCst);
             })
         })
         .collect();
-    // Time for the three to fall asleep (none returns before a wake: the word stays 0).
-    thread::sleep(Duration::from_millis(50));
+    // All three asleep (none returns before a wake: the word stays 0).
+    let tids: Vec<_> = rx.iter().take(3).collect();
+    common::wait_until_asleep(&tids);
     assert_eq!(F::requeue(&from, 0, &*to, 2, 2), Ok(Requeued { woken: Some(2), moved: 2 }));
     assert_eq!(count.0.load(SeqCst), 1, "the task was woken");
     assert!(poll(task.as_mut(), &waker).is_ready());

@@ -654,12 +654,12 @@ mod typed {
         /// count.
         ///
         /// Cancel-safe: dropped at either await, the task is not counted any more (the guard
-        /// below leaves the count) and the mutex is not held. A notification that chose it is
-        /// passed on: by the counter's future while it waits, and, once that future has
-        /// completed and the task is dropped while it takes the mutex back, by a wake of the
-        /// counter's word (one more waiter woken, which may find nothing new: a spurious
-        /// wake-up, which waiters allow for). `lock_async` leaves the mutex's waiters as they
-        /// were. The bookkeeping of the count may wait (briefly, for a notifier or an arriving
+        /// below leaves the count) and the mutex is not held. If a notification came since it
+        /// read the counter (the counter moved), it may have chosen this task, which will not
+        /// act on it: the drop wakes every waiter of the counter, so that whichever waiter the
+        /// notification was for looks again (a single wake passed on could go to a waiter
+        /// that came later, for another condition; the others return spuriously, which
+        /// waiters allow for). `lock_async` leaves the mutex's waiters as they were. The bookkeeping of the count may wait (briefly, for a notifier or an arriving
         /// waiter that holds `LOCK`) through the backend; if that panics, the process aborts,
         /// as for a thread's wait (`wait_moving`): unwinding there would leave the mutex held
         /// with no guard, or a counted waiter gone.
@@ -680,12 +680,19 @@ mod typed {
                     );
                 }
             }
-            /// Armed from the notification to the mutex taken back: a task dropped in between
-            /// passes the notification on.
-            struct PassOn<'a, B: FutexBackend>(&'a super::Word, PhantomData<fn() -> B>);
+            /// Armed from the mutex's release to its retaking: a task dropped in between after
+            /// a notification (the counter moved from `seen`) wakes every waiter of the
+            /// counter, since the notification may have been this task's.
+            struct PassOn<'a, B: FutexBackend> {
+                seq: &'a super::Word,
+                seen: u32,
+                backend: PhantomData<fn() -> B>,
+            }
             impl<B: FutexBackend> Drop for PassOn<'_, B> {
                 fn drop(&mut self) {
-                    crate::sync::word::wake::<B>(self.0, 1);
+                    if self.seq.load(Relaxed) != self.seen {
+                        crate::sync::word::wake::<B>(self.seq, u32::MAX);
+                    }
                 }
             }
             let counted = self.moving(mutex).map(|(condvar, mutex)| {
@@ -696,11 +703,11 @@ mod typed {
                 Counted(condvar)
             });
             let seen = self.seen();
+            let pass_on = PassOn::<B> { seq: &self.seq, seen, backend: PhantomData };
             // SAFETY: the caller holds `mutex` and gave it to us; its guard state is
             // `GuardSend`, which carries nothing.
             unsafe { lock_api::RawMutex::unlock(mutex, lock_api::GuardSend::new()) };
             crate::sync::word::wait_async::<B>(&self.seq, seen).await;
-            let pass_on = PassOn::<B>(&self.seq, PhantomData);
             mutex.lock_async().await;
             core::mem::forget(pass_on);
             drop(counted);

@@ -39,16 +39,18 @@ use crate::FutexBackend;
 /// The guard goes into the future and comes back out of it, with the mutex locked again:
 /// while the task waits the mutex is free, and if the future is dropped before it completes
 /// (a `select!`, a timeout) the guard is gone and the mutex is not held (dropped before its
-/// first poll, the guard it holds unlocks as usual); a notification that had chosen the
-/// dropped waiter is passed on to another, also when the waiter was dropped while it took
-/// the mutex back. As a thread's wait, it may return
+/// first poll, the guard it holds unlocks as usual). A waiter dropped after a notification
+/// came (while it waited, or while it took the mutex back) wakes every waiter of the
+/// condition variable, since the notification may have been its own: none is lost, and the
+/// others return spuriously. As a thread's wait, it may return
 /// spuriously: check the condition in a loop, or use `wait_while_async`. Nothing here times
 /// out; the executor's timer does.
 ///
-/// A task that waits counts among the condition variable's waiters as a thread does; while
-/// one is counted, notifications wake the threads waiting with this crate's mutex rather than
-/// move them onto the mutex (`RawCondvar`'s "Moving waiters"): correct, with the herd a
-/// `notify_all` then makes.
+/// With this crate's `Mutex` (not across processes), a task that waits counts among the
+/// condition variable's waiters as a thread does; while one is counted, notifications wake
+/// the threads waiting with that mutex rather than move them onto it (`RawCondvar`'s "Moving
+/// waiters"): correct, with the herd a `notify_all` then makes. With `FairMutex` nothing is
+/// counted: those notifications always wake.
 pub trait CondvarAsync<R: lock_api::RawMutex> {
     /// Releases the mutex held by `guard`, waits (without blocking the thread) for a
     /// notification, and locks the mutex again: the guard comes back.

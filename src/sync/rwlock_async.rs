@@ -36,8 +36,9 @@ use crate::FutexBackend;
 /// (a `select!`, a timeout) leaves as a thread whose time is up does (a writer takes back the
 /// bit that held new readers back, and wakes the others to look again) and passes on any wake
 /// it had absorbed. Nothing here times out; the executor's timer does (wrap the future in its
-/// `timeout`). A future leaked while it waits (a boxed one forgotten) counts as a writer that
-/// never comes back: the lock may wait for it.
+/// `timeout`). A write or upgrade future leaked while it waits (a boxed one forgotten) counts
+/// as a writer that never comes back: the lock may wait for it. (A leaked read registers
+/// nothing.)
 ///
 /// Holding a guard across an `.await` is fine for tasks that wait with these and for threads
 /// outside the executor; a blocking `read`/`write` from a task on the executor's own thread
