@@ -59,9 +59,18 @@ pub fn wait_until_asleep(tids: &[Option<u32>]) {
         if before.iter().zip(&after).all(|(b, a)| *a == Some(*b)) {
             return;
         }
+        // A waiter that sleeps in slices (an event that polls, as `WfiEvent` on a host) is
+        // never asleep for long: after a while, `S` twice will do.
+        if start.elapsed() > RESTLESS && after.iter().all(Option::is_some) {
+            return;
+        }
         assert!(start.elapsed() < SLACK, "threads {tids:?} never stayed asleep");
     }
 }
+
+/// How long [`wait_until_asleep`] asks for one sleep that lasts before it settles for threads
+/// seen asleep twice in a row (waiters that sleep in slices).
+const RESTLESS: Duration = Duration::from_millis(250);
 
 /// Waits until thread `tid` is asleep (`S`); its count of voluntary context switches then.
 fn asleep_since(tid: u32, start: Instant) -> u64 {
