@@ -690,6 +690,10 @@ mod typed {
             }
             impl<B: FutexBackend> Drop for PassOn<'_, B> {
                 fn drop(&mut self) {
+                    // Relaxed: a notification that chose this task reached it through the
+                    // tasks' table, whose lock its wake took after the increment and this
+                    // task's poll took after that, so the increment is visible here; one that
+                    // has not reached it yet is the counter future's to pass on (its drop).
                     if self.seq.load(Relaxed) != self.seen {
                         crate::sync::word::wake::<B>(self.seq, u32::MAX);
                     }
